@@ -1,0 +1,1 @@
+"""Training recipes (classification, translation, summarization, pretraining) built on `model.fit`."""

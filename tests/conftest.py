@@ -1,0 +1,30 @@
+"""Shared pytest set-up: one backend per process, fixed seeds, fp32 by default."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if "KERAS_BACKEND" not in os.environ:
+    raise RuntimeError(
+        "Set KERAS_BACKEND (tensorflow, jax or torch) before running pytest; "
+        "`make test` runs one pytest process per backend."
+    )
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _fresh_keras_state():
+    """Each test starts from a float32 policy and a fixed seed, and leaves no policy behind."""
+    keras.config.set_dtype_policy("float32")
+    keras.utils.set_random_seed(1234)
+    np.random.seed(1234)
+    yield
+    keras.config.set_dtype_policy("float32")
+    keras.backend.clear_session()
+
+
+@pytest.fixture
+def backend():
+    return keras.backend.backend()
