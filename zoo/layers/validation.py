@@ -2,8 +2,6 @@
 
 import numbers
 
-ACTIVATIONS = ("relu", "gelu", "swiglu")
-
 
 def require_positive_int(name, value):
     """Returns `value` if it is an int > 0, else raises `ValueError` naming `name`.

@@ -1,0 +1,13 @@
+"""Data: readers of the task files (tsv, csv, jsonl, txt, .gz), validation, labels and splits."""
+
+from zoo.data.labels import LabelVocabulary
+from zoo.data.readers import (
+    Rows,
+    read_classification,
+    read_records,
+    read_summarization,
+    read_text,
+    read_translation,
+)
+from zoo.data.splits import split_train_valid
+from zoo.data.validation import DataError, ReadReport
