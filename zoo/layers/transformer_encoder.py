@@ -4,17 +4,12 @@ import keras
 from keras import ops
 from keras.src.backend import get_keras_mask  # not exported by keras 3.15; keras-hub imports it so
 
-from zoo.layers.attention import MultiHeadAttention
-from zoo.layers.feed_forward import FeedForward
 from zoo.layers.masks import padding_to_attention_mask
-from zoo.layers.norms import build_norm
-from zoo.layers.validation import require_choice, require_positive_int, require_rate
-
-NORMS = ("layer_norm", "rms_norm")
+from zoo.layers.transformer_block import TransformerBlock
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class TransformerEncoderBlock(keras.layers.Layer):
+class TransformerEncoderBlock(TransformerBlock):
     """One encoder block (BERT / the original Transformer), pre-LN or post-LN.
 
     Pre-LN: `x + attn(norm(x))`, then `x + ffn(norm(x))` (GPT-2, most modern models).
@@ -43,82 +38,11 @@ class TransformerEncoderBlock(keras.layers.Layer):
     (2, 10, 32)
     """
 
-    def __init__(
-        self,
-        num_heads,
-        intermediate_dim,
-        head_dim=None,
-        num_key_value_heads=None,
-        activation="gelu",
-        dropout=0.0,
-        attention_dropout=0.0,
-        norm="layer_norm",
-        norm_epsilon=1e-5,
-        norm_first=True,
-        use_bias=True,
-        rotary_max_wavelength=None,
-        kernel_initializer="glorot_uniform",
-        **kwargs,
-    ):
-        super().__init__(**kwargs)
-        self.num_heads = require_positive_int("num_heads", num_heads)
-        self.intermediate_dim = require_positive_int("intermediate_dim", intermediate_dim)
-        self.head_dim = None if head_dim is None else require_positive_int("head_dim", head_dim)
-        self.num_key_value_heads = num_key_value_heads
-        self.activation = activation
-        self.dropout = require_rate("dropout", dropout)
-        self.attention_dropout = require_rate("attention_dropout", attention_dropout)
-        self.norm = require_choice("norm", norm, NORMS)
-        self.norm_epsilon = norm_epsilon
-        self.norm_first = bool(norm_first)
-        self.use_bias = bool(use_bias)
-        self.rotary_max_wavelength = rotary_max_wavelength
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.supports_masking = True
-
     def build(self, inputs_shape):
-        hidden_dim = inputs_shape[-1]
-        head_dim = self.head_dim or hidden_dim // self.num_heads
-        if head_dim * self.num_heads != hidden_dim and self.head_dim is None:
-            raise ValueError(
-                f"hidden_dim={hidden_dim} is not divisible by num_heads={self.num_heads}; "
-                "pass head_dim explicitly."
-            )
-        self.self_attention = MultiHeadAttention(
-            num_heads=self.num_heads,
-            head_dim=head_dim,
-            num_key_value_heads=self.num_key_value_heads,
-            output_dim=hidden_dim,
-            use_bias=self.use_bias,
-            dropout=self.attention_dropout,
-            rotary_max_wavelength=self.rotary_max_wavelength,
-            kernel_initializer=self.kernel_initializer,
-            dtype=self.dtype_policy,
-            name="self_attention",
-        )
+        self.self_attention = self._build_attention("self_attention", inputs_shape[-1], self.rotary_max_wavelength)
         self.self_attention.build(inputs_shape)
-        self.attention_norm = build_norm(self.norm, self.norm_epsilon, name="attention_norm", dtype=self.dtype_policy)
-        self.attention_norm.build(inputs_shape)
-        self.feed_forward = FeedForward(
-            hidden_dim=self.intermediate_dim,
-            activation=self.activation,
-            dropout=self.dropout,
-            use_bias=self.use_bias,
-            kernel_initializer=self.kernel_initializer,
-            dtype=self.dtype_policy,
-            name="feed_forward",
-        )
-        self.feed_forward.build(inputs_shape)
-        self.feed_forward_norm = build_norm(
-            self.norm, self.norm_epsilon, name="feed_forward_norm", dtype=self.dtype_policy
-        )
-        self.feed_forward_norm.build(inputs_shape)
-        self.residual_dropout = keras.layers.Dropout(self.dropout, dtype=self.dtype_policy, name="residual_dropout")
-
-    def _residual(self, x, sublayer, norm, training):
-        if self.norm_first:
-            return x + self.residual_dropout(sublayer(norm(x)), training=training)
-        return norm(x + self.residual_dropout(sublayer(x), training=training))
+        self.attention_norm = self._build_norm("attention_norm", inputs_shape)
+        self._build_feed_forward(inputs_shape)
 
     def call(self, inputs, padding_mask=None, attention_mask=None, training=None):
         if padding_mask is None:
@@ -130,31 +54,7 @@ class TransformerEncoderBlock(keras.layers.Layer):
             self.attention_norm,
             training,
         )
-        return self._residual(x, lambda h: self.feed_forward(h, training=training), self.feed_forward_norm, training)
-
-    def compute_mask(self, inputs, mask=None, **kwargs):
-        return mask
+        return self._feed_forward_residual(x, training)
 
     def compute_output_shape(self, inputs_shape):
         return inputs_shape
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_heads": self.num_heads,
-                "intermediate_dim": self.intermediate_dim,
-                "head_dim": self.head_dim,
-                "num_key_value_heads": self.num_key_value_heads,
-                "activation": self.activation,
-                "dropout": self.dropout,
-                "attention_dropout": self.attention_dropout,
-                "norm": self.norm,
-                "norm_epsilon": self.norm_epsilon,
-                "norm_first": self.norm_first,
-                "use_bias": self.use_bias,
-                "rotary_max_wavelength": self.rotary_max_wavelength,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            }
-        )
-        return config
