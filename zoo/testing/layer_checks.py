@@ -115,7 +115,7 @@ def check_mixed_precision(layer_cls, init_kwargs, input_data, call_kwargs=None, 
     reference = _flatten_outputs(_call(reference_layer, input_data, call_kwargs))
     layer = layer_cls(**init_kwargs, dtype=policy)
     compute_dtype = keras.DTypePolicy(policy).compute_dtype
-    outputs = keras.tree.flatten(_call(layer, input_data, call_kwargs))
+    _call(layer, input_data, call_kwargs)  # builds the variables, so the float32 weights can be copied in
     layer.set_weights(reference_layer.get_weights())
     outputs = keras.tree.flatten(_call(layer, input_data, call_kwargs))
     for variable in layer.weights:

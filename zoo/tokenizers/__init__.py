@@ -1,0 +1,23 @@
+"""Tokenizers trained on the user's data, identical in Python, tf.data and exported graphs.
+
+Kinds: WordPiece, SentencePiece (unigram / BPE) and byte-level, all with pad=0, unk=1,
+bos=2, eos=3, mask=4. Train with `train_tokenizer` (or `<Kind>.train`), save with
+`tokenizer.save(directory)`, load with `load_tokenizer(directory)`.
+"""
+
+from zoo.tokenizers.base import Tokenizer
+from zoo.tokenizers.byte_tokenizer import ByteTokenizer
+from zoo.tokenizers.kinds import KINDS, train_tokenizer
+from zoo.tokenizers.saving import load_tokenizer
+from zoo.tokenizers.sentencepiece_tokenizer import SentencePieceTokenizer
+from zoo.tokenizers.wordpiece_tokenizer import WordPieceTokenizer
+
+__all__ = [
+    "KINDS",
+    "ByteTokenizer",
+    "SentencePieceTokenizer",
+    "Tokenizer",
+    "WordPieceTokenizer",
+    "load_tokenizer",
+    "train_tokenizer",
+]
