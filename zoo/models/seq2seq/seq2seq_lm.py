@@ -1,0 +1,171 @@
+"""Encoder-decoder language model: the backbone plus the output projection, and cached decoding."""
+
+import keras
+from keras import ops
+
+from zoo.layers.validation import require_positive_int
+
+
+def _logits(hidden, decoder_token_embedding, output_projection):
+    """float32 logits through the tied decoder embedding, or the separate `output_projection`."""
+    if output_projection is None:
+        return ops.cast(decoder_token_embedding(hidden, reverse=True), "float32")
+    return ops.cast(output_projection(hidden), "float32")
+
+
+def default_optimizer():
+    """AdamW with the Transformer's beta_2=0.98; no weight decay on biases and LayerNorm."""
+    optimizer = keras.optimizers.AdamW(learning_rate=5e-4, beta_2=0.98, weight_decay=0.01)
+    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    return optimizer
+
+
+def padded_cross_entropy():
+    """Cross-entropy on float32 logits averaged over real target tokens: pad id 0 is ignored."""
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class Seq2SeqLM(keras.Model):
+    """Predicts each next target token from the source and the target so far (translation, summarization).
+
+    Inputs are the backbone's dict (`"encoder_token_ids"`, `"encoder_padding_mask"`,
+    `"decoder_token_ids"`, `"decoder_padding_mask"`); the decoder input is the target shifted
+    right (starting with a start token). Output: float32 logits `(batch, decoder_length,
+    decoder_vocabulary_size)`. Train with labels = the target ids (the decoder input shifted
+    left); `compile()` with no arguments uses AdamW and a cross-entropy that ignores label 0
+    (target padding), to which `sample_weight` can add weights.
+
+    Cached decoding (the protocol of `zoo.generation`): `init_decoding_state(batch_size,
+    max_length, encoder_token_ids=..., encoder_padding_mask=None)` runs the encoder once and
+    returns a dict of tensors, each with the batch on axis 0: `"self_attention_cache"` (zeros,
+    `(batch, num_decoder_layers, 2, max_length, num_heads, head_dim)`), `"cross_attention_cache"`
+    (each decoder block's encoder keys and values, `(batch, num_decoder_layers, 2, source_length,
+    num_heads, head_dim)`) and `"encoder_padding_mask"` `(batch, source_length)`.
+    `decode_step(token_ids, state, index)` runs `token_ids` `(batch, T)`, the target tokens at
+    positions `index .. index + T - 1`, through the decoder and returns `(logits, state)`:
+    float32 logits `(batch, T, vocabulary)` equal to the full forward's at those positions, and
+    the state with their keys and values written. Shapes never depend on `index` (which may be
+    a scalar int32 tensor), so a decoding loop compiles.
+
+    Args:
+        backbone: a `Seq2SeqBackbone`.
+        tie_output_embeddings: project to logits with the decoder's token table (transposed);
+            if False, with a separate `(hidden_dim, decoder_vocabulary_size)` kernel.
+
+    Example:
+
+    >>> backbone = Seq2SeqBackbone(vocabulary_size=100, num_encoder_layers=2, num_decoder_layers=2,
+    ...                            hidden_dim=32, num_heads=2, intermediate_dim=64)
+    >>> lm = Seq2SeqLM(backbone)
+    >>> x = {"encoder_token_ids": np.array([[5, 6, 7, 0]]), "encoder_padding_mask": np.array([[1, 1, 1, 0]]),
+    ...      "decoder_token_ids": np.array([[1, 8, 9]]), "decoder_padding_mask": np.array([[1, 1, 1]])}
+    >>> lm.compile()
+    >>> lm.fit(x, np.array([[8, 9, 2]]), verbose=0)
+    >>> state = lm.init_decoding_state(1, 8, encoder_token_ids=x["encoder_token_ids"])
+    >>> logits, state = lm.decode_step(np.array([[1]]), state, 0)
+    >>> logits.shape
+    (1, 1, 100)
+    """
+
+    def __init__(self, backbone, tie_output_embeddings=True, **kwargs):
+        # === Layers ===
+        # Locals, assigned to `self` after `super().__init__()`: torch modules refuse attributes before it.
+        output_projection = None
+        if not tie_output_embeddings:
+            output_projection = keras.layers.Dense(
+                backbone.decoder_token_embedding.vocabulary_size,
+                use_bias=False,
+                kernel_initializer=keras.initializers.RandomNormal(stddev=backbone.hidden_dim**-0.5),
+                dtype=backbone.dtype_policy,
+                name="output_projection",
+            )
+
+        # === Functional Model ===
+        hidden = backbone(backbone.input)
+        logits = _logits(hidden, backbone.decoder_token_embedding, output_projection)
+        super().__init__(inputs=backbone.input, outputs=logits, **kwargs)
+        self.backbone = backbone
+        self.output_projection = output_projection
+
+        # === Config ===
+        self.tie_output_embeddings = tie_output_embeddings
+
+    def compile(self, optimizer="auto", loss="auto", **kwargs):
+        super().compile(
+            optimizer=default_optimizer() if optimizer == "auto" else optimizer,
+            loss=padded_cross_entropy() if loss == "auto" else loss,
+            **kwargs,
+        )
+
+    def compile_from_config(self, config):
+        # Keras skips an overridden `compile` when loading; ours only fills in defaults, so the saved arguments fit it.
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def init_decoding_state(self, batch_size, max_length, encoder_token_ids, encoder_padding_mask=None):
+        require_positive_int("max_length", max_length)
+        backbone = self.backbone
+        if backbone.position_encoding == "learned" and max_length > backbone.max_sequence_length:
+            raise ValueError(
+                f"`max_length` exceeds the backbone's max_sequence_length={backbone.max_sequence_length}. "
+                f"Received: max_length={max_length}"
+            )
+        encoder_token_ids = ops.convert_to_tensor(encoder_token_ids, "int32")
+        source_batch = ops.shape(encoder_token_ids)[0]
+        if isinstance(source_batch, int) and source_batch != batch_size:
+            raise ValueError(
+                f"`batch_size` must equal the batch of `encoder_token_ids` ({source_batch}). "
+                f"Received: batch_size={batch_size!r}"
+            )
+        if encoder_padding_mask is None:
+            encoder_padding_mask = ops.not_equal(encoder_token_ids, 0)
+        encoder_padding_mask = ops.cast(encoder_padding_mask, "int32")
+        encoder_outputs = backbone.encode(encoder_token_ids, encoder_padding_mask, training=False)
+        cross_attention_cache = ops.stack(
+            [block.compute_cross_attention_cache(encoder_outputs) for block in backbone.decoder_blocks], axis=1
+        )
+        self_attention_cache = ops.zeros(
+            (batch_size, backbone.num_decoder_layers, 2, max_length, backbone.num_heads, backbone.head_dim),
+            dtype=cross_attention_cache.dtype,
+        )
+        return {
+            "self_attention_cache": self_attention_cache,
+            "cross_attention_cache": cross_attention_cache,
+            "encoder_padding_mask": encoder_padding_mask,
+        }
+
+    def decode_step(self, token_ids, state, index):
+        backbone = self.backbone
+        x = backbone.embed_decoder_tokens(token_ids, start_index=index, training=False)
+        self_attention_caches = []
+        for i, block in enumerate(backbone.decoder_blocks):
+            x, cache = block(
+                x,
+                self_attention_cache=state["self_attention_cache"][:, i],
+                cache_update_index=index,
+                cross_attention_cache=state["cross_attention_cache"][:, i],
+                encoder_padding_mask=state["encoder_padding_mask"],
+                training=False,
+            )
+            self_attention_caches.append(cache)
+        if backbone.decoder_final_norm is not None:
+            x = backbone.decoder_final_norm(x)
+        logits = _logits(x, backbone.decoder_token_embedding, self.output_projection)
+        return logits, {**state, "self_attention_cache": ops.stack(self_attention_caches, axis=1)}
+
+    def get_config(self):
+        # Not the functional graph: the constructor arguments, so `from_config` rebuilds this class.
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": keras.layers.serialize(self.backbone),
+            "tie_output_embeddings": self.tie_output_embeddings,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["backbone"] = keras.layers.deserialize(config["backbone"])
+        return cls(**config)
