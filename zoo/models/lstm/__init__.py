@@ -1,0 +1,32 @@
+"""LSTM baselines: a (bi)LSTM text classifier and an attention seq2seq with the shared decoding protocol.
+
+Example:
+
+    from zoo.models.lstm import LSTMSeq2Seq, seq2seq_config
+    model = LSTMSeq2Seq(**seq2seq_config("small", vocabulary_size=8000))
+"""
+
+from zoo.models.lstm.backbone import LSTMBackbone
+from zoo.models.lstm.classifier import LSTMClassifier
+from zoo.models.lstm.decoder import LSTMDecoder, LSTMStateBridge
+from zoo.models.lstm.presets import (
+    PRESETS,
+    classifier_config,
+    count_parameters,
+    estimate_training_flops_per_token,
+    seq2seq_config,
+)
+from zoo.models.lstm.seq2seq import LSTMSeq2Seq
+
+__all__ = [
+    "PRESETS",
+    "LSTMBackbone",
+    "LSTMClassifier",
+    "LSTMDecoder",
+    "LSTMSeq2Seq",
+    "LSTMStateBridge",
+    "classifier_config",
+    "count_parameters",
+    "estimate_training_flops_per_token",
+    "seq2seq_config",
+]

@@ -1,0 +1,109 @@
+"""LSTM backbone: a token embedding and a stack of (bidirectional) LSTM layers over the real tokens."""
+
+import keras
+from keras import ops
+
+from zoo.layers.token_embedding import TokenEmbedding
+from zoo.layers.validation import require_positive_int, require_rate
+from zoo.models.lstm.functional_model import FunctionalModel
+
+
+def lstm_layer(hidden_dim, bidirectional, dtype, name):
+    """An LSTM returning every step and its final `[h, c]` (`[h_f, c_f, h_b, c_b]` if bidirectional)."""
+    lstm = keras.layers.LSTM(hidden_dim, return_sequences=True, return_state=True, dtype=dtype, name=name)
+    if not bidirectional:
+        return lstm
+    return keras.layers.Bidirectional(lstm, dtype=dtype, name=name)
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LSTMBackbone(FunctionalModel):
+    """Token embedding and `num_layers` stacked (bi)LSTM layers; padding is masked out of every layer.
+
+    Inputs are `{"token_ids": (batch, T) int32, "padding_mask": (batch, T)}` (1 = real token).
+    `padding_mask` is the Keras mask of every LSTM layer, so a padded step leaves the state
+    unchanged: with right padding the forward direction ends on the last real token and the
+    backward direction starts on it, whatever token ids the padding holds. Outputs are a dict:
+    `"sequence_output"` `(batch, T, D)`, the top layer's outputs (zero on padding when
+    bidirectional), and `"final_hidden"` / `"final_cell"` `(batch, D)`, the top layer's final
+    states (forward then backward), where `D = hidden_dim * (2 if bidirectional else 1)`.
+
+    Args:
+        vocabulary_size: number of token ids (largest id + 1).
+        embedding_dim: width of the token embeddings.
+        hidden_dim: units of each LSTM (per direction).
+        num_layers: number of stacked LSTM layers.
+        bidirectional: whether each layer reads the sequence in both directions.
+        dropout: dropout rate on the input of every LSTM layer.
+        dtype: dtype policy of the layers (e.g. "mixed_bfloat16").
+
+    Example:
+
+    >>> backbone = LSTMBackbone(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
+    >>> outputs = backbone({"token_ids": np.array([[5, 7, 9, 0]]), "padding_mask": np.array([[1, 1, 1, 0]])})
+    >>> outputs["sequence_output"].shape, outputs["final_hidden"].shape
+    ((1, 4, 64), (1, 64))
+    """
+
+    def __init__(
+        self,
+        vocabulary_size,
+        embedding_dim,
+        hidden_dim,
+        num_layers=1,
+        bidirectional=True,
+        dropout=0.0,
+        dtype=None,
+        **kwargs,
+    ):
+        require_positive_int("vocabulary_size", vocabulary_size)
+        require_positive_int("embedding_dim", embedding_dim)
+        require_positive_int("hidden_dim", hidden_dim)
+        require_positive_int("num_layers", num_layers)
+        require_rate("dropout", dropout)
+
+        # === Layers ===
+        token_embedding = TokenEmbedding(vocabulary_size, embedding_dim, dtype=dtype, name="token_embedding")
+        dropouts = [keras.layers.Dropout(dropout, dtype=dtype, name=f"dropout_{i}") for i in range(num_layers)]
+        lstm_layers = [lstm_layer(hidden_dim, bidirectional, dtype, name=f"lstm_{i}") for i in range(num_layers)]
+
+        # === Functional Model ===
+        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
+        padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
+        mask = ops.cast(padding_mask, "bool")
+        x = token_embedding(token_ids)
+        for dropout_layer, lstm in zip(dropouts, lstm_layers):
+            x, *states = lstm(dropout_layer(x), mask=mask)
+        hidden_states, cell_states = states[0::2], states[1::2]
+        outputs = {
+            "sequence_output": x,
+            "final_hidden": ops.concatenate(hidden_states, axis=-1) if bidirectional else hidden_states[0],
+            "final_cell": ops.concatenate(cell_states, axis=-1) if bidirectional else cell_states[0],
+        }
+        super().__init__(
+            inputs={"token_ids": token_ids, "padding_mask": padding_mask}, outputs=outputs, dtype=dtype, **kwargs
+        )
+
+        # === Config ===
+        self.vocabulary_size = vocabulary_size
+        self.embedding_dim = embedding_dim
+        self.hidden_dim = hidden_dim
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.token_embedding = token_embedding
+        self.lstm_layers = lstm_layers
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "vocabulary_size": self.vocabulary_size,
+                "embedding_dim": self.embedding_dim,
+                "hidden_dim": self.hidden_dim,
+                "num_layers": self.num_layers,
+                "bidirectional": self.bidirectional,
+                "dropout": self.dropout,
+            }
+        )
+        return config

@@ -1,0 +1,105 @@
+"""Named sizes of the LSTM family, and their parameter counts and training FLOPs per token.
+
+`PRESETS[size]` holds the `LSTMBackbone` arguments besides `vocabulary_size`; `classifier_config`
+and `seq2seq_config` turn a size into the arguments of `LSTMClassifier` and `LSTMSeq2Seq` (whose
+encoder and decoder both get `num_layers` layers).
+"""
+
+PRESETS = {
+    "tiny": {"embedding_dim": 32, "hidden_dim": 64, "num_layers": 1, "dropout": 0.0},
+    "small": {"embedding_dim": 128, "hidden_dim": 256, "num_layers": 2, "dropout": 0.1},
+    "base": {"embedding_dim": 256, "hidden_dim": 512, "num_layers": 2, "dropout": 0.2},
+}
+
+
+def classifier_config(size, vocabulary_size, num_classes, pooling="max"):
+    """`LSTMClassifier` arguments of a named size (a bidirectional stack)."""
+    return {"vocabulary_size": vocabulary_size, "num_classes": num_classes, "pooling": pooling, **PRESETS[size]}
+
+
+def seq2seq_config(size, vocabulary_size, attention="luong"):
+    """`LSTMSeq2Seq` arguments of a named size: `num_layers` encoder and `num_layers` decoder layers."""
+    preset = dict(PRESETS[size])
+    num_layers = preset.pop("num_layers")
+    return {
+        "vocabulary_size": vocabulary_size,
+        "num_encoder_layers": num_layers,
+        "num_decoder_layers": num_layers,
+        "attention": attention,
+        **preset,
+    }
+
+
+def lstm_parameters(input_dim, hidden_dim):
+    """Weights of one Keras LSTM direction: kernel, recurrent kernel and bias of the gates i, f, c, o."""
+    return 4 * hidden_dim * (input_dim + hidden_dim + 1)
+
+
+def _stack_parameters(input_dim, hidden_dim, num_layers, directions):
+    total = 0
+    for _ in range(num_layers):
+        total += directions * lstm_parameters(input_dim, hidden_dim)
+        input_dim = directions * hidden_dim
+    return total
+
+
+def _is_seq2seq(config):
+    return "num_encoder_layers" in config
+
+
+def _parameter_groups(config):
+    """Parameters as {"embedding", "per_token", "per_sequence"}: looked up, touched by every token, once a sequence."""
+    embedding_dim, hidden_dim = config["embedding_dim"], config["hidden_dim"]
+    if not _is_seq2seq(config):
+        directions = 2 if config.get("bidirectional", True) else 1
+        stack = _stack_parameters(embedding_dim, hidden_dim, config.get("num_layers", 1), directions)
+        head = (directions * hidden_dim + 1) * config["num_classes"] if "num_classes" in config else 0
+        return {"embedding": config["vocabulary_size"] * embedding_dim, "per_token": stack, "per_sequence": head}
+    target_vocabulary_size = config.get("target_vocabulary_size") or config["vocabulary_size"]
+    decoder_layers = config.get("num_decoder_layers", 1)
+    encoder = _stack_parameters(embedding_dim, hidden_dim, config.get("num_encoder_layers", 1), 2)
+    decoder = _stack_parameters(embedding_dim, hidden_dim, decoder_layers, 1)
+    bridge = 2 * (2 * hidden_dim + 1) * decoder_layers * hidden_dim
+    attention = {
+        "luong": 2 * hidden_dim * hidden_dim,  # W of the "general" score
+        "bahdanau": hidden_dim * hidden_dim + (2 * hidden_dim + 1) * hidden_dim + hidden_dim,  # W_q, W_k + b, v
+        "none": 0,
+    }[config.get("attention", "luong")]
+    attention_projection = 3 * hidden_dim * hidden_dim if attention else 0
+    output_projection = (hidden_dim + 1) * target_vocabulary_size
+    return {
+        "embedding": (config["vocabulary_size"] + target_vocabulary_size) * embedding_dim,
+        "per_token": encoder + decoder + attention + attention_projection + output_projection,
+        "per_sequence": bridge,
+    }
+
+
+def count_parameters(config):
+    """Parameters of the model `config` describes, as {"embedding", "non_embedding", "total"}.
+
+    `config`: the arguments (or `get_config()`) of an `LSTMBackbone`, `LSTMClassifier` or
+    `LSTMSeq2Seq`, e.g. `count_parameters(seq2seq_config("base", vocabulary_size=8192))`.
+    """
+    groups = _parameter_groups(config)
+    non_embedding = groups["per_token"] + groups["per_sequence"]
+    embedding = groups["embedding"]
+    return {"embedding": embedding, "non_embedding": non_embedding, "total": embedding + non_embedding}
+
+
+def estimate_training_flops_per_token(config, sequence_length):
+    """Training FLOPs per (target) token: 3 x forward, forward = 2 FLOPs per multiply-add.
+
+    Counted: every weight a token passes through (LSTM kernels, recurrent kernels and biases of
+    every layer and direction; for the seq2seq also the attention and output projections), i.e.
+    the non-embedding parameters, which gives `6 N`; embedding lookups cost nothing; weights used
+    once per sequence (classifier head, state bridge) are spread over `sequence_length` tokens.
+    Seq2seq: per target token with a source as long as the target (`sequence_length`), so the
+    encoder's weights count once per target token, plus attention over `sequence_length` source
+    positions: scores (`hidden_dim` per position) and the weighted sum of the `2 * hidden_dim`
+    encoder outputs, `6 * sequence_length * 3 * hidden_dim`. Elementwise gate arithmetic is left out.
+    """
+    groups = _parameter_groups(config)
+    flops = 6 * groups["per_token"] + 6 * groups["per_sequence"] / sequence_length
+    if _is_seq2seq(config) and config.get("attention", "luong") != "none":
+        flops += 6 * sequence_length * 3 * config["hidden_dim"]
+    return int(flops)

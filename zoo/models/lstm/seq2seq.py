@@ -1,0 +1,184 @@
+"""LSTM encoder-decoder (Sutskever et al. 2014; Luong et al. 2015) with the shared decoding protocol."""
+
+import keras
+from keras import ops
+
+from zoo.layers.validation import require_positive_int, require_rate
+from zoo.models.lstm.backbone import LSTMBackbone
+from zoo.models.lstm.decoder import LSTMDecoder, LSTMStateBridge
+from zoo.models.lstm.functional_model import FunctionalModel
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LSTMSeq2Seq(FunctionalModel):
+    """BiLSTM encoder, state bridge and LSTM decoder with attention, trained with teacher forcing.
+
+    Inputs are `{"encoder_token_ids", "encoder_padding_mask", "decoder_token_ids",
+    "decoder_padding_mask"}` (int32, `(batch, T_s)` and `(batch, T)`); the output is float32
+    logits `(batch, T, target vocabulary)`: position `t` predicts the token after
+    `decoder_token_ids[:, t]`. The encoder is an `LSTMBackbone` (bidirectional); `LSTMStateBridge`
+    turns its top layer's final states into the decoder's initial states; `LSTMDecoder` runs the
+    LSTMs and then attends (Luong-style global attention with a "luong" general or a "bahdanau"
+    additive score, queried by the decoder LSTM's own output; see `LSTMDecoder` for why), or
+    with `attention="none"` is the attention-free baseline. `compile()` with no arguments uses
+    AdamW (1e-3), cross-entropy on the logits and accuracy weighted by `sample_weight`.
+
+    Decoding (the protocol of `zoo.generation`): `init_decoding_state(batch_size, max_length,
+    encoder_token_ids=..., encoder_padding_mask=...)` encodes the source once and returns
+    `{"decoder_hidden", "decoder_cell"}` `(batch, num_decoder_layers, hidden_dim)` plus, with
+    attention, `"encoder_outputs"`, the precomputed `"attention_keys"` and
+    `"encoder_padding_mask"`, all batch first. `decode_step(token_ids, state, index)` feeds
+    `token_ids` `(batch, T >= 1)` and returns float32 logits `(batch, T, V)` and the new state:
+    the same numbers as the teacher-forced forward pass.
+
+    Args:
+        vocabulary_size: number of source token ids (and target ids unless `target_vocabulary_size`).
+        embedding_dim: width of the source and target token embeddings.
+        hidden_dim: units of every LSTM (per direction in the encoder, whose outputs are `2 * hidden_dim`).
+        num_encoder_layers: number of stacked biLSTM encoder layers.
+        num_decoder_layers: number of stacked decoder LSTM layers.
+        attention: "luong", "bahdanau" or "none".
+        dropout: dropout rate on the input of every LSTM layer and before the output projection.
+        target_vocabulary_size: number of target token ids if the target has its own vocabulary.
+        dtype: dtype policy of the layers (e.g. "mixed_bfloat16"); the logits stay float32.
+
+    Example:
+
+    >>> model = LSTMSeq2Seq(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
+    >>> state = model.init_decoding_state(1, 10, encoder_token_ids=np.array([[5, 6, 7, 0]]))
+    >>> logits, state = model.decode_step(np.array([[1]]), state, 0)
+    >>> logits.shape
+    (1, 1, 100)
+    """
+
+    def __init__(
+        self,
+        vocabulary_size,
+        embedding_dim,
+        hidden_dim,
+        num_encoder_layers=1,
+        num_decoder_layers=1,
+        attention="luong",
+        dropout=0.0,
+        target_vocabulary_size=None,
+        dtype=None,
+        **kwargs,
+    ):
+        require_rate("dropout", dropout)
+        if target_vocabulary_size is not None:
+            require_positive_int("target_vocabulary_size", target_vocabulary_size)
+
+        # === Layers ===
+        encoder = LSTMBackbone(
+            vocabulary_size,
+            embedding_dim,
+            hidden_dim,
+            num_layers=num_encoder_layers,
+            bidirectional=True,
+            dropout=dropout,
+            dtype=dtype,
+            name="encoder",
+        )
+        state_bridge = LSTMStateBridge(num_decoder_layers, hidden_dim, dtype=dtype, name="state_bridge")
+        decoder = LSTMDecoder(
+            target_vocabulary_size or vocabulary_size,
+            embedding_dim,
+            hidden_dim,
+            num_layers=num_decoder_layers,
+            attention=attention,
+            dropout=dropout,
+            dtype=dtype,
+            name="decoder",
+        )
+
+        # === Functional Model ===
+        inputs = {
+            name: keras.Input(shape=(None,), dtype="int32", name=name)
+            for name in ("encoder_token_ids", "encoder_padding_mask", "decoder_token_ids", "decoder_padding_mask")
+        }
+        encoded = encoder({"token_ids": inputs["encoder_token_ids"], "padding_mask": inputs["encoder_padding_mask"]})
+        hidden_state, cell_state = state_bridge(encoded["final_hidden"], encoded["final_cell"])
+        logits, _, _ = decoder(
+            inputs["decoder_token_ids"],
+            hidden_state,
+            cell_state,
+            encoder_outputs=encoded["sequence_output"],
+            encoder_padding_mask=inputs["encoder_padding_mask"],
+            padding_mask=inputs["decoder_padding_mask"],
+        )
+        super().__init__(inputs=inputs, outputs=ops.cast(logits, "float32"), dtype=dtype, **kwargs)
+
+        # === Config ===
+        self.vocabulary_size = vocabulary_size
+        self.embedding_dim = embedding_dim
+        self.hidden_dim = hidden_dim
+        self.num_encoder_layers = num_encoder_layers
+        self.num_decoder_layers = num_decoder_layers
+        self.attention = attention
+        self.dropout = dropout
+        self.target_vocabulary_size = target_vocabulary_size
+        self.encoder = encoder
+        self.state_bridge = state_bridge
+        self.decoder = decoder
+
+    def init_decoding_state(self, batch_size, max_length, encoder_token_ids, encoder_padding_mask=None):
+        """Encodes the source once. `max_length` is unused: the LSTM state has no per-position cache."""
+        if encoder_token_ids.shape[0] not in (None, batch_size):
+            raise ValueError(
+                f"`batch_size` must be the batch of `encoder_token_ids`. Received: batch_size={batch_size}, "
+                f"encoder_token_ids.shape={tuple(encoder_token_ids.shape)}"
+            )
+        encoder_token_ids = ops.convert_to_tensor(encoder_token_ids, "int32")
+        if encoder_padding_mask is None:
+            encoder_padding_mask = ops.not_equal(encoder_token_ids, 0)
+        encoder_padding_mask = ops.cast(encoder_padding_mask, "int32")
+        encoded = self.encoder({"token_ids": encoder_token_ids, "padding_mask": encoder_padding_mask}, training=False)
+        hidden_state, cell_state = self.state_bridge(encoded["final_hidden"], encoded["final_cell"])
+        state = {"decoder_hidden": hidden_state, "decoder_cell": cell_state}
+        if self.attention != "none":
+            encoder_outputs = encoded["sequence_output"]
+            state["encoder_outputs"] = encoder_outputs
+            state["attention_keys"] = self.decoder.precompute_keys(encoder_outputs)
+            state["encoder_padding_mask"] = encoder_padding_mask
+        return state
+
+    def decode_step(self, token_ids, state, index):
+        """Logits after `token_ids` `(batch, T)` and the new state; `index` is unused (the state holds the position)."""
+        logits, hidden_state, cell_state = self.decoder(
+            token_ids,
+            state["decoder_hidden"],
+            state["decoder_cell"],
+            encoder_outputs=state.get("encoder_outputs"),
+            encoder_padding_mask=state.get("encoder_padding_mask"),
+            attention_keys=state.get("attention_keys"),
+            training=False,
+        )
+        return ops.cast(logits, "float32"), {**state, "decoder_hidden": hidden_state, "decoder_cell": cell_state}
+
+    def compile(self, optimizer="auto", loss="auto", *, weighted_metrics="auto", **kwargs):
+        super().compile(
+            optimizer=keras.optimizers.AdamW(1e-3) if optimizer == "auto" else optimizer,
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) if loss == "auto" else loss,
+            weighted_metrics=(
+                [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+                if weighted_metrics == "auto"
+                else weighted_metrics
+            ),
+            **kwargs,
+        )
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "vocabulary_size": self.vocabulary_size,
+                "embedding_dim": self.embedding_dim,
+                "hidden_dim": self.hidden_dim,
+                "num_encoder_layers": self.num_encoder_layers,
+                "num_decoder_layers": self.num_decoder_layers,
+                "attention": self.attention,
+                "dropout": self.dropout,
+                "target_vocabulary_size": self.target_vocabulary_size,
+            }
+        )
+        return config
