@@ -1,0 +1,31 @@
+"""Model families (lstm, bert, gpt, seq2seq), named sizes, and the saved model folder.
+
+Example:
+
+    import zoo.models
+    backbone = zoo.models.build("gpt", size="small", vocabulary_size=8192)
+    zoo.models.save_model_folder(model, "runs/x/model")
+"""
+
+from zoo.models.registry import (
+    FAMILIES,
+    SIZES,
+    build,
+    count_parameters,
+    preset,
+    resolve_family,
+    training_flops_per_token,
+)
+from zoo.models.saving import load_model_folder, save_model_folder
+
+__all__ = [
+    "FAMILIES",
+    "SIZES",
+    "build",
+    "count_parameters",
+    "load_model_folder",
+    "preset",
+    "resolve_family",
+    "save_model_folder",
+    "training_flops_per_token",
+]
