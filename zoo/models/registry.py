@@ -61,15 +61,16 @@ def _size(shape):
 
 
 def training_flops_per_token(family, size, vocabulary_size, sequence_length):
-    """Training FLOPs per token of the family's language-model task at a named size.
+    """Training FLOPs per token of a family's backbone at a named size.
 
     Each family documents what it counts (`zoo/models/<family>/presets.py`): GPT and BERT
-    `6N + 12 L d T`, the encoder-decoder per target token, LSTM its seq2seq per target token.
+    `6N + 12 L d T` (causal LM / masked LM), the encoder-decoder per target token, LSTM its
+    (bidirectional) encoder under a 2-class classifier head, per input token.
     """
     module = family_module(family)
     family = resolve_family(family)
     if family == "lstm":
-        config = module.seq2seq_config(size, vocabulary_size)
+        config = module.classifier_config(size, vocabulary_size, num_classes=2)
     else:
         config = {**preset(family, size), "vocabulary_size": vocabulary_size}
     return module.estimate_training_flops_per_token(config, sequence_length)
