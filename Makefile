@@ -37,7 +37,7 @@ test-all: $(STAMP)
 	done; exit $$status
 
 bench: $(STAMP)
-	@echo "Benchmarks land with the model-zoo and training-speed issues (benchmarks/)."
+	$(PY) benchmarks/input_pipeline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

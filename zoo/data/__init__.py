@@ -1,4 +1,7 @@
-"""Data: readers of the task files (tsv, csv, jsonl, txt, .gz), validation, labels and splits."""
+"""Data: readers of the task files (tsv, csv, jsonl, txt, .gz), validation, labels, splits, tf.data pipelines.
+
+The pipelines import TensorFlow, so they are imported from `zoo.data.pipelines`, not here.
+"""
 
 from zoo.data.labels import LabelVocabulary
 from zoo.data.readers import (

@@ -1,0 +1,182 @@
+"""What every pipeline shares: rows -> shuffled string batches -> padded (or bucketed) batches.
+
+A pipeline reads its text columns as batches of strings, tokenizes a whole batch at once inside
+the graph (one tokenizer call per batch, not per example), keeps the token features ragged until
+padding, then pads each group of features that share a length ("tokens", or "source" and
+"target") either to the group's maximum length or to the batch's longest example rounded up to a
+multiple of 8 (fewer distinct shapes, so JAX and `torch.compile` recompile less).
+"""
+
+import dataclasses
+import numbers
+
+import tensorflow as tf
+
+from zoo.layers.validation import require_choice, require_positive_int
+
+PADDING = ("dynamic", "max_length")
+AUTOTUNE = tf.data.AUTOTUNE
+# Strings tokenized per call when bucketing regroups the examples afterwards.
+_TOKENIZE_CHUNK = 256
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchOptions:
+    """How a pipeline shuffles, batches and pads: the keyword options of every `*_dataset`.
+
+    Args:
+        batch_size: examples per batch.
+        shuffle: shuffle the rows, in a new order on each pass over the data.
+        seed: seed of the shuffling and of a pipeline's random choices (MLM masks, NSP pairs):
+            the same seed gives the same batches on every run, and each pass still differs from
+            the previous one. None draws fresh randomness.
+        shuffle_buffer_size: rows in the shuffle buffer; None holds them all (a full shuffle).
+        drop_remainder: drop a last batch smaller than `batch_size`, so the batch dimension is
+            static.
+        repeat: repeat the data forever (give `fit` a `steps_per_epoch`).
+        padding: "dynamic" pads each batch to its longest example rounded up to a multiple of
+            `pad_to_multiple_of` (never beyond the maximum length); "max_length" pads every
+            batch to the maximum length.
+        pad_to_multiple_of: see `padding`.
+        bucket_boundaries: increasing lengths; when given, examples of similar length are
+            batched together (`tf.data.Dataset.bucket_by_sequence_length`), so batches hold less
+            padding. Needs `padding="dynamic"`. A bucket's length is the example's longest
+            token feature.
+
+    Example:
+
+    >>> options = BatchOptions(batch_size=64, shuffle=True, seed=0, bucket_boundaries=(32, 64))
+    """
+
+    batch_size: int = 32
+    shuffle: bool = False
+    seed: int | None = None
+    shuffle_buffer_size: int | None = None
+    drop_remainder: bool = False
+    repeat: bool = False
+    padding: str = "dynamic"
+    pad_to_multiple_of: int = 8
+    bucket_boundaries: tuple | None = None
+
+    def __post_init__(self):
+        require_positive_int("batch_size", self.batch_size)
+        require_positive_int("pad_to_multiple_of", self.pad_to_multiple_of)
+        require_choice("padding", self.padding, PADDING)
+        if self.shuffle_buffer_size is not None:
+            require_positive_int("shuffle_buffer_size", self.shuffle_buffer_size)
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral)):
+            raise ValueError(f"`seed` must be an int or None. Received: seed={self.seed!r}")
+        if self.bucket_boundaries is not None:
+            boundaries = tuple(self.bucket_boundaries)
+            if not boundaries or any(isinstance(b, bool) or not isinstance(b, numbers.Integral) or b <= 0
+                                     for b in boundaries) or list(boundaries) != sorted(set(boundaries)):
+                raise ValueError(
+                    "`bucket_boundaries` must be strictly increasing positive ints. "
+                    f"Received: bucket_boundaries={self.bucket_boundaries!r}"
+                )
+            if self.padding != "dynamic":
+                raise ValueError(
+                    "Bucketing pads each batch to its own length and needs padding='dynamic'. "
+                    f"Received: padding={self.padding!r} with bucket_boundaries={boundaries}"
+                )
+            object.__setattr__(self, "bucket_boundaries", boundaries)
+
+
+def rows_column(rows, field):
+    """The `field` strings of `rows` (dicts, as the readers return them), in order."""
+    rows = list(rows)
+    if not rows:
+        raise ValueError("A pipeline needs at least one row. Received: rows=[]")
+    missing = [index for index, row in enumerate(rows) if field not in row]
+    if missing:
+        raise ValueError(
+            f"Every row needs a {field!r} field; row {missing[0]} has only {sorted(rows[missing[0]])}."
+        )
+    return [row[field] for row in rows]
+
+
+def shuffled(dataset, options, size):
+    """`dataset` (of `size` elements) shuffled and repeated as `options` ask."""
+    if options.shuffle:
+        buffer_size = options.shuffle_buffer_size or size
+        dataset = dataset.shuffle(buffer_size, seed=options.seed, reshuffle_each_iteration=True)
+    return dataset.repeat() if options.repeat else dataset
+
+
+def with_random_seeds(dataset, seed):
+    """Pairs each element with two random non-negative int64s: a seed for `tf.random.stateless_*`.
+
+    Stateful random ops in `Dataset.map` restart their sequence with every new iterator, so each
+    epoch of `fit` would see the same "random" masks; `Dataset.random(rerandomize_each_iteration=
+    True)` gives a fresh, yet reproducible, stream on every pass.
+    """
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+    return tf.data.Dataset.zip((dataset, seeds))
+
+
+def padded_batches(examples, encode, lengths, options):
+    """Batches of dense, padded features from `examples` (a dataset of dicts, one per row).
+
+    `encode(batch)` maps a batch of those dicts (e.g. the rows' strings) to a dict of features:
+    ragged `(B, None)` int32 token features and dense `(B,)` ones. `lengths` maps each token
+    feature to its length group and the group's maximum length, e.g.
+    `{"token_ids": ("tokens", 128)}`; every feature of a group is padded (with 0) to one length.
+    """
+    if options.bucket_boundaries is None:
+        batches = examples.batch(options.batch_size, drop_remainder=options.drop_remainder)
+        return batches.map(lambda batch: pad_features(encode(batch), lengths, options),
+                           num_parallel_calls=AUTOTUNE)
+    tokenized = examples.batch(_TOKENIZE_CHUNK).map(encode, num_parallel_calls=AUTOTUNE).unbatch()
+    # Unbatched ragged rows are rank-0-ragged specs that `padded_batch` refuses; identity makes them dense.
+    tokenized = tokenized.map(lambda features: {name: tf.identity(value) for name, value in features.items()})
+    buckets = tokenized.bucket_by_sequence_length(
+        element_length_func=lambda features: _longest(features, lengths),
+        bucket_boundaries=list(options.bucket_boundaries),
+        bucket_batch_sizes=[options.batch_size] * (len(options.bucket_boundaries) + 1),
+        drop_remainder=options.drop_remainder,
+    )
+    return buckets.map(lambda features: pad_features(features, lengths, options), num_parallel_calls=AUTOTUNE)
+
+
+def pad_features(features, lengths, options):
+    """`features` with every token feature padded to its group's length (see `padded_batches`)."""
+    group_lengths = {}
+    for name, (group, max_length) in lengths.items():
+        if options.padding == "max_length":
+            group_lengths[group] = max_length
+        else:
+            longest = tf.maximum(group_lengths.get(group, 0), _batch_length(features[name]))
+            group_lengths[group] = longest
+    padded = dict(features)
+    for name, (group, max_length) in lengths.items():
+        length = group_lengths[group]
+        if options.padding == "dynamic":
+            multiple = options.pad_to_multiple_of
+            length = tf.minimum((length + multiple - 1) // multiple * multiple, max_length)
+        padded[name] = _pad(features[name], length)
+    if options.drop_remainder:
+        for value in padded.values():
+            value.set_shape([options.batch_size, *value.shape[1:]])
+    return padded
+
+
+def prefetched(dataset, to_fit_inputs):
+    """`dataset` mapped to `model.fit`'s `(x, y[, sample_weight])` and prefetched."""
+    return dataset.map(to_fit_inputs, num_parallel_calls=AUTOTUNE).prefetch(AUTOTUNE)
+
+
+def _batch_length(tokens):
+    if isinstance(tokens, tf.RaggedTensor):
+        return tf.cast(tokens.bounding_shape(axis=1), tf.int32)
+    return tf.shape(tokens)[1]
+
+
+def _pad(tokens, length):
+    if isinstance(length, int):
+        return tokens.to_tensor(default_value=0, shape=[None, length])
+    dense = tokens.to_tensor(default_value=0) if isinstance(tokens, tf.RaggedTensor) else tokens
+    return tf.pad(dense, [[0, 0], [0, length - tf.shape(dense)[1]]])
+
+
+def _longest(features, lengths):
+    return tf.reduce_max(tf.stack([tf.shape(features[name])[0] for name in lengths]))

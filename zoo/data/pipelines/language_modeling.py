@@ -1,0 +1,173 @@
+"""Language-model batches: BERT masked LM (optionally with next-sentence prediction) and causal LM."""
+
+import math
+
+import tensorflow as tf
+
+from zoo.data.pipelines.batching import (
+    AUTOTUNE,
+    BatchOptions,
+    padded_batches,
+    prefetched,
+    rows_column,
+    shuffled,
+    with_random_seeds,
+)
+from zoo.data.pipelines.masking import mask_tokens
+from zoo.data.pipelines.segments import bert_pack, require_room, with_specials
+from zoo.layers.validation import require_positive_int, require_rate
+
+# Strings tokenized per call by the causal LM stream.
+_TOKENIZE_CHUNK = 256
+
+
+def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, max_predictions=None,
+                      mask_token_rate=0.8, random_token_rate=0.1, next_sentence=False, **batch_options):
+    """A `tf.data.Dataset` of `(x, y, sample_weight)` batches for BERT's masked LM (and NSP).
+
+    Each row's "text" becomes `bos text eos` (`[CLS] text [SEP]`). Masks are drawn anew on every
+    pass over the data (dynamic masking, RoBERTa), reproducibly for a `seed`: `ceil(mask_rate *
+    n)` of a row's n text tokens (at most `max_predictions`) are chosen, then replaced by the mask
+    token (`mask_token_rate`), a random text token (`random_token_rate`) or left as they are.
+    Special tokens and padding are never chosen.
+
+    `x`: int32 "token_ids" (masked), "padding_mask", "segment_ids", "mask_positions"
+    `(B, max_predictions)`; `y`: the original ids at `mask_positions`; `sample_weight`: float32
+    1 for a real mask slot, 0 for a padded one (`BertMaskedLM`'s contract).
+
+    With `next_sentence=True` (`BertPretrainer`'s contract), example i pairs line i with line
+    i + 1 (label 1) or, half of the time, with a random other line (label 0), packed as
+    `bos a eos b eos` (longer sentence cut first) with segment ids 0/1; then
+    `y = {"mlm": ids, "nsp": labels}` and `sample_weight = {"mlm": weights, "nsp": ones}`.
+
+    Args:
+        rows: dicts with "text" (e.g. `zoo.data.read_text`); consecutive rows are consecutive
+            sentences for next-sentence prediction.
+        tokenizer: a `zoo.tokenizers.Tokenizer`.
+        sequence_length: the maximum number of tokens, special tokens included.
+        mask_rate: the fraction of text tokens chosen for prediction.
+        max_predictions: mask slots per example; default `ceil(mask_rate * sequence_length)`.
+        mask_token_rate, random_token_rate: how chosen tokens are replaced (the rest unchanged).
+        next_sentence: add the next-sentence-prediction task.
+        **batch_options: the options of `BatchOptions` (batch_size, shuffle, seed, padding, ...).
+
+    Example:
+
+    >>> dataset = masked_lm_dataset(read_text("wiki.txt"), tokenizer, shuffle=True, seed=0)
+    >>> BertMaskedLM(backbone).fit(dataset)
+    """
+    options = BatchOptions(**batch_options)
+    require_room("sequence_length", sequence_length, 3 if next_sentence else 2)
+    require_rate("mask_rate", mask_rate)
+    require_rate("mask_token_rate", mask_token_rate)
+    require_rate("random_token_rate", random_token_rate)
+    if mask_token_rate + random_token_rate > 1:
+        raise ValueError(
+            "`mask_token_rate + random_token_rate` must be at most 1. "
+            f"Received: mask_token_rate={mask_token_rate}, random_token_rate={random_token_rate}"
+        )
+    if max_predictions is None:
+        max_predictions = math.ceil(mask_rate * sequence_length)
+    require_positive_int("max_predictions", max_predictions)
+    texts = rows_column(rows, "text")
+    if next_sentence:
+        examples, encode = _sentence_pairs(texts, tokenizer, sequence_length, options)
+    else:
+        examples = shuffled(tf.data.Dataset.from_tensor_slices({"text": texts}), options, len(texts))
+
+        def encode(strings):
+            token_ids, segment_ids = bert_pack([tokenizer.tokenize(strings["text"])], sequence_length,
+                                               tokenizer.bos_id, tokenizer.eos_id)
+            return {"token_ids": token_ids, "segment_ids": segment_ids}
+
+    def to_fit_inputs(features, seed):
+        masked = mask_tokens(
+            features["token_ids"], seed, vocabulary_size=tokenizer.vocabulary_size, mask_id=tokenizer.mask_id,
+            max_predictions=max_predictions, mask_rate=mask_rate, mask_token_rate=mask_token_rate,
+            random_token_rate=random_token_rate,
+        )
+        x = {
+            "token_ids": masked["token_ids"],
+            "padding_mask": tf.cast(features["token_ids"] != tokenizer.pad_id, tf.int32),
+            "segment_ids": features["segment_ids"],
+            "mask_positions": masked["mask_positions"],
+        }
+        if not next_sentence:
+            return x, masked["mask_labels"], masked["mask_weights"]
+        nsp = features["next_sentence"]
+        y = {"mlm": masked["mask_labels"], "nsp": nsp}
+        return x, y, {"mlm": masked["mask_weights"], "nsp": tf.ones_like(nsp, tf.float32)}
+
+    lengths = {"token_ids": ("tokens", sequence_length), "segment_ids": ("tokens", sequence_length)}
+    batches = padded_batches(examples, encode, lengths, options)
+    return prefetched(with_random_seeds(batches, options.seed), to_fit_inputs)
+
+
+def _sentence_pairs(texts, tokenizer, sequence_length, options):
+    """Examples (first-line indices with two random draws) and their encoder, for NSP."""
+    if len(texts) < 3:
+        raise ValueError(
+            "Next-sentence prediction pairs consecutive rows and needs at least 3 rows. "
+            f"Received: {len(texts)} rows"
+        )
+    lines = tf.constant(texts)
+    num_lines = len(texts)
+    firsts = tf.data.Dataset.range(num_lines - 1)
+    examples = shuffled(firsts, options, num_lines - 1)
+    # Pairing draws (new on each pass) come from a stream seeded apart from the masks' stream.
+    seed = None if options.seed is None else options.seed + 1
+    examples = with_random_seeds(examples, seed).map(lambda first, draws: {"first": first, "draws": draws})
+
+    def encode(batch):
+        first, draws = batch["first"], batch["draws"]
+        is_next = draws[:, 0] % 2 == 0
+        # A random line other than the true next one: draw from n - 1 lines and skip over it.
+        other = draws[:, 1] % (num_lines - 1)
+        other = tf.where(other >= first + 1, other + 1, other)
+        second = tf.where(is_next, first + 1, other)
+        segments = [tokenizer.tokenize(tf.gather(lines, first)), tokenizer.tokenize(tf.gather(lines, second))]
+        token_ids, segment_ids = bert_pack(segments, sequence_length, tokenizer.bos_id, tokenizer.eos_id)
+        return {"token_ids": token_ids, "segment_ids": segment_ids, "next_sentence": tf.cast(is_next, tf.int32)}
+
+    return examples, encode
+
+
+def causal_lm_dataset(rows, tokenizer, *, sequence_length=128, **batch_options):
+    """A `tf.data.Dataset` of `(x, y, sample_weight)` batches for next-token prediction, with no padding.
+
+    The rows' texts (shuffled as asked) are tokenized, each followed by the eos token, joined
+    into one stream and cut into windows of `sequence_length + 1` tokens; the last partial
+    window of a pass is dropped. `x = {"token_ids": window[:-1], "padding_mask": ones}`,
+    `y = window[1:]`, `sample_weight` float32 ones. `padding` and `bucket_boundaries` do not
+    apply (there is no padding).
+
+    Args:
+        rows: dicts with "text" (e.g. `zoo.data.read_text`).
+        tokenizer: a `zoo.tokenizers.Tokenizer`.
+        sequence_length: tokens per model input.
+        **batch_options: the options of `BatchOptions` (batch_size, shuffle, seed, repeat, ...).
+
+    Example:
+
+    >>> GPTCausalLM(backbone).fit(causal_lm_dataset(rows, tokenizer, sequence_length=256, shuffle=True, seed=0))
+    """
+    options = BatchOptions(**batch_options)
+    require_positive_int("sequence_length", sequence_length)
+    if options.bucket_boundaries is not None:
+        raise ValueError(
+            "Causal LM windows all have the same length, so there is nothing to bucket. "
+            f"Received: bucket_boundaries={options.bucket_boundaries}"
+        )
+    texts = rows_column(rows, "text")
+    stream = shuffled(tf.data.Dataset.from_tensor_slices(texts), options, len(texts)).batch(_TOKENIZE_CHUNK)
+    stream = stream.map(lambda batch: with_specials(tokenizer.tokenize(batch), last=tokenizer.eos_id).flat_values,
+                        num_parallel_calls=AUTOTUNE)
+    windows = stream.rebatch(sequence_length + 1, drop_remainder=True)
+    batches = windows.batch(options.batch_size, drop_remainder=options.drop_remainder)
+
+    def to_fit_inputs(window):
+        inputs = window[:, :-1]
+        ones = tf.ones_like(inputs)
+        return {"token_ids": inputs, "padding_mask": ones}, window[:, 1:], tf.cast(ones, tf.float32)
+
+    return prefetched(batches, to_fit_inputs)

@@ -1,0 +1,108 @@
+"""Sequence-to-sequence batches: encoder-decoder (Transformer, LSTM) and decoder-only prefix LM."""
+
+import tensorflow as tf
+
+from zoo.data.pipelines.batching import BatchOptions, padded_batches, prefetched, rows_column, shuffled
+from zoo.data.pipelines.segments import require_room, truncate, with_specials
+
+
+def _source_target_examples(rows, options):
+    columns = {"source": rows_column(rows, "source"), "target": rows_column(rows, "target")}
+    return shuffled(tf.data.Dataset.from_tensor_slices(columns), options, len(columns["source"]))
+
+
+def seq2seq_dataset(rows, tokenizer, *, max_source_length=128, max_target_length=128, **batch_options):
+    """A `tf.data.Dataset` of `(x, y, sample_weight)` batches for encoder-decoder models.
+
+    `x`: int32 "encoder_token_ids" (`source eos`), "encoder_padding_mask", "decoder_token_ids"
+    (`bos target`, teacher forcing) and "decoder_padding_mask"; `y`: `target eos`, the decoder
+    inputs shifted by one; `sample_weight`: float32 1 on real target positions, 0 on padding.
+    Texts longer than their maximum are cut at the end.
+
+    Args:
+        rows: dicts with "source" and "target" (`zoo.data.read_translation` /
+            `read_summarization`).
+        tokenizer: a `zoo.tokenizers.Tokenizer` shared by source and target.
+        max_source_length: the maximum encoder length, eos included.
+        max_target_length: the maximum decoder length, bos (inputs) or eos (labels) included.
+        **batch_options: the options of `BatchOptions` (batch_size, shuffle, seed, padding, ...).
+
+    Example:
+
+    >>> model.fit(seq2seq_dataset(read_translation("train.tsv"), tokenizer, shuffle=True, seed=0))
+    """
+    options = BatchOptions(**batch_options)
+    require_room("max_source_length", max_source_length, 1)
+    require_room("max_target_length", max_target_length, 1)
+    examples = _source_target_examples(rows, options)
+
+    def encode(strings):
+        (source,) = truncate([tokenizer.tokenize(strings["source"])], max_source_length - 1)
+        (target,) = truncate([tokenizer.tokenize(strings["target"])], max_target_length - 1)
+        return {
+            "encoder_token_ids": with_specials(source, last=tokenizer.eos_id),
+            "decoder_token_ids": with_specials(target, first=tokenizer.bos_id),
+            "labels": with_specials(target, last=tokenizer.eos_id),
+        }
+
+    def to_fit_inputs(features):
+        x = {
+            "encoder_token_ids": features["encoder_token_ids"],
+            "encoder_padding_mask": tf.cast(features["encoder_token_ids"] != tokenizer.pad_id, tf.int32),
+            "decoder_token_ids": features["decoder_token_ids"],
+            "decoder_padding_mask": tf.cast(features["decoder_token_ids"] != tokenizer.pad_id, tf.int32),
+        }
+        return x, features["labels"], tf.cast(x["decoder_padding_mask"], tf.float32)
+
+    lengths = {
+        "encoder_token_ids": ("source", max_source_length),
+        "decoder_token_ids": ("target", max_target_length),
+        "labels": ("target", max_target_length),
+    }
+    return prefetched(padded_batches(examples, encode, lengths, options), to_fit_inputs)
+
+
+def prefix_lm_dataset(rows, tokenizer, *, sequence_length=256, separator_id=None, **batch_options):
+    """A `tf.data.Dataset` of `(x, y, sample_weight)` batches for a decoder-only seq2seq (`GPTSeq2Seq`).
+
+    Each example is `source sep target eos` (`sep` defaults to the eos token), cut to
+    `sequence_length + 1` tokens by shortening the longer of source and target first, then
+    shifted: `x = {"token_ids": ids[:-1], "padding_mask"}`, `y = ids[1:]`, and `sample_weight`
+    float32 1 exactly where `y` is a target token or the final eos (the source is context only).
+
+    Args:
+        rows: dicts with "source" and "target".
+        tokenizer: a `zoo.tokenizers.Tokenizer`.
+        sequence_length: the model's input length (the example has one token more).
+        separator_id: the token between source and target; default `tokenizer.eos_id`. Give the
+            model's `separator_token_id`.
+        **batch_options: the options of `BatchOptions` (batch_size, shuffle, seed, padding, ...).
+
+    Example:
+
+    >>> model = GPTSeq2Seq(backbone, separator_token_id=tokenizer.eos_id)
+    >>> model.fit(prefix_lm_dataset(rows, tokenizer, sequence_length=256, shuffle=True, seed=0))
+    """
+    options = BatchOptions(**batch_options)
+    require_room("sequence_length", sequence_length, 1)
+    separator_id = tokenizer.eos_id if separator_id is None else separator_id
+    examples = _source_target_examples(rows, options)
+
+    def encode(strings):
+        source, target = truncate(
+            [tokenizer.tokenize(strings["source"]), tokenizer.tokenize(strings["target"])], sequence_length - 1
+        )
+        token_ids = tf.concat([with_specials(source, last=separator_id), with_specials(target, last=tokenizer.eos_id)],
+                              axis=1)
+        # 1 on the target and its eos: the tokens whose prediction is trained.
+        is_target = tf.concat([tf.zeros_like(with_specials(source, last=separator_id)),
+                               tf.ones_like(with_specials(target, last=tokenizer.eos_id))], axis=1)
+        return {"token_ids": token_ids[:, :-1], "labels": token_ids[:, 1:], "weights": is_target[:, 1:]}
+
+    def to_fit_inputs(features):
+        x = {"token_ids": features["token_ids"],
+             "padding_mask": tf.cast(features["token_ids"] != tokenizer.pad_id, tf.int32)}
+        return x, features["labels"], tf.cast(features["weights"], tf.float32)
+
+    lengths = {name: ("tokens", sequence_length) for name in ("token_ids", "labels", "weights")}
+    return prefetched(padded_batches(examples, encode, lengths, options), to_fit_inputs)
