@@ -4,6 +4,7 @@ import keras
 
 from zoo.layers import LayerNorm, LearnedPositionEmbedding, TokenEmbedding, TransformerEncoderBlock
 from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
+from zoo.models.functional_model import FunctionalModel
 
 ACTIVATIONS = ("gelu", "gelu_tanh", "relu")
 
@@ -14,7 +15,7 @@ def bert_initializer():
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class BertBackbone(keras.Model):
+class BertBackbone(FunctionalModel):
     """A BERT-style bidirectional Transformer encoder, returning per-token and pooled vectors.
 
     Token, segment and learned position embeddings are summed, layer-normalized and dropped out,
@@ -133,10 +134,9 @@ class BertBackbone(keras.Model):
         super().__init__(
             inputs={"token_ids": token_ids, "segment_ids": segment_ids, "padding_mask": padding_mask},
             outputs={"sequence_output": x, "pooled_output": pooled},
+            dtype=dtype,
             **kwargs,
         )
-        if dtype is not None:  # functional models ignore a `dtype` argument; keep it for `get_config`.
-            self.dtype_policy = keras.dtype_policies.get(dtype)
         self.token_embedding = token_embedding
         self.segment_embedding = segment_embedding
         self.position_embedding = position_embedding
@@ -159,11 +159,7 @@ class BertBackbone(keras.Model):
         self.norm_epsilon = norm_epsilon
 
     def get_config(self):
-        # Not the functional graph: the constructor arguments, so `from_config` rebuilds this class.
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+        return super().get_config() | {
             "vocabulary_size": self.vocabulary_size,
             "num_layers": self.num_layers,
             "hidden_dim": self.hidden_dim,
@@ -176,9 +172,3 @@ class BertBackbone(keras.Model):
             "norm_first": self.norm_first,
             "norm_epsilon": self.norm_epsilon,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)

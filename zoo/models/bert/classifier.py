@@ -46,8 +46,7 @@ class BertClassifier(BertTask):
         # === Functional Model ===
         pooled = backbone(backbone.input)["pooled_output"]
         logits = ops.cast(output_dense(pooled_dropout(pooled)), "float32")
-        super().__init__(inputs=backbone.input, outputs=logits, **kwargs)
-        self.backbone = backbone
+        super().__init__(backbone, inputs=backbone.input, outputs=logits, **kwargs)
         self.pooled_dropout = pooled_dropout
         self.output_dense = output_dense
 
@@ -56,6 +55,4 @@ class BertClassifier(BertTask):
         self.dropout = dropout
 
     def get_config(self):
-        config = super().get_config()
-        config.update({"num_classes": self.num_classes, "dropout": self.dropout})
-        return config
+        return super().get_config() | {"num_classes": self.num_classes, "dropout": self.dropout}

@@ -7,6 +7,18 @@ from zoo.models.bert.masked_lm_head import MaskedLMHead
 from zoo.models.bert.task import BertTask
 
 
+def tied_masked_lm_head(backbone):
+    """BERT's masked-LM head for `backbone`, projecting through the backbone's token embedding table."""
+    return MaskedLMHead(
+        backbone.token_embedding,
+        activation=backbone.activation,
+        norm_epsilon=backbone.norm_epsilon,
+        kernel_initializer=bert_initializer(),
+        dtype=backbone.dtype_policy,
+        name="masked_lm_head",
+    )
+
+
 @keras.saving.register_keras_serializable(package="zoo")
 class BertMaskedLM(BertTask):
     """Predicts the original tokens at masked positions (BERT's MLM objective).
@@ -39,19 +51,13 @@ class BertMaskedLM(BertTask):
     def __init__(self, backbone, **kwargs):
         # === Layers ===
         # Locals, assigned to `self` after `super().__init__()`: torch modules refuse attributes before it.
-        masked_lm_head = MaskedLMHead(
-            backbone.token_embedding,
-            activation=backbone.activation,
-            norm_epsilon=backbone.norm_epsilon,
-            kernel_initializer=bert_initializer(),
-            dtype=backbone.dtype_policy,
-            name="masked_lm_head",
-        )
+        masked_lm_head = tied_masked_lm_head(backbone)
 
         # === Functional Model ===
         mask_positions = keras.Input(shape=(None,), dtype="int32", name="mask_positions")
         sequence_output = backbone(backbone.input)["sequence_output"]
         logits = masked_lm_head(sequence_output, mask_positions)
-        super().__init__(inputs={**backbone.input, "mask_positions": mask_positions}, outputs=logits, **kwargs)
-        self.backbone = backbone
+        super().__init__(
+            backbone, inputs={**backbone.input, "mask_positions": mask_positions}, outputs=logits, **kwargs
+        )
         self.masked_lm_head = masked_lm_head

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from zoo.models.bert.backbone import bert_initializer
-from zoo.models.bert.masked_lm_head import MaskedLMHead
+from zoo.models.bert.masked_lm import tied_masked_lm_head
 from zoo.models.bert.task import BertTask, sparse_cross_entropy
 
 
@@ -36,14 +36,7 @@ class BertPretrainer(BertTask):
     def __init__(self, backbone, **kwargs):
         # === Layers ===
         # Locals, assigned to `self` after `super().__init__()`: torch modules refuse attributes before it.
-        masked_lm_head = MaskedLMHead(
-            backbone.token_embedding,
-            activation=backbone.activation,
-            norm_epsilon=backbone.norm_epsilon,
-            kernel_initializer=bert_initializer(),
-            dtype=backbone.dtype_policy,
-            name="masked_lm_head",
-        )
+        masked_lm_head = tied_masked_lm_head(backbone)
         next_sentence_head = keras.layers.Dense(
             2, kernel_initializer=bert_initializer(), dtype=backbone.dtype_policy, name="next_sentence_head"
         )
@@ -52,6 +45,7 @@ class BertPretrainer(BertTask):
         mask_positions = keras.Input(shape=(None,), dtype="int32", name="mask_positions")
         outputs = backbone(backbone.input)
         super().__init__(
+            backbone,
             inputs={**backbone.input, "mask_positions": mask_positions},
             outputs={
                 "mlm": masked_lm_head(outputs["sequence_output"], mask_positions),
@@ -59,7 +53,6 @@ class BertPretrainer(BertTask):
             },
             **kwargs,
         )
-        self.backbone = backbone
         self.masked_lm_head = masked_lm_head
         self.next_sentence_head = next_sentence_head
 

@@ -1,6 +1,8 @@
-"""What the BERT tasks share: the backbone they hold, its serialization, and `compile()` defaults."""
+"""What the BERT tasks share: a backbone-holding base class and `compile()` defaults."""
 
 import keras
+
+from zoo.models.functional_model import BackboneTask
 
 
 def default_optimizer():
@@ -15,11 +17,11 @@ def sparse_cross_entropy():
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight")
 
 
-class BertTask(keras.Model):
+class BertTask(BackboneTask):
     """Base of the BERT task models; not used on its own.
 
-    A task is a functional model that calls `backbone` and adds a head. `get_config` stores the
-    serialized backbone plus the task's own arguments, so `from_config` rebuilds the same class.
+    A task is a functional model that calls `backbone` and adds a head; its config is the
+    serialized backbone plus the task's own arguments (see `BackboneTask`).
     `compile()` with no arguments uses `default_optimizer()`, cross-entropy on the logits and
     weighted accuracy; subclasses name their defaults in `_default_loss` / `_default_metrics`.
     """
@@ -32,24 +34,8 @@ class BertTask(keras.Model):
             **kwargs,
         )
 
-    def compile_from_config(self, config):
-        # Keras skips this on load when `compile()` is overridden; the stored arguments are complete.
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
-
     def _default_loss(self):
         return sparse_cross_entropy()
 
     def _default_metrics(self):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-
-    def get_config(self):
-        # Not the functional graph: the constructor arguments, so `from_config` rebuilds this class.
-        return {"name": self.name, "trainable": self.trainable, "backbone": keras.layers.serialize(self.backbone)}
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.layers.deserialize(config["backbone"])
-        return cls(**config)

@@ -5,7 +5,7 @@ from keras import ops
 
 from zoo.layers.token_embedding import TokenEmbedding
 from zoo.layers.validation import require_positive_int, require_rate
-from zoo.models.lstm.functional_model import FunctionalModel
+from zoo.models.functional_model import FunctionalModel
 
 
 def lstm_layer(hidden_dim, bidirectional, dtype, name):
@@ -95,15 +95,11 @@ class LSTMBackbone(FunctionalModel):
         self.lstm_layers = lstm_layers
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "vocabulary_size": self.vocabulary_size,
-                "embedding_dim": self.embedding_dim,
-                "hidden_dim": self.hidden_dim,
-                "num_layers": self.num_layers,
-                "bidirectional": self.bidirectional,
-                "dropout": self.dropout,
-            }
-        )
-        return config
+        return super().get_config() | {
+            "vocabulary_size": self.vocabulary_size,
+            "embedding_dim": self.embedding_dim,
+            "hidden_dim": self.hidden_dim,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "dropout": self.dropout,
+        }

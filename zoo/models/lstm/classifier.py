@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from zoo.layers.validation import require_choice, require_positive_int, require_rate
+from zoo.models.functional_model import FunctionalModel
 from zoo.models.lstm.backbone import LSTMBackbone
-from zoo.models.lstm.functional_model import FunctionalModel
 
 POOLINGS = ("max", "mean", "last")
 
@@ -112,17 +112,13 @@ class LSTMClassifier(FunctionalModel):
         )
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "vocabulary_size": self.vocabulary_size,
-                "num_classes": self.num_classes,
-                "embedding_dim": self.embedding_dim,
-                "hidden_dim": self.hidden_dim,
-                "num_layers": self.num_layers,
-                "bidirectional": self.bidirectional,
-                "pooling": self.pooling,
-                "dropout": self.dropout,
-            }
-        )
-        return config
+        return super().get_config() | {
+            "vocabulary_size": self.vocabulary_size,
+            "num_classes": self.num_classes,
+            "embedding_dim": self.embedding_dim,
+            "hidden_dim": self.hidden_dim,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "pooling": self.pooling,
+            "dropout": self.dropout,
+        }

@@ -4,9 +4,9 @@ import keras
 from keras import ops
 
 from zoo.layers.validation import require_positive_int, require_rate
+from zoo.models.functional_model import FunctionalModel
 from zoo.models.lstm.backbone import LSTMBackbone
 from zoo.models.lstm.decoder import LSTMDecoder, LSTMStateBridge
-from zoo.models.lstm.functional_model import FunctionalModel
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -168,17 +168,13 @@ class LSTMSeq2Seq(FunctionalModel):
         )
 
     def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "vocabulary_size": self.vocabulary_size,
-                "embedding_dim": self.embedding_dim,
-                "hidden_dim": self.hidden_dim,
-                "num_encoder_layers": self.num_encoder_layers,
-                "num_decoder_layers": self.num_decoder_layers,
-                "attention": self.attention,
-                "dropout": self.dropout,
-                "target_vocabulary_size": self.target_vocabulary_size,
-            }
-        )
-        return config
+        return super().get_config() | {
+            "vocabulary_size": self.vocabulary_size,
+            "embedding_dim": self.embedding_dim,
+            "hidden_dim": self.hidden_dim,
+            "num_encoder_layers": self.num_encoder_layers,
+            "num_decoder_layers": self.num_decoder_layers,
+            "attention": self.attention,
+            "dropout": self.dropout,
+            "target_vocabulary_size": self.target_vocabulary_size,
+        }

@@ -14,6 +14,7 @@ from zoo.layers import (
     TransformerEncoderBlock,
 )
 from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
+from zoo.models.functional_model import FunctionalModel
 
 ACTIVATIONS = ("relu", "gelu", "gelu_tanh")
 POSITION_ENCODINGS = ("sinusoidal", "learned")
@@ -61,7 +62,7 @@ def _encode(x, padding_mask, blocks, final_norm, training=None):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Seq2SeqBackbone(keras.Model):
+class Seq2SeqBackbone(FunctionalModel):
     """An encoder-decoder Transformer returning the decoder's hidden states.
 
     The source goes through token embeddings, position encodings and `num_encoder_layers`
@@ -227,9 +228,7 @@ class Seq2SeqBackbone(keras.Model):
             )
         if decoder_final_norm is not None:
             x = decoder_final_norm(x)
-        super().__init__(inputs=inputs, outputs=x, **kwargs)
-        if dtype is not None:  # functional models ignore a `dtype` argument; keep it for `get_config`.
-            self.dtype_policy = keras.dtype_policies.get(dtype)
+        super().__init__(inputs=inputs, outputs=x, dtype=dtype, **kwargs)
         self.encoder_token_embedding = encoder_token_embedding
         self.decoder_token_embedding = decoder_token_embedding
         self.encoder_position_encoding = encoder_position_encoding
@@ -292,11 +291,7 @@ class Seq2SeqBackbone(keras.Model):
         )
 
     def get_config(self):
-        # Not the functional graph: the constructor arguments, so `from_config` rebuilds this class.
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+        return super().get_config() | {
             "vocabulary_size": self.vocabulary_size,
             "num_encoder_layers": self.num_encoder_layers,
             "num_decoder_layers": self.num_decoder_layers,
@@ -315,9 +310,3 @@ class Seq2SeqBackbone(keras.Model):
             "attention_dropout": self.attention_dropout,
             "activation": self.activation,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)

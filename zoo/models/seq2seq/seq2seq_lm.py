@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from zoo.layers.validation import require_positive_int
+from zoo.models.functional_model import BackboneTask
 
 
 def _logits(hidden, decoder_token_embedding, output_projection):
@@ -26,7 +27,7 @@ def padded_cross_entropy():
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class Seq2SeqLM(keras.Model):
+class Seq2SeqLM(BackboneTask):
     """Predicts each next target token from the source and the target so far (translation, summarization).
 
     Inputs are the backbone's dict (`"encoder_token_ids"`, `"encoder_padding_mask"`,
@@ -84,8 +85,7 @@ class Seq2SeqLM(keras.Model):
         # === Functional Model ===
         hidden = backbone(backbone.input)
         logits = _logits(hidden, backbone.decoder_token_embedding, output_projection)
-        super().__init__(inputs=backbone.input, outputs=logits, **kwargs)
-        self.backbone = backbone
+        super().__init__(backbone, inputs=backbone.input, outputs=logits, **kwargs)
         self.output_projection = output_projection
 
         # === Config ===
@@ -97,12 +97,6 @@ class Seq2SeqLM(keras.Model):
             loss=padded_cross_entropy() if loss == "auto" else loss,
             **kwargs,
         )
-
-    def compile_from_config(self, config):
-        # Keras skips an overridden `compile` when loading; ours only fills in defaults, so the saved arguments fit it.
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
 
     def init_decoding_state(self, batch_size, max_length, encoder_token_ids, encoder_padding_mask=None):
         require_positive_int("max_length", max_length)
@@ -156,16 +150,4 @@ class Seq2SeqLM(keras.Model):
         return logits, {**state, "self_attention_cache": ops.stack(self_attention_caches, axis=1)}
 
     def get_config(self):
-        # Not the functional graph: the constructor arguments, so `from_config` rebuilds this class.
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "backbone": keras.layers.serialize(self.backbone),
-            "tie_output_embeddings": self.tie_output_embeddings,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.layers.deserialize(config["backbone"])
-        return cls(**config)
+        return super().get_config() | {"tie_output_embeddings": self.tie_output_embeddings}

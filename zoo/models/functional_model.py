@@ -1,4 +1,4 @@
-"""Base of the LSTM family's models: a functional `keras.Model` rebuilt from its constructor arguments."""
+"""Base of every family's models: a functional `keras.Model` rebuilt from its constructor arguments."""
 
 import keras
 
@@ -39,3 +39,22 @@ class FunctionalModel(keras.Model):
         if isinstance(config.get("dtype"), dict):
             config["dtype"] = keras.dtype_policies.get(config["dtype"])
         return cls(**config)
+
+
+class BackboneTask(FunctionalModel):
+    """A functional model that calls a `backbone` model and adds a head (the keras-hub `Task` pattern).
+
+    Subclasses call `super().__init__(backbone, inputs=..., outputs=...)`; the config holds the
+    serialized backbone, which `from_config` rebuilds before calling the constructor.
+    """
+
+    def __init__(self, backbone, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.backbone = backbone
+
+    def get_config(self):
+        return super().get_config() | {"backbone": keras.layers.serialize(self.backbone)}
+
+    @classmethod
+    def from_config(cls, config):
+        return super().from_config({**config, "backbone": keras.layers.deserialize(config["backbone"])})
