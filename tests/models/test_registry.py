@@ -2,12 +2,13 @@ import pytest
 
 import zoo.models
 from zoo.models.bert import BertBackbone
+from zoo.models.gpt import GPTBackbone
 from zoo.models.lstm import LSTMBackbone
 from zoo.models.seq2seq import Seq2SeqBackbone
 
 
 @pytest.mark.parametrize(
-    "family, backbone_cls", [("bert", BertBackbone), ("lstm", LSTMBackbone), ("transformer", Seq2SeqBackbone)]
+    "family, backbone_cls", [("bert", BertBackbone), ("gpt", GPTBackbone), ("lstm", LSTMBackbone), ("transformer", Seq2SeqBackbone)]
 )
 def test_build_gives_the_family_backbone_at_the_preset_size(family, backbone_cls):
     backbone = zoo.models.build(family, "tiny", vocabulary_size=100)
@@ -26,7 +27,7 @@ def test_bert_base_is_bert_base():
     assert (base["num_layers"], base["hidden_dim"], base["num_heads"]) == (12, 768, 12)
 
 
-@pytest.mark.parametrize("family", ["lstm", "bert", "seq2seq"])
+@pytest.mark.parametrize("family", ["lstm", "bert", "gpt", "seq2seq"])
 def test_flops_grow_with_size(family):
     flops = [zoo.models.training_flops_per_token(family, size, 8192, 128) for size in zoo.models.SIZES]
     assert flops == sorted(flops) and flops[0] > 0
