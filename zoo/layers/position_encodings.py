@@ -47,9 +47,9 @@ class LearnedPositionEmbedding(keras.layers.Layer):
         )
 
     def call(self, inputs, start_index=0):
-        length = ops.shape(inputs)[1]
-        table = ops.convert_to_tensor(self.position_embeddings)
-        rows = ops.slice(table, (start_index, 0), (length, ops.shape(table)[-1]))
+        # A gather, not a slice at `start_index`: torch.export can trace it with a tensor index.
+        positions = ops.arange(ops.shape(inputs)[1]) + ops.cast(start_index, "int32")
+        rows = ops.take(self.position_embeddings, positions, axis=0)
         return ops.broadcast_to(ops.cast(rows, self.compute_dtype), ops.shape(inputs))
 
     def compute_mask(self, inputs, mask=None):
