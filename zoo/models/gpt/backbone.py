@@ -6,6 +6,7 @@ from zoo.layers import LearnedPositionEmbedding, TokenEmbedding, TransformerDeco
 from zoo.layers.feed_forward import ACTIVATIONS
 from zoo.layers.norms import NORM_KINDS
 from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
+from zoo.models.functional_model import FunctionalModel
 
 POSITION_ENCODINGS = ("learned", "rotary")
 
@@ -15,7 +16,7 @@ def _initializer(stddev):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class GPTBackbone(keras.Model):
+class GPTBackbone(FunctionalModel):
     """GPT-2-shaped decoder stack (Radford et al., 2019), or LLaMA-like with rotary/RMSNorm/SwiGLU/GQA.
 
     Token ids are embedded by a `TokenEmbedding` whose table the causal LM reuses as its output
@@ -166,11 +167,7 @@ class GPTBackbone(keras.Model):
         return self.hidden_dim // self.num_heads
 
     def get_config(self):
-        # Not super().get_config(): a functional model's config is its layer graph, not our arguments.
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+        return super().get_config() | {
             "vocabulary_size": self.vocabulary_size,
             "num_layers": self.num_layers,
             "hidden_dim": self.hidden_dim,
@@ -186,10 +183,3 @@ class GPTBackbone(keras.Model):
             "rotary_max_wavelength": self.rotary_max_wavelength,
             "use_bias": self.use_bias,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config.get("dtype"), dict):
-            config["dtype"] = keras.dtype_policies.deserialize(config["dtype"])
-        return cls(**config)

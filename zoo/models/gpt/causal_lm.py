@@ -55,10 +55,7 @@ class GPTCausalLM(GPTTask):
         inputs = backbone_inputs()
         hidden = backbone(inputs)
         logits = ops.cast(backbone.token_embedding(hidden, reverse=True), "float32")
-        super().__init__(inputs=inputs, outputs=logits, **kwargs)
-
-        # === Config ===
-        self.backbone = backbone
+        super().__init__(backbone, inputs=inputs, outputs=logits, **kwargs)
 
     def _cache_name(self, layer_index):
         return f"self_attention_cache_{layer_index}"

@@ -76,10 +76,9 @@ class GPTClassifier(GPTTask):
         inputs = backbone_inputs()
         pooled = pooling(backbone(inputs), inputs["padding_mask"])
         logits = ops.cast(head(head_dropout(pooled)), "float32")
-        super().__init__(inputs=inputs, outputs=logits, **kwargs)
+        super().__init__(backbone, inputs=inputs, outputs=logits, **kwargs)
 
         # === Config ===
-        self.backbone = backbone
         self.pooling = pooling
         self.head_dropout = head_dropout
         self.head = head

@@ -2,8 +2,10 @@
 
 import keras
 
+from zoo.models.functional_model import BackboneTask
 
-class GPTTask(keras.Model):
+
+class GPTTask(BackboneTask):
     """Base of the GPT task models (a functional model around a `GPTBackbone`); not used on its own.
 
     `compile()` with no arguments uses AdamW, sparse cross-entropy on float32 logits and an
@@ -20,27 +22,6 @@ class GPTTask(keras.Model):
             loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         kwargs.setdefault(self.accuracy_argument, [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
         super().compile(optimizer=optimizer, loss=loss, **kwargs)
-
-    def compile_from_config(self, config):
-        # What keras.Model does, minus its warning about an overridden compile(): .keras files restore it.
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
-
-    def get_config(self):
-        # Not super().get_config(): a functional model's config is its layer graph, not our arguments.
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        if isinstance(config["backbone"], dict):
-            config["backbone"] = keras.saving.deserialize_keras_object(config["backbone"])
-        return cls(**config)
 
 
 def backbone_inputs():
