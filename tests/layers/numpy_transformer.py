@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 
+from zoo.testing import to_numpy
+
 NEG_INF = -1e9
 
 
@@ -45,3 +47,34 @@ def attention(query, value, w, num_heads, num_kv_heads, mask=None, causal=False)
     scores = np.where(allowed[:, None], scores, NEG_INF)
     context = np.einsum("bnts,bsnh->btnh", softmax(scores), v)
     return np.einsum("btnh,nhd->btd", context, w["o"]) + w["o_bias"]
+
+
+# Reading a zoo layer's weights into the reference (float64, so the reference adds no rounding of its own).
+
+
+def weights_of(variable):
+    return to_numpy(variable).astype("float64")
+
+
+def dense(layer, x):
+    return x @ weights_of(layer.kernel) + weights_of(layer.bias)
+
+
+def norm(layer, x):
+    """A zoo `LayerNorm` layer applied in NumPy."""
+    return layer_norm(x, weights_of(layer.gamma), weights_of(layer.beta), layer.epsilon)
+
+
+def residual(x, branch, norm_layer, norm_first):
+    """Pre-LN `x + branch(norm(x))` or post-LN `norm(x + branch(x))`, as the zoo blocks compute it."""
+    if norm_first:
+        return x + branch(norm(norm_layer, x))
+    return norm(norm_layer, x + branch(x))
+
+
+def attention_weights(attention):
+    """The kernels and biases of a zoo `MultiHeadAttention`, keyed as `attention()` expects."""
+    projections = {"q": attention.query, "k": attention.key, "v": attention.value, "o": attention.attention_output}
+    weights = {key: weights_of(layer.kernel) for key, layer in projections.items()}
+    weights.update({f"{key}_bias": weights_of(layer.bias) for key, layer in projections.items()})
+    return weights

@@ -10,47 +10,27 @@ from zoo.testing import assert_allclose, run_layer_checks, to_numpy
 HIDDEN, HEADS, FFN = 16, 4, 32
 
 
-def attention_weights(attention):
-    return {
-        "q": to_numpy(attention.query.kernel), "q_bias": to_numpy(attention.query.bias),
-        "k": to_numpy(attention.key.kernel), "k_bias": to_numpy(attention.key.bias),
-        "v": to_numpy(attention.value.kernel), "v_bias": to_numpy(attention.value.bias),
-        "o": to_numpy(attention.attention_output.kernel), "o_bias": to_numpy(attention.attention_output.bias),
-    }
-
-
 def feed_forward(ffn, x):
-    up = x @ to_numpy(ffn.up_projection.kernel) + to_numpy(ffn.up_projection.bias)
-    return ref.gelu(up) @ to_numpy(ffn.down_projection.kernel) + to_numpy(ffn.down_projection.bias)
-
-
-def norm(layer, x):
-    return ref.layer_norm(x, to_numpy(layer.gamma), to_numpy(layer.beta), layer.epsilon)
-
-
-def residual(x, branch, norm_layer, norm_first):
-    if norm_first:
-        return x + branch(norm(norm_layer, x))
-    return norm(norm_layer, x + branch(x))
+    return ref.dense(ffn.down_projection, ref.gelu(ref.dense(ffn.up_projection, x)))
 
 
 def numpy_encoder(block, x, padding_mask):
     mask = np.broadcast_to(padding_mask[:, None, :], (x.shape[0], x.shape[1], x.shape[1]))
-    w = attention_weights(block.self_attention)
-    x = residual(x, lambda h: ref.attention(h, h, w, HEADS, HEADS, mask), block.attention_norm, block.norm_first)
-    return residual(x, lambda h: feed_forward(block.feed_forward, h), block.feed_forward_norm, block.norm_first)
+    w = ref.attention_weights(block.self_attention)
+    x = ref.residual(x, lambda h: ref.attention(h, h, w, HEADS, HEADS, mask), block.attention_norm, block.norm_first)
+    return ref.residual(x, lambda h: feed_forward(block.feed_forward, h), block.feed_forward_norm, block.norm_first)
 
 
 def numpy_decoder(block, x, encoder=None, encoder_mask=None):
-    w = attention_weights(block.self_attention)
-    x = residual(x, lambda h: ref.attention(h, h, w, HEADS, HEADS, causal=True), block.self_attention_norm,
+    w = ref.attention_weights(block.self_attention)
+    x = ref.residual(x, lambda h: ref.attention(h, h, w, HEADS, HEADS, causal=True), block.self_attention_norm,
                  block.norm_first)
     if encoder is not None:
-        wc = attention_weights(block.cross_attention)
+        wc = ref.attention_weights(block.cross_attention)
         mask = np.broadcast_to(encoder_mask[:, None, :], (x.shape[0], x.shape[1], encoder.shape[1]))
-        x = residual(x, lambda h: ref.attention(h, encoder, wc, HEADS, HEADS, mask), block.cross_attention_norm,
+        x = ref.residual(x, lambda h: ref.attention(h, encoder, wc, HEADS, HEADS, mask), block.cross_attention_norm,
                      block.norm_first)
-    return residual(x, lambda h: feed_forward(block.feed_forward, h), block.feed_forward_norm, block.norm_first)
+    return ref.residual(x, lambda h: feed_forward(block.feed_forward, h), block.feed_forward_norm, block.norm_first)
 
 
 @pytest.mark.parametrize("norm_first", [True, False])

@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from tests.models.bert.numpy_bert import backbone_forward, dense
+from tests.layers.numpy_transformer import dense
+from tests.models.bert.numpy_bert import backbone_forward
 from tests.models.bert.tiny import make_backbone, make_inputs
 from zoo.models.bert import BertClassifier
 from zoo.testing import assert_allclose, to_numpy

@@ -1,7 +1,8 @@
 import keras
 import numpy as np
 
-from tests.models.bert.numpy_bert import backbone_forward, dense, masked_lm_forward, set_seeded_weights
+from tests.layers.numpy_transformer import dense
+from tests.models.bert.numpy_bert import backbone_forward, masked_lm_forward, set_seeded_weights
 from tests.models.bert.tiny import MASK_WEIGHTS, TINY, make_backbone, make_inputs
 from zoo.models.bert import BertPretrainer
 from zoo.testing import assert_allclose, to_numpy

@@ -26,32 +26,9 @@ def sinusoidal(length, dim):
     return np.where(np.arange(dim) % 2 == 0, np.sin(angles), np.cos(angles))
 
 
-def attention_weights(attention):
-    return {
-        "q": to_numpy(attention.query.kernel), "q_bias": to_numpy(attention.query.bias),
-        "k": to_numpy(attention.key.kernel), "k_bias": to_numpy(attention.key.bias),
-        "v": to_numpy(attention.value.kernel), "v_bias": to_numpy(attention.value.bias),
-        "o": to_numpy(attention.attention_output.kernel), "o_bias": to_numpy(attention.attention_output.bias),
-    }
-
-
-def dense(layer, x):
-    return x @ to_numpy(layer.kernel) + to_numpy(layer.bias)
-
-
-def norm(layer, x):
-    return ref.layer_norm(x, to_numpy(layer.gamma), to_numpy(layer.beta), layer.epsilon)
-
-
 def feed_forward(ffn, x, activation):
-    up = dense(ffn.up_projection, x)
-    return dense(ffn.down_projection, np.maximum(up, 0.0) if activation == "relu" else ref.gelu(up))
-
-
-def residual(x, branch, norm_layer, norm_first):
-    if norm_first:
-        return x + branch(norm(norm_layer, x))
-    return norm(norm_layer, x + branch(x))
+    up = ref.dense(ffn.up_projection, x)
+    return ref.dense(ffn.down_projection, np.maximum(up, 0.0) if activation == "relu" else ref.gelu(up))
 
 
 def key_mask(padding_mask, query_length):
@@ -76,24 +53,24 @@ def numpy_logits(lm, inputs):
     x = embed(backbone, inputs["encoder_token_ids"], backbone.encoder_token_embedding,
               backbone.encoder_position_encoding)
     for block in backbone.encoder_blocks:
-        w = attention_weights(block.self_attention)
+        w = ref.attention_weights(block.self_attention)
         mask = key_mask(source_mask, x.shape[1])
-        x = residual(x, lambda h: ref.attention(h, h, w, HEADS, HEADS, mask), block.attention_norm, pre_ln)
-        x = residual(x, lambda h: feed_forward(block.feed_forward, h, act), block.feed_forward_norm, pre_ln)
-    encoder = norm(backbone.encoder_final_norm, x) if pre_ln else x
+        x = ref.residual(x, lambda h: ref.attention(h, h, w, HEADS, HEADS, mask), block.attention_norm, pre_ln)
+        x = ref.residual(x, lambda h: feed_forward(block.feed_forward, h, act), block.feed_forward_norm, pre_ln)
+    encoder = ref.norm(backbone.encoder_final_norm, x) if pre_ln else x
 
     y = embed(backbone, inputs["decoder_token_ids"], backbone.decoder_token_embedding,
               backbone.decoder_position_encoding)
     for block in backbone.decoder_blocks:
-        w, wc = attention_weights(block.self_attention), attention_weights(block.cross_attention)
+        w, wc = ref.attention_weights(block.self_attention), ref.attention_weights(block.cross_attention)
         self_mask, cross_mask = key_mask(target_mask, y.shape[1]), key_mask(source_mask, y.shape[1])
-        y = residual(y, lambda h: ref.attention(h, h, w, HEADS, HEADS, self_mask, causal=True),
+        y = ref.residual(y, lambda h: ref.attention(h, h, w, HEADS, HEADS, self_mask, causal=True),
                      block.self_attention_norm, pre_ln)
-        y = residual(y, lambda h: ref.attention(h, encoder, wc, HEADS, HEADS, cross_mask),
+        y = ref.residual(y, lambda h: ref.attention(h, encoder, wc, HEADS, HEADS, cross_mask),
                      block.cross_attention_norm, pre_ln)
-        y = residual(y, lambda h: feed_forward(block.feed_forward, h, act), block.feed_forward_norm, pre_ln)
+        y = ref.residual(y, lambda h: feed_forward(block.feed_forward, h, act), block.feed_forward_norm, pre_ln)
     if pre_ln:
-        y = norm(backbone.decoder_final_norm, y)
+        y = ref.norm(backbone.decoder_final_norm, y)
     if lm.tie_output_embeddings:
         return y @ to_numpy(backbone.decoder_token_embedding.embeddings).T
     return y @ to_numpy(lm.output_projection.kernel)
