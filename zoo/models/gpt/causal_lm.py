@@ -76,10 +76,7 @@ class GPTCausalLM(GPTTask):
         backbone = self.backbone
         x = backbone.token_embedding(token_ids)
         if backbone.position_embedding is not None:
-            # A gather, not the layer's dynamic slice: torch.export can capture it (see zoo/generation/torch_step.py).
-            positions = ops.arange(ops.shape(token_ids)[1], dtype="int32") + ops.cast(index, "int32")
-            table = ops.convert_to_tensor(backbone.position_embedding.position_embeddings)
-            x = x + ops.cast(ops.take(table, positions, axis=0), x.dtype)[None]
+            x = x + backbone.position_embedding(x, start_index=index)
         new_state = {}
         for i, block in enumerate(backbone.transformer_layers):
             name = self._cache_name(i)
