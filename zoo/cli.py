@@ -1,26 +1,202 @@
-"""The `zoo` command: argument parsing only; the work lives in `recipes/` and `zoo/`."""
+"""The `zoo` command: argument parsing only; the work is in `recipes/` and `zoo/training`.
+
+    zoo train TASK --model NAME [--size S] [--data F] [--valid F] [--backend B] [--config FILE] ...
+    zoo evaluate RUN --data FILE       metrics JSON on stdout
+    zoo predict RUN TEXT...            one JSON line per text
+    zoo export RUN --format saved_model|keras --out DIR
+    zoo compare TASK --models a,b,c    trains each with the same budget, prints a leaderboard
+    zoo demo                           the main job on the embedded corpus
+
+Every `TrainConfig` setting is a flag (`--learning-rate`, `--time-budget`, ...). Bad flags,
+missing files and incompatible settings print one line and exit with status 2.
+"""
 
 import argparse
+import dataclasses
+import json
+import os
+import subprocess
 import sys
+import types
 
-COMMANDS = ("train", "evaluate", "predict", "export", "compare", "demo")
+TASKS = ("classification", "translation", "summarization", "mlm", "clm")
+BACKENDS = ("jax", "tensorflow", "torch")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line (no usage dump) with exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _select_backend(argv):
+    """Sets KERAS_BACKEND from `--backend` before Keras is imported; returns False if Keras already runs another."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--backend", choices=BACKENDS)
+    known, _ = pre.parse_known_args(argv)
+    if known.backend is None:
+        return True
+    if "keras" in sys.modules:
+        import keras
+
+        return keras.backend.backend() == known.backend
+    os.environ["KERAS_BACKEND"] = known.backend
+    return True
+
+
+def _flag_type(field):
+    kinds = [kind for kind in getattr(field.type, "__args__", (field.type,)) if kind is not type(None)]
+    return kinds[0] if isinstance(field.type, types.UnionType) else field.type
+
+
+def _add_config_flags(parser, skip=()):
+    from zoo.training.config import TrainConfig
+
+    for field in dataclasses.fields(TrainConfig):
+        if field.name in ("task",) + tuple(skip):
+            continue
+        flag = "--" + field.name.replace("_", "-")
+        kind = _flag_type(field)
+        if kind is bool:
+            parser.add_argument(flag, dest=field.name, action="store_true", default=argparse.SUPPRESS)
+        else:
+            parser.add_argument(flag, dest=field.name, type=kind, default=argparse.SUPPRESS,
+                                metavar=field.name.upper())
+    parser.add_argument("--config", dest="config_file", default=None, help="JSON or TOML file of settings")
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="zoo", description=__doc__)
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    for command in COMMANDS:
-        subparsers.add_parser(command, help=f"{command} (lands with the recipes issue)")
+    parser = _Parser(prog="zoo", description="Train, evaluate and ship Keras NLP models on any backend.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a model on a task")
+    train.add_argument("task", choices=TASKS)
+    _add_config_flags(train)
+
+    evaluate = commands.add_parser("evaluate", help="metrics of a run on a file, as JSON")
+    evaluate.add_argument("run")
+    evaluate.add_argument("--data", required=True)
+    evaluate.add_argument("--backend", choices=BACKENDS)
+    evaluate.add_argument("--decoding", choices=("greedy", "beam"))
+    evaluate.add_argument("--beam-size", dest="beam_size", type=int)
+    evaluate.add_argument("--eval-examples", dest="eval_examples", type=int)
+
+    predict = commands.add_parser("predict", help="predictions of a run for raw strings, one JSON line each")
+    predict.add_argument("run")
+    predict.add_argument("texts", nargs="+")
+    predict.add_argument("--backend", choices=BACKENDS)
+    predict.add_argument("--decoding", choices=("greedy", "beam"))
+
+    export = commands.add_parser("export", help="export a run (SavedModel or .keras)")
+    export.add_argument("run")
+    export.add_argument("--format", choices=("saved_model", "keras"), required=True)
+    export.add_argument("--out", required=True)
+    export.add_argument("--backend", choices=BACKENDS)
+
+    compare = commands.add_parser("compare", help="train several models with one budget; print a leaderboard")
+    compare.add_argument("task", choices=TASKS)
+    compare.add_argument("--models", required=True, help="comma-separated families, e.g. lstm,bert,gpt")
+    _add_config_flags(compare, skip=("model",))
+
+    demo = commands.add_parser("demo", help="train, evaluate and predict on the embedded corpus")
+    demo.add_argument("--out", default="runs/demo")
+    demo.add_argument("--backend", choices=BACKENDS)
     return parser
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
-    print(
-        f"zoo {args.command}: not yet. The recipes and the CLI land with the "
-        "'Recipes and the zoo CLI' issue; the layers are usable today (see README)."
-    )
+def _settings(args):
+    skip = {"command", "task", "config_file", "models", "handler"}
+    return {name: value for name, value in vars(args).items() if name not in skip}
+
+
+def _train(args):
+    from recipes import get_recipe
+    from zoo.training.config import resolve_config
+    from zoo.training.trainer import train
+
+    recipe = get_recipe(args.task)
+    config = resolve_config(recipe, _settings(args), args.config_file)
+    metrics = train(recipe, config)
+    print(json.dumps(metrics, indent=2))
     return 0
+
+
+def _override(config, args, names):
+    for name in names:
+        value = getattr(args, name, None)
+        if value is not None:
+            config[name] = value
+    return config
+
+
+def _load(args):
+    from recipes import get_recipe
+    from zoo.training.config import TrainConfig
+    from zoo.training.trainer import load_run
+
+    model, tokenizer, info, saved = load_run(args.run)
+    config = TrainConfig(**_override(saved, args, ("decoding", "beam_size", "eval_examples"))).validate()
+    return get_recipe(config.task), model, tokenizer, info, config
+
+
+def _evaluate(args):
+    recipe, model, tokenizer, info, config = _load(args)
+    rows = recipe.read(args.data, config)
+    print(json.dumps(recipe.evaluate(model, tokenizer, info, rows, config), indent=2))
+    return 0
+
+
+def _predict(args):
+    recipe, model, tokenizer, info, config = _load(args)
+    for prediction in recipe.predict(model, tokenizer, info, args.texts, config):
+        print(json.dumps(prediction, ensure_ascii=False))
+    return 0
+
+
+def _export(args):
+    print("zoo: error: export is not available yet; it lands with the issue 'Ship it: SavedModel that serves raw "
+          "strings'. The run folder's model/ holds config.json + model.weights.h5 + tokenizer assets meanwhile.",
+          file=sys.stderr)
+    return 2
+
+
+def _compare(args):
+    from recipes.compare import compare
+
+    models = [name.strip() for name in args.models.split(",") if name.strip()]
+    print(compare(args.task, models, _settings(args), args.config_file))
+    return 0
+
+
+def _demo(args):
+    from recipes.demo import run_demo
+
+    run_demo(args.out)
+    return 0
+
+
+HANDLERS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "export": _export, "compare": _compare,
+            "demo": _demo}
+
+
+def main(argv=None):
+    """Runs the `zoo` command; returns the exit status (0 success, 2 bad input)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides our output
+    if not _select_backend(argv):
+        # Keras is already imported with another backend in this process: run in a fresh one.
+        return subprocess.call([sys.executable, "-m", "zoo.cli", *argv])
+    args = build_parser().parse_args(argv)
+    from zoo.data import DataError
+    from zoo.models.saving import UnsafeModelConfig
+    from zoo.training.config import ConfigError
+
+    try:
+        return HANDLERS[args.command](args)
+    except (ConfigError, DataError, FileNotFoundError, UnsafeModelConfig) as error:
+        print(f"zoo: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -97,6 +97,7 @@ def save_model_folder(model, directory, tokenizers=None, task_config=None):
     staging = tempfile.mkdtemp(prefix=".saving-", dir=parent)
     try:
         _write_folder(model, staging, tokenizers, task_config)
+        os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a saved model is as readable as any folder
         if os.path.exists(directory):
             retired = tempfile.mkdtemp(prefix=".replaced-", dir=parent)
             os.rename(directory, os.path.join(retired, "old"))

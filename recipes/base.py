@@ -1,0 +1,157 @@
+"""What every recipe provides to the trainer (`zoo.training.trainer`), and the parts they share.
+
+A recipe is the task-specific half of a run: how to read its files, which model each family
+builds, the tf.data pipeline, the loss, and how to evaluate and predict. The trainer owns the
+rest (run directory, tokenizer, optimizer, `model.fit`, checkpoints, reports), so every task
+trains, resumes, stops and reports the same way.
+"""
+
+import keras
+import numpy as np
+
+from zoo.data.synthetic import make_corpus
+from zoo.metrics import NllAccumulator
+from zoo.models import registry
+from zoo.training.config import ConfigError
+
+
+class Recipe:
+    """Base of the task recipes. Subclasses set the class attributes and implement the methods.
+
+    Attributes:
+        task: the task name of the CLI (`zoo train TASK`).
+        corpus: the embedded corpus used when no `--data` is given.
+        families: the model families this task trains; `default_model` is the first.
+        monitor: `(logged name, "min" | "max")`: the validation value that picks the best weights.
+        primary_metric: the metrics.json key that `zoo compare` ranks by, and its direction.
+    """
+
+    task = None
+    corpus = None
+    families = ()
+    monitor = ("val_loss", "min")
+    primary_metric = ("loss", "min")
+    FAMILY_DEFAULTS = {}
+
+    @property
+    def default_model(self):
+        return self.families[0]
+
+    def family_defaults(self, model):
+        """Config values of this task for a model family (learning rate, lengths, ...)."""
+        return dict(self.FAMILY_DEFAULTS.get(model, {}))
+
+    # --- data ---
+    def read(self, path, config):
+        """Validated rows of a file in this task's format."""
+        raise NotImplementedError
+
+    def embedded_rows(self, split, config):
+        size = config.train_examples if split == "train" else config.valid_examples
+        return make_corpus(self.corpus, split, size, seed=config.seed)
+
+    def tokenizer_texts(self, rows):
+        """The texts a new tokenizer is trained on."""
+        raise NotImplementedError
+
+    def task_info(self, config, rows):
+        """JSON-able facts the model and its outputs depend on (e.g. the labels), saved with the model."""
+        return {}
+
+    # --- model ---
+    def check_init(self, config, init_config):
+        """Refuses an `--init-from` run whose model cannot start this one (`ConfigError`)."""
+        raise ConfigError(f"--init-from: the {self.task} recipe cannot start a {config.model} model from another run.")
+
+    def build_model(self, config, tokenizer, info, init_model):
+        """The task model for `config.model`, from `init_model` (a loaded run's model) if given."""
+        raise NotImplementedError
+
+    def loss(self, config):
+        from zoo.training.losses import SparseCrossEntropy
+
+        return SparseCrossEntropy(label_smoothing=config.label_smoothing)
+
+    def dataset(self, rows, tokenizer, info, config, training):
+        """`fit`'s `(x, y[, sample_weight])` batches; when `training`, shuffled and repeated forever."""
+        raise NotImplementedError
+
+    def steps_per_epoch(self, rows, tokenizer, config):
+        """Batches in one pass over `rows`."""
+        return max(1, -(-len(rows) // config.batch_size))
+
+    def tokens_per_example(self, rows, tokenizer, config):
+        """Mean tokens a training example feeds the model (for tokens/s), from up to 1,000 rows."""
+        raise NotImplementedError
+
+    # --- results ---
+    def evaluate(self, model, tokenizer, info, rows, config):
+        """The metrics dict of `model` on `rows` (keys as in `zoo evaluate`'s JSON)."""
+        raise NotImplementedError
+
+    def predict(self, model, tokenizer, info, texts, config):
+        """One JSON-able prediction per raw input string."""
+        raise NotImplementedError
+
+
+def batch_options(config, training):
+    """The `BatchOptions` keywords of a training or an evaluation pipeline."""
+    return {"batch_size": config.batch_size, "shuffle": training, "seed": config.seed, "repeat": training}
+
+
+def token_count(tokenizer, texts):
+    """Tokens of each text, without special tokens."""
+    return np.asarray([len(ids) for ids in tokenizer.tokenize(list(texts))]) if texts else np.zeros(0)
+
+
+def backbone_from(init_model, family, config, vocabulary_size, min_sequence_length):
+    """The pretrained backbone of `init_model`, or a new `family` backbone at `config.size`.
+
+    A new backbone's `max_sequence_length` is raised to `min_sequence_length` when the preset
+    is shorter; a pretrained one must already be long enough.
+    """
+    if init_model is not None:
+        backbone = init_model.backbone
+        if getattr(backbone, "max_sequence_length", min_sequence_length) < min_sequence_length:
+            raise ConfigError(
+                f"--init-from {config.init_from}: its model reads at most {backbone.max_sequence_length} tokens, "
+                f"this run needs {min_sequence_length}; lower --seq-len/--target-len."
+            )
+        return backbone
+    overrides = {}
+    preset = registry.preset(family, config.size)
+    if preset.get("max_sequence_length", min_sequence_length) < min_sequence_length:
+        overrides["max_sequence_length"] = min_sequence_length
+    if config.dropout is not None:
+        overrides["dropout"] = config.dropout
+    return registry.build(family, config.size, vocabulary_size, **overrides)
+
+
+def require_init_family(config, init_config, families):
+    """Refuses `--init-from` a run whose model family is not in `families`."""
+    if init_config["model"] not in families:
+        raise ConfigError(
+            f"--init-from {config.init_from}: a {init_config['model']} {init_config['task']} run cannot initialise "
+            f"a {config.model} {config.task} model; use a run of {' or '.join(families)}."
+        )
+
+
+def predict_in_batches(model, dataset):
+    """`model.predict` over a finite dataset of `(x, ...)` batches, outputs concatenated."""
+    outputs = [keras.ops.convert_to_numpy(model.predict_on_batch(batch[0])) for batch in dataset.as_numpy_iterator()]
+    return np.concatenate(outputs) if outputs else np.zeros((0,))
+
+
+def mean_nll(model, dataset, output=None):
+    """`(total NLL, counted tokens)` of `model` on a finite dataset of `(x, y, sample_weight)` batches.
+
+    `output` picks one entry of a dict-output model (e.g. "mlm"). Computed from the logits in
+    float64 (`zoo.metrics.NllAccumulator`): the evaluation loss has no label smoothing.
+    """
+    accumulator = NllAccumulator()
+    for x, y, weights in dataset.as_numpy_iterator():
+        logits = model.predict_on_batch(x)
+        if output is not None:
+            logits, y, weights = logits[output], y[output], weights[output]
+        accumulator.add(keras.ops.convert_to_numpy(logits), y, weights)
+    return accumulator.total_nll, accumulator.num_tokens

@@ -1,0 +1,177 @@
+"""Pre-training on plain text: masked LM (BERT, optionally with next-sentence prediction) and causal LM (GPT, LSTM).
+
+Data: a text file, one passage per line (`zoo.data.read_text`). A pre-trained run starts
+fine-tuning runs through `--init-from` (BERT for classification; GPT for every task).
+
+- `mlm`: dynamic 80/10/10 masking of 15% of the tokens. Metrics: `loss` and `perplexity` of the
+  masked tokens, masked-token `accuracy`; with `--nsp` (pairs of consecutive lines, half of them
+  with a random second line) also `nsp_accuracy`.
+- `clm`: the lines joined into one token stream cut into `seq_len` windows. Metrics: `loss`,
+  `perplexity` per token and `word_perplexity` per whitespace word (end of line counted as a
+  word, as in WikiText's word-level numbers).
+
+Example:
+
+    zoo train mlm --model bert --size small --data wiki.train.txt --valid wiki.valid.txt --nsp
+    zoo train clm --model gpt --data wiki.train.txt --valid wiki.valid.txt --seq-len 256
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from recipes.base import Recipe, backbone_from, batch_options, mean_nll, require_init_family, token_count
+from zoo.data import read_text
+from zoo.data.pipelines import causal_lm_dataset, masked_lm_dataset
+from zoo.generation import generate, generated_sequences
+from zoo.metrics import count_words
+
+
+class _TextRecipe(Recipe):
+    corpus = "lm"
+    monitor = ("val_loss", "min")
+    primary_metric = ("perplexity", "min")
+
+    def read(self, path, config):
+        return read_text(path)
+
+    def tokenizer_texts(self, rows):
+        return [row["text"] for row in rows]
+
+
+class MaskedLM(_TextRecipe):
+    task = "mlm"
+    families = ("bert",)
+    FAMILY_DEFAULTS = {"bert": {"learning_rate": 5e-4}}
+
+    def check_init(self, config, init_config):
+        require_init_family(config, init_config, ("bert",))
+
+    def build_model(self, config, tokenizer, info, init_model):
+        from zoo.models.bert import BertMaskedLM, BertPretrainer
+
+        backbone = backbone_from(init_model, "bert", config, tokenizer.vocabulary_size, config.seq_len)
+        return BertPretrainer(backbone) if config.nsp else BertMaskedLM(backbone)
+
+    def loss(self, config):
+        loss = super().loss(config)
+        return {"mlm": loss, "nsp": super().loss(config)} if config.nsp else loss
+
+    def dataset(self, rows, tokenizer, info, config, training):
+        return masked_lm_dataset(rows, tokenizer, sequence_length=config.seq_len, next_sentence=config.nsp,
+                                 **batch_options(config, training))
+
+    def tokens_per_example(self, rows, tokenizer, config):
+        lengths = token_count(tokenizer, self.tokenizer_texts(rows[:1000]))
+        return float(np.minimum(lengths * (2 if config.nsp else 1) + 2, config.seq_len).mean())
+
+    def evaluate(self, model, tokenizer, info, rows, config):
+        correct = counted = nsp_correct = nsp_counted = 0.0
+        dataset = self.dataset(rows, tokenizer, info, config, training=False)
+        for x, y, weights in dataset.as_numpy_iterator():
+            logits = model.predict_on_batch(x)
+            if config.nsp:
+                nsp_logits = keras.ops.convert_to_numpy(logits["nsp"])
+                nsp_correct += float((nsp_logits.argmax(-1) == y["nsp"]).sum())
+                nsp_counted += len(y["nsp"])
+                logits, y, weights = logits["mlm"], y["mlm"], weights["mlm"]
+            predicted = keras.ops.convert_to_numpy(logits).argmax(-1)
+            correct += float(((predicted == y) * weights).sum())
+            counted += float(weights.sum())
+        nll, count = mean_nll(model, dataset, output="mlm" if config.nsp else None)
+        metrics = {"loss": nll / count, "perplexity": math.exp(min(nll / count, 700.0)),
+                   "accuracy": correct / counted, "masked_tokens": int(count), "examples": len(rows)}
+        if config.nsp:
+            metrics["nsp_accuracy"] = nsp_correct / nsp_counted
+        return metrics
+
+    def predict(self, model, tokenizer, info, texts, config):
+        """The top 5 tokens at each `[MASK]` of each text."""
+        from zoo.models.bert import BertMaskedLM
+
+        masked_lm = model if isinstance(model, BertMaskedLM) else BertMaskedLM(model.backbone)
+        vocabulary = tokenizer.get_vocabulary()
+        results = []
+        for text in texts:
+            pieces = [tokenizer.tokenize(piece).tolist() for piece in text.split("[MASK]")]
+            ids = [tokenizer.bos_id]
+            positions = []
+            for index, piece in enumerate(pieces):
+                ids += piece
+                if index < len(pieces) - 1:
+                    positions.append(len(ids))
+                    ids.append(tokenizer.mask_id)
+            ids = (ids + [tokenizer.eos_id])[: config.seq_len]
+            positions = [p for p in positions if p < len(ids)] or [0]
+            x = {"token_ids": np.array([ids], "int32"), "segment_ids": np.zeros((1, len(ids)), "int32"),
+                 "padding_mask": np.ones((1, len(ids)), "int32"), "mask_positions": np.array([positions], "int32")}
+            logits = keras.ops.convert_to_numpy(masked_lm.predict_on_batch(x))[0]
+            top = np.argsort(-logits, axis=-1)[:, :5]
+            results.append({"text": text, "masks": [[vocabulary[i] for i in row] for row in top]})
+        return results
+
+
+class CausalLM(_TextRecipe):
+    task = "clm"
+    families = ("gpt", "lstm")
+    FAMILY_DEFAULTS = {"gpt": {"learning_rate": 1e-3, "seq_len": 128},
+                       "lstm": {"learning_rate": 3e-3, "seq_len": 128}}
+
+    def check_init(self, config, init_config):
+        require_init_family(config, init_config, (config.model,))
+        if init_config["task"] != "clm":
+            super().check_init(config, init_config)
+
+    def build_model(self, config, tokenizer, info, init_model):
+        if config.model == "lstm":
+            from zoo.models.lstm import LSTMCausalLM, causal_lm_config
+
+            if init_model is not None:
+                return init_model
+            settings = causal_lm_config(config.size, tokenizer.vocabulary_size)
+            if config.dropout is not None:
+                settings["dropout"] = config.dropout
+            return LSTMCausalLM(**settings)
+        from zoo.models.gpt import GPTCausalLM
+
+        backbone = backbone_from(init_model, "gpt", config, tokenizer.vocabulary_size, config.seq_len)
+        return GPTCausalLM(backbone)
+
+    def dataset(self, rows, tokenizer, info, config, training):
+        return causal_lm_dataset(rows, tokenizer, sequence_length=config.seq_len, **batch_options(config, training))
+
+    def _stream_tokens(self, rows, tokenizer):
+        return int((token_count(tokenizer, self.tokenizer_texts(rows)) + 1).sum())
+
+    def steps_per_epoch(self, rows, tokenizer, config):
+        return max(1, self._stream_tokens(rows, tokenizer) // ((config.seq_len + 1) * config.batch_size))
+
+    def tokens_per_example(self, rows, tokenizer, config):
+        return float(config.seq_len)
+
+    def evaluate(self, model, tokenizer, info, rows, config):
+        nll, count = mean_nll(model, self.dataset(rows, tokenizer, info, config, training=False))
+        if count == 0:
+            raise ValueError(f"The validation text holds fewer than seq_len + 1 = {config.seq_len + 1} tokens.")
+        # The stream's last partial window is not scored: spread the mean over the whole text.
+        tokens_per_word = self._stream_tokens(rows, tokenizer) / count_words([row["text"] for row in rows])
+        return {"loss": nll / count, "perplexity": math.exp(min(nll / count, 700.0)),
+                "word_perplexity": math.exp(min(nll / count * tokens_per_word, 700.0)),
+                "tokens": int(count), "examples": len(rows)}
+
+    def predict(self, model, tokenizer, info, texts, config):
+        """Continues each text by up to `target_len` tokens with the configured decoding."""
+        results = []
+        for text in texts:
+            prompt = np.array([[tokenizer.bos_id, *tokenizer.tokenize(text).tolist()]], "int32")
+            prompt = prompt[:, -config.seq_len:]
+            options = {"beam_size": config.beam_size} if config.decoding == "beam" else {}
+            max_length = prompt.shape[1] + config.target_len
+            if hasattr(model, "backbone"):
+                max_length = min(max_length, model.backbone.max_sequence_length)
+            out = generate(model, prompt, max_length, strategy=config.decoding, end_token_id=tokenizer.eos_id, jit_compile=False, **options)
+            (continuation,) = generated_sequences(out["token_ids"], out["padding_mask"], np.ones_like(prompt),
+                                                  tokenizer.eos_id)
+            results.append({"text": text, "continuation": tokenizer.detokenize(continuation)})
+        return results

@@ -1,0 +1,120 @@
+"""What translation and summarization share: three model families, one pipeline per family, generation metrics.
+
+Families: `lstm` (bidirectional encoder, Luong-attention decoder), `transformer` (encoder-decoder)
+and `gpt` (decoder-only prefix LM: `source <sep> target <eos>`, loss on the target only, which
+`--init-from` a causal-LM run can start). One tokenizer, trained on both sides, serves source
+and target. Validation loss picks the best weights; the final metrics decode up to
+`eval_examples` validation sources with the configured decoding (greedy or beam) and score them
+with sacrebleu (BLEU, chrF) and rouge-score (ROUGE-1/2/L), plus the teacher-forced `loss` and
+token `perplexity`.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from recipes.base import Recipe, backbone_from, batch_options, mean_nll, require_init_family, token_count
+from zoo.data.pipelines import prefix_lm_dataset, seq2seq_dataset
+from zoo.generation import generate, generated_sequences
+from zoo.metrics import bleu, chrf, rouge
+
+
+class Seq2SeqRecipe(Recipe):
+    """Base of `Translation` and `Summarization`: subclasses set the task, reader and defaults."""
+
+    families = ("lstm", "transformer", "gpt")
+    monitor = ("val_loss", "min")
+
+    def tokenizer_texts(self, rows):
+        return [row["source"] for row in rows] + [row["target"] for row in rows]
+
+    def check_init(self, config, init_config):
+        if config.model != "gpt":
+            super().check_init(config, init_config)
+        require_init_family(config, init_config, ("gpt",))
+
+    def _max_sequence_length(self, config):
+        return config.seq_len + config.target_len + 1 if config.model == "gpt" else max(config.seq_len,
+                                                                                        config.target_len)
+
+    def build_model(self, config, tokenizer, info, init_model):
+        from zoo.models.gpt import GPTSeq2Seq
+        from zoo.models.lstm import LSTMSeq2Seq, seq2seq_config
+        from zoo.models.seq2seq import Seq2SeqLM
+
+        vocabulary_size = tokenizer.vocabulary_size
+        if config.model == "lstm":
+            settings = seq2seq_config(config.size, vocabulary_size, attention="luong")
+            if config.dropout is not None:
+                settings["dropout"] = config.dropout
+            return LSTMSeq2Seq(**settings)
+        family = "seq2seq" if config.model == "transformer" else "gpt"
+        backbone = backbone_from(init_model, family, config, vocabulary_size, self._max_sequence_length(config))
+        if config.model == "transformer":
+            return Seq2SeqLM(backbone)
+        return GPTSeq2Seq(backbone, separator_token_id=tokenizer.eos_id)
+
+    def dataset(self, rows, tokenizer, info, config, training):
+        options = batch_options(config, training)
+        if config.model == "gpt":
+            return prefix_lm_dataset(rows, tokenizer, sequence_length=config.seq_len + config.target_len,
+                                     **options)
+        return seq2seq_dataset(rows, tokenizer, max_source_length=config.seq_len,
+                               max_target_length=config.target_len, **options)
+
+    def tokens_per_example(self, rows, tokenizer, config):
+        sample = rows[:1000]
+        sources = np.minimum(token_count(tokenizer, [row["source"] for row in sample]) + 1, config.seq_len)
+        targets = np.minimum(token_count(tokenizer, [row["target"] for row in sample]) + 1, config.target_len)
+        return float((sources + targets).mean())
+
+    def evaluate(self, model, tokenizer, info, rows, config):
+        nll, count = mean_nll(model, self.dataset(rows, tokenizer, info, config, training=False))
+        scored = rows[: config.eval_examples] if config.eval_examples else rows
+        hypotheses = self.translate(model, tokenizer, [row["source"] for row in scored], config)
+        references = [row["target"] for row in scored]
+        return {
+            "bleu": bleu(hypotheses, references),
+            "chrf": chrf(hypotheses, references),
+            **rouge(hypotheses, references),
+            "loss": nll / count,
+            "perplexity": math.exp(min(nll / count, 700.0)),
+            "examples": len(rows),
+            "generated_examples": len(scored),
+        }
+
+    def predict(self, model, tokenizer, info, texts, config):
+        return [{"source": text, "output": output}
+                for text, output in zip(texts, self.translate(model, tokenizer, texts, config))]
+
+    def translate(self, model, tokenizer, sources, config):
+        """Generated target strings for raw `sources`, decoded as `config.decoding` says."""
+        outputs = []
+        batch_size = config.batch_size
+        for start in range(0, len(sources), batch_size):
+            chunk = list(sources[start: start + batch_size])
+            # A constant batch and length: each backend compiles the decoding loop once.
+            padded = chunk + [chunk[0]] * (batch_size - len(chunk))
+            ids = self._generate(model, tokenizer, padded, config)
+            outputs += tokenizer.detokenize(ids[: len(chunk)])
+        return outputs
+
+    def _generate(self, model, tokenizer, sources, config):
+        decoding = {"strategy": config.decoding, "end_token_id": tokenizer.eos_id,
+                    "jit_compile": keras.backend.backend() != "torch"}
+        if config.decoding == "beam":
+            decoding.update(beam_size=config.beam_size, length_penalty=config.length_penalty)
+        if config.model == "gpt":
+            source_ids = tokenizer.tokenize(sources, sequence_length=config.seq_len)
+            prompt_ids, prompt_mask = model.build_prompt(source_ids)
+            out = generate(model, prompt_ids, prompt_ids.shape[1] + config.target_len, prompt_mask=prompt_mask,
+                           **decoding)
+            return generated_sequences(out["token_ids"], out["padding_mask"], prompt_mask, tokenizer.eos_id)
+        source_ids = tokenizer.tokenize(sources, add_eos=True, sequence_length=config.seq_len)
+        start = np.full((len(sources), 1), tokenizer.bos_id, "int32")
+        out = generate(model, start, config.target_len + 1,
+                       conditioning={"encoder_token_ids": source_ids,
+                                     "encoder_padding_mask": (source_ids != tokenizer.pad_id).astype("int32")},
+                       **decoding)
+        return generated_sequences(out["token_ids"], out["padding_mask"], np.ones_like(start), tokenizer.eos_id)

@@ -1,0 +1,11 @@
+import subprocess
+import sys
+
+
+def test_importing_the_metrics_imports_neither_keras_nor_tensorflow():
+    code = (
+        "import sys, zoo.metrics; "
+        "print(sorted(name for name in ('keras', 'tensorflow', 'jax', 'torch') if name in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,36 @@
+"""The metrics the recipes write to metrics.json, in plain Python and NumPy (no Keras import).
+
+Names and scales:
+
+- `accuracy`, `macro_f1`: classification, 0-1.
+- `bleu`, `chrf`: sacrebleu corpus BLEU (13a) and chrF2, 0-100.
+- `rouge1`, `rouge2`, `rougeL`: rouge-score F-measure with stemming, mean over examples, 0-1.
+- `perplexity`: exp of the mean negative log-likelihood per token (`NllAccumulator` sums it).
+- `word_perplexity`: the same total spread over whitespace words plus one end-of-line per line.
+
+Example:
+
+    from zoo.metrics import classification_metrics, translation_metrics
+    metrics = classification_metrics(labels, predictions)  # {"accuracy": ..., "macro_f1": ...}
+    metrics = translation_metrics(hypotheses, references)  # {"bleu": ..., "chrf": ...}
+"""
+
+from zoo.metrics.classification import accuracy, classification_metrics, macro_f1
+from zoo.metrics.generation import bleu, chrf, rouge, summarization_metrics, translation_metrics
+from zoo.metrics.nll import NllAccumulator
+from zoo.metrics.perplexity import count_words, perplexity, word_perplexity
+
+__all__ = [
+    "NllAccumulator",
+    "accuracy",
+    "bleu",
+    "chrf",
+    "classification_metrics",
+    "count_words",
+    "macro_f1",
+    "perplexity",
+    "rouge",
+    "summarization_metrics",
+    "translation_metrics",
+    "word_perplexity",
+]

@@ -1,0 +1,149 @@
+"""A run's settings: one dataclass for every task, resolved from defaults, a file and flags.
+
+Resolution order, later wins: the dataclass defaults, the task recipe's defaults for the chosen
+model family (`recipe.family_defaults(model)`), a config file (JSON or TOML), then the flags
+given on the command line. The resolved config is what a run directory stores in `config.json`.
+
+Example:
+
+>>> config = resolve_config(recipe, {"model": "bert", "epochs": 2})
+>>> config.learning_rate
+0.0005
+"""
+
+import dataclasses
+import json
+import tomllib
+from pathlib import Path
+
+from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
+
+SCHEDULES = ("cosine", "linear", "inverse_sqrt", "constant")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+DECODINGS = ("greedy", "beam")
+TOKENIZERS = ("wordpiece", "sentencepiece", "byte")
+STRATEGIES = ("auto",)
+
+
+class ConfigError(ValueError):
+    """A bad setting: the CLI prints its message on one line and exits with status 2."""
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything a training run depends on; `config.json` in the run directory holds it.
+
+    Data: `data`/`valid` are files in the task's format (None: the embedded corpus, of
+    `train_examples` / `valid_examples` examples); without `valid`, `valid_fraction` of `data`
+    is held out (seeded). Model: `model` family, `size` preset, `dropout` override, the tokenizer
+    `tokenizer` kind trained to `vocabulary_size` on the training text (or the one of
+    `init_from`). Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as
+    linear warm-up, then `schedule` decay; `clip_norm`, `accumulation_steps`, `label_smoothing`,
+    `precision`. Length: `epochs` passes over the data, or `max_steps` optimizer steps;
+    `eval_every` steps between validations and checkpoints (default: once per epoch);
+    `patience` validations without improvement stop early; `time_budget` minutes stop cleanly.
+    Evaluation: `decoding` ("greedy" or "beam", `beam_size`, `length_penalty`) on at most
+    `eval_examples` validation examples for generation metrics.
+    """
+
+    task: str = "classification"
+    model: str = "lstm"
+    size: str = "tiny"
+    data: str | None = None
+    valid: str | None = None
+    valid_fraction: float = 0.05
+    train_examples: int = 20_000
+    valid_examples: int = 2_000
+    backend: str | None = None
+    strategy: str = "auto"
+    epochs: int = 3
+    max_steps: int | None = None
+    eval_every: int | None = None
+    batch_size: int = 32
+    seq_len: int = 128
+    target_len: int = 64
+    tokenizer: str = "wordpiece"
+    vocabulary_size: int = 8000
+    dropout: float | None = None
+    learning_rate: float = 1e-3
+    warmup_fraction: float = 0.05
+    schedule: str = "cosine"
+    weight_decay: float = 0.01
+    label_smoothing: float = 0.0
+    clip_norm: float | None = 1.0
+    accumulation_steps: int = 1
+    precision: str = "float32"
+    patience: int | None = None
+    time_budget: float | None = None
+    seed: int = 0
+    init_from: str | None = None
+    nsp: bool = False
+    decoding: str = "greedy"
+    beam_size: int = 4
+    length_penalty: float = 0.6
+    eval_examples: int | None = 1000
+    out: str | None = None
+
+    def validate(self):
+        """Raises `ConfigError` naming the first bad setting."""
+        try:
+            for name in ("train_examples", "valid_examples", "epochs", "batch_size", "seq_len", "target_len",
+                         "vocabulary_size", "accumulation_steps", "beam_size"):
+                require_positive_int(name, getattr(self, name))
+            for name in ("max_steps", "eval_every", "patience", "eval_examples"):
+                if getattr(self, name) is not None:
+                    require_positive_int(name, getattr(self, name))
+            for name in ("learning_rate",) + (("time_budget",) if self.time_budget is not None else ()) + (
+                    ("clip_norm",) if self.clip_norm is not None else ()):
+                require_positive_number(name, getattr(self, name))
+            for name in ("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay"):
+                require_rate(name, getattr(self, name))
+            if self.dropout is not None:
+                require_rate("dropout", self.dropout)
+            require_choice("schedule", self.schedule, SCHEDULES)
+            require_choice("precision", self.precision, PRECISIONS)
+            require_choice("decoding", self.decoding, DECODINGS)
+            require_choice("tokenizer", self.tokenizer, TOKENIZERS)
+            require_choice("strategy", self.strategy, STRATEGIES)
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
+        return self
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+
+FIELDS = {field.name: field for field in dataclasses.fields(TrainConfig)}
+
+
+def read_config_file(path):
+    """The settings in a JSON or TOML file, as a dict; `ConfigError` naming the file if unreadable."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"--config {path}: no such file.")
+    try:
+        if path.suffix == ".toml":
+            with open(path, "rb") as f:
+                settings = tomllib.load(f)
+        else:
+            with open(path, encoding="utf-8") as f:
+                settings = json.load(f)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"--config {path}: cannot parse it ({error}); use JSON or TOML.") from None
+    if not isinstance(settings, dict):
+        raise ConfigError(f"--config {path}: must hold a table/object of settings, not {type(settings).__name__}.")
+    return settings
+
+
+def resolve_config(recipe, overrides, config_file=None):
+    """The `TrainConfig` of a run: defaults < `recipe.family_defaults(model)` < `config_file` < `overrides`."""
+    from_file = read_config_file(config_file) if config_file else {}
+    unknown = sorted(set(from_file) - set(FIELDS))
+    if unknown:
+        raise ConfigError(f"--config {config_file}: unknown settings {unknown}; known: {sorted(FIELDS)}.")
+    settings = {**from_file, **overrides, "task": recipe.task}
+    model = settings.get("model", recipe.default_model)
+    if model not in recipe.families:
+        raise ConfigError(f"--model {model}: the {recipe.task} recipe trains {', '.join(recipe.families)}.")
+    settings = {**recipe.family_defaults(model), **settings, "model": model}
+    return TrainConfig(**settings).validate()

@@ -1,0 +1,190 @@
+"""`train`, `evaluate_run`, `predict_run`: a recipe's run from raw files to a run directory, with `model.fit`.
+
+`train(recipe, config)` reads the data, trains (or reuses) the tokenizer, builds the model (from
+`--init-from` if asked), compiles AdamW with warm-up and decay, and calls `model.fit` on a
+tf.data pipeline that repeats forever. One `fit` "epoch" is `eval_every` steps: after each, the
+validation set is scored and a checkpoint (weights, optimizer state, step) is written, so the
+same command after a crash resumes from the last checkpoint and skips the batches already
+seen. At the end the best weights are evaluated, saved as `model/`, and reported (metrics.json,
+history.csv, curves.png, README.md, TensorBoard logs).
+
+Example:
+
+    from recipes import get_recipe
+    config = resolve_config(get_recipe("classification"), {"model": "lstm", "epochs": 1})
+    metrics = train(get_recipe("classification"), config)
+"""
+
+import math
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import keras
+
+from zoo.data import split_train_valid
+from zoo.models.registry import count_parameters
+from zoo.models.saving import load_model_folder, save_model_folder
+from zoo.tokenizers import load_tokenizer, train_tokenizer
+from zoo.training.callbacks import RunTracker
+from zoo.training.config import ConfigError
+from zoo.training.curves import plot_curves
+from zoo.training.model_card import model_card
+from zoo.training.optimizers import build_optimizer, exclude_from_decay
+from zoo.training.run_directory import RunDirectory, write_json_atomically, write_text_atomically
+
+MODEL_FOLDER = "model"
+TOKENIZER_FOLDER = "tokenizer"
+
+
+def default_run_directory(config):
+    return str(Path("runs") / f"{config.task}-{config.model}-{config.size}")
+
+
+def load_rows(recipe, config):
+    """`(train_rows, valid_rows)`: the files of `config` or the embedded corpus."""
+    if config.data is None:
+        if config.valid is not None:
+            raise ConfigError("--valid needs --data: the embedded corpus has its own validation split.")
+        return recipe.embedded_rows("train", config), recipe.embedded_rows("valid", config)
+    train_rows = recipe.read(config.data, config)
+    if config.valid is not None:
+        return train_rows, recipe.read(config.valid, config)
+    return split_train_valid(train_rows, config.valid_fraction, seed=config.seed)
+
+
+def _load_init(recipe, config):
+    """`(model, tokenizer, its config)` of the `--init-from` run, or Nones."""
+    if config.init_from is None:
+        return None, None, None
+    folder = Path(config.init_from) / MODEL_FOLDER
+    if not (folder / "config.json").exists():
+        raise ConfigError(f"--init-from {config.init_from}: no finished run there (no {folder}/config.json).")
+    model, tokenizers, saved = load_model_folder(folder)
+    init_config = saved["task"]["config"]
+    recipe.check_init(config, init_config)
+    return model, tokenizers[TOKENIZER_FOLDER], init_config
+
+
+def _tokenizer(run, recipe, config, train_rows, init_tokenizer):
+    folder = run.file(TOKENIZER_FOLDER)
+    if (folder / "tokenizer.json").exists():
+        return load_tokenizer(folder)
+    if init_tokenizer is not None:
+        tokenizer = init_tokenizer
+    elif config.tokenizer == "byte":
+        tokenizer = train_tokenizer("byte", [])
+    else:
+        tokenizer = train_tokenizer(config.tokenizer, recipe.tokenizer_texts(train_rows), config.vocabulary_size)
+    staging = run.file(f".{TOKENIZER_FOLDER}-staging")
+    tokenizer.save(staging)
+    staging.rename(folder)
+    return tokenizer
+
+
+def _schedule_lengths(recipe, config, train_rows, tokenizer):
+    """`(total_steps, steps_per_fit_epoch, fit_epochs)`: steps are batches (micro-batches with accumulation)."""
+    data_epoch = recipe.steps_per_epoch(train_rows, tokenizer, config)
+    total_steps = config.max_steps or config.epochs * data_epoch
+    per_fit_epoch = min(config.eval_every or data_epoch, total_steps)
+    return total_steps, per_fit_epoch, math.ceil(total_steps / per_fit_epoch)
+
+
+def train(recipe, config, command=None, verbose="auto"):
+    """Trains (or resumes, or reports a finished) run of `config`; returns its metrics dict."""
+    config.out = config.out or default_run_directory(config)
+    config.backend = keras.backend.backend()
+    run = RunDirectory(config.out)
+    run.claim(config)
+    state = run.state()
+    if state["finished"]:
+        print(f"{run.path}: this run is finished; its metrics are in {run.file('metrics.json')}.", file=sys.stderr)
+        return run.metrics()
+
+    keras.utils.set_random_seed(config.seed + state["epoch"])
+    keras.config.set_dtype_policy(config.precision)
+    try:
+        train_rows, valid_rows = load_rows(recipe, config)
+        init_model, init_tokenizer, _ = _load_init(recipe, config)
+        tokenizer = _tokenizer(run, recipe, config, train_rows, init_tokenizer)
+        info = recipe.task_info(config, train_rows)
+        model = recipe.build_model(config, tokenizer, info, init_model)
+        total_steps, per_fit_epoch, fit_epochs = _schedule_lengths(recipe, config, train_rows, tokenizer)
+        updates = max(1, total_steps // config.accumulation_steps)
+        optimizer = build_optimizer(
+            config.learning_rate, total_steps=updates, warmup_steps=int(config.warmup_fraction * updates),
+            schedule=config.schedule, weight_decay=config.weight_decay, clip_norm=config.clip_norm,
+            accumulation_steps=config.accumulation_steps,
+        )
+        model.compile(optimizer=optimizer, loss=recipe.loss(config))
+        exclude_from_decay(optimizer, model)
+        optimizer.build(model.trainable_variables)
+        if run.checkpoint_weights is not None:
+            model.load_weights(run.checkpoint_weights)
+            print(f"{run.path}: resuming at step {state['step']} of {total_steps}.", file=sys.stderr)
+        train_data = recipe.dataset(train_rows, tokenizer, info, config, training=True).skip(state["step"])
+        valid_data = recipe.dataset(valid_rows, tokenizer, info, config, training=False)
+    finally:
+        keras.config.set_dtype_policy("float32")
+
+    monitor, mode = recipe.monitor
+    tracker = RunTracker(
+        run, state, total_steps, monitor, mode, patience=config.patience,
+        time_budget_s=None if config.time_budget is None else 60 * config.time_budget,
+        on_validation=lambda state: plot_curves(state["history"], run.file("curves.png")),
+    )
+    resumable = state["stop_reason"] in (None, "max_steps") and state["step"] < total_steps
+    if resumable:
+        model.fit(
+            train_data, validation_data=valid_data, epochs=fit_epochs, initial_epoch=state["epoch"],
+            steps_per_epoch=per_fit_epoch, callbacks=[tracker, keras.callbacks.TensorBoard(str(run.file("logs")))],
+            verbose=verbose, shuffle=False,
+        )
+    return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command)
+
+
+def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command):
+    """Evaluates the best weights and writes model/, metrics.json, the card and the curves."""
+    best = run.file("best.weights.h5")
+    if best.exists():
+        model.load_weights(best)
+    started = time.perf_counter()
+    metrics = recipe.evaluate(model, tokenizer, info, valid_rows, config)
+    evaluation_s = time.perf_counter() - started
+    # A fresh copy without the optimizer: the saved model holds weights only.
+    clean = model.__class__.from_config(model.get_config())
+    clean.set_weights(model.get_weights())
+    save_model_folder(clean, run.file(MODEL_FOLDER), tokenizers={TOKENIZER_FOLDER: tokenizer},
+                      task_config={**info, "config": config.to_dict()})
+    parameters = count_parameters(clean)
+    tokens = state["step"] * config.batch_size * recipe.tokens_per_example(train_rows, tokenizer, config)
+    summary = {
+        "parameters": parameters,
+        "steps": state["step"],
+        "train_time_s": round(state["elapsed_s"], 2),
+        "tokens_per_s": round(tokens / max(state["elapsed_s"], 1e-9), 1),
+        "evaluation_time_s": round(evaluation_s, 2),
+        "stop_reason": state["stop_reason"] or "schedule_end",
+        "best_epoch": state["best_epoch"],
+    }
+    run.write_metrics(metrics)
+    write_json_atomically(run.file("summary.json"), summary)
+    plot_curves(state["history"], run.file("curves.png"))
+    command = command or "zoo train " + shlex.join(sys.argv[1:])
+    write_text_atomically(run.file("README.md"),
+                          model_card(config.to_dict(), metrics, state, parameters, command))
+    state["finished"] = True
+    run.save_checkpoint(model, state)
+    return metrics
+
+
+def load_run(run_path):
+    """`(model, tokenizer, info, config dict)` of a finished run directory."""
+    folder = Path(run_path) / MODEL_FOLDER
+    if not (folder / "config.json").exists():
+        raise ConfigError(f"{run_path}: not a finished run (no {folder}/config.json); train it first.")
+    model, tokenizers, saved = load_model_folder(folder)
+    info = dict(saved["task"])
+    config = info.pop("config")
+    return model, tokenizers[TOKENIZER_FOLDER], info, config
