@@ -112,8 +112,11 @@ def train(recipe, config, command=None, verbose="auto"):
         model = recipe.build_model(config, tokenizer, info, init_model)
         total_steps, per_fit_epoch, fit_epochs = _schedule_lengths(recipe, config, train_rows, tokenizer)
         updates = max(1, total_steps // config.accumulation_steps)
+        warmup_steps = int(config.warmup_fraction * updates)
+        if config.schedule == "inverse_sqrt":
+            warmup_steps = max(1, warmup_steps)  # the inverse square root decays from the end of the warm-up
         optimizer = build_optimizer(
-            config.learning_rate, total_steps=updates, warmup_steps=int(config.warmup_fraction * updates),
+            config.learning_rate, total_steps=updates, warmup_steps=warmup_steps,
             schedule=config.schedule, weight_decay=config.weight_decay, clip_norm=config.clip_norm,
             accumulation_steps=config.accumulation_steps,
         )

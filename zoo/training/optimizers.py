@@ -1,0 +1,95 @@
+"""The recipes' optimizer: AdamW on a `WarmupDecay` schedule, with clipping and gradient accumulation.
+
+Example:
+
+>>> optimizer = build_optimizer(1e-3, total_steps=1000, warmup_steps=50, clip_norm=1.0)
+>>> model.compile(optimizer=optimizer, loss=SparseCrossEntropy())
+>>> exclude_from_decay(optimizer, model)  # once the model is built, before the first fit
+"""
+
+import keras
+
+from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
+from zoo.training.schedules import DECAYS, WarmupDecay
+
+# Variables whose path ends in one of these are not decayed: biases, the gamma/beta/scale of
+# norms (and attention scales), and embedding tables ("embeddings", "position_embeddings",
+# "reverse_embeddings": an untied output table is treated like the tied one it replaces).
+NO_DECAY_SUFFIXES = ("bias", "gamma", "beta", "scale", "embeddings")
+
+
+def build_optimizer(
+    learning_rate,
+    *,
+    total_steps,
+    warmup_steps=0,
+    schedule="cosine",
+    weight_decay=0.01,
+    clip_norm=None,
+    accumulation_steps=1,
+    beta_2=0.999,
+    epsilon=1e-8,
+):
+    """AdamW whose rate follows `WarmupDecay(learning_rate, total_steps, warmup_steps, schedule)`.
+
+    `total_steps` and `warmup_steps` count updates (one per `accumulation_steps` batches).
+    `clip_norm` clips the global gradient norm (of the averaged gradient when accumulating).
+    Weight decay is decoupled (`variable -= lr * weight_decay * variable`) and applies to every
+    variable until `exclude_from_decay` is called.
+
+    Keras 3.15 with `gradient_accumulation_steps=k` counts `optimizer.iterations` in updates
+    (`_iterations // k`, which Adam's bias correction uses) but calls the learning-rate schedule
+    with the raw micro-batch counter `_iterations` (`BaseOptimizer._get_current_learning_rate`);
+    the update runs on micro-batch `u * k + k - 1`. `steps_per_update=k` makes the schedule
+    divide by `k`, so update `u` (and its weight decay) runs at the schedule's rate for step `u`.
+
+    Example:
+
+    >>> optimizer = build_optimizer(3e-4, total_steps=2000, warmup_steps=100, accumulation_steps=4)
+    >>> optimizer.gradient_accumulation_steps
+    4
+    """
+    accumulation_steps = require_positive_int("accumulation_steps", accumulation_steps)
+    if clip_norm is not None:
+        clip_norm = require_positive_number("clip_norm", clip_norm)
+    rate = WarmupDecay(
+        require_positive_number("learning_rate", learning_rate),
+        total_steps=total_steps,
+        warmup_steps=warmup_steps,
+        decay=require_choice("schedule", schedule, DECAYS),
+        steps_per_update=accumulation_steps,
+    )
+    return keras.optimizers.AdamW(
+        learning_rate=rate,
+        weight_decay=require_rate("weight_decay", weight_decay),
+        beta_2=require_rate("beta_2", beta_2),
+        epsilon=require_positive_number("epsilon", epsilon),
+        global_clipnorm=clip_norm,
+        gradient_accumulation_steps=accumulation_steps if accumulation_steps > 1 else None,
+    )
+
+
+def exclude_from_decay(optimizer, model):
+    """Excludes `model`'s variables whose path ends in `NO_DECAY_SUFFIXES` from weight decay.
+
+    Call it after the model is built and before the optimizer is (before the first train step
+    or checkpoint load), as Keras asks of `exclude_from_weight_decay`; a compiled train step
+    fixes the choice when it is traced. It replaces any earlier exclusion and is not saved in
+    the optimizer's config, so call it on every run. Returns the number of variables excluded.
+
+    Example:
+
+    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    >>> exclude_from_decay(build_optimizer(1e-3, total_steps=10), model)  # dense/bias
+    1
+    """
+    if not model.built:
+        raise ValueError(f"`exclude_from_decay` needs a built model. Received: model={model.name!r} (not built)")
+    if optimizer.built:
+        raise ValueError(
+            "`exclude_from_decay` must run before the optimizer is built (its first update). "
+            f"Received: optimizer={optimizer.name!r} (already built)"
+        )
+    excluded = [v for v in model.trainable_variables if v.path.endswith(NO_DECAY_SUFFIXES)]
+    optimizer.exclude_from_weight_decay(var_list=excluded)
+    return len(excluded)
