@@ -106,3 +106,13 @@ def seq2seq_logits(model, encoder_token_ids, encoder_padding_mask, decoder_token
             x = np.array(rows)
         logits.append(x @ _w(decoder.output_projection.kernel) + _w(decoder.output_projection.bias))
     return np.array(logits)
+
+
+def causal_lm_logits(lm, token_ids):
+    """`LSTMCausalLM` logits (T, V) of one sentence's real token ids."""
+    outputs, _, _ = run_backbone(lm.backbone, token_ids)
+    if lm.lm_head is not None:
+        return outputs @ _w(lm.lm_head.kernel) + _w(lm.lm_head.bias)
+    if lm.output_projection is not None:
+        outputs = outputs @ _w(lm.output_projection.kernel)
+    return outputs @ _w(lm.backbone.token_embedding.embeddings).T

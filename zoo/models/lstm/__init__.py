@@ -1,4 +1,4 @@
-"""LSTM baselines: a (bi)LSTM text classifier and an attention seq2seq with the shared decoding protocol.
+"""LSTM baselines: a (bi)LSTM text classifier, a causal LM and an attention seq2seq (both with the decoding protocol).
 
 Example:
 
@@ -7,10 +7,12 @@ Example:
 """
 
 from zoo.models.lstm.backbone import LSTMBackbone
+from zoo.models.lstm.causal_lm import LSTMCausalLM
 from zoo.models.lstm.classifier import LSTMClassifier
 from zoo.models.lstm.decoder import LSTMDecoder, LSTMStateBridge
 from zoo.models.lstm.presets import (
     PRESETS,
+    causal_lm_config,
     classifier_config,
     count_parameters,
     estimate_training_flops_per_token,
@@ -21,10 +23,12 @@ from zoo.models.lstm.seq2seq import LSTMSeq2Seq
 __all__ = [
     "PRESETS",
     "LSTMBackbone",
+    "LSTMCausalLM",
     "LSTMClassifier",
     "LSTMDecoder",
     "LSTMSeq2Seq",
     "LSTMStateBridge",
+    "causal_lm_config",
     "classifier_config",
     "count_parameters",
     "estimate_training_flops_per_token",

@@ -1,8 +1,8 @@
 """Named sizes of the LSTM family, and their parameter counts and training FLOPs per token.
 
-`PRESETS[size]` holds the `LSTMBackbone` arguments besides `vocabulary_size`; `classifier_config`
-and `seq2seq_config` turn a size into the arguments of `LSTMClassifier` and `LSTMSeq2Seq` (whose
-encoder and decoder both get `num_layers` layers).
+`PRESETS[size]` holds the `LSTMBackbone` arguments besides `vocabulary_size`; `classifier_config`,
+`seq2seq_config` and `causal_lm_config` turn a size into the arguments of `LSTMClassifier`,
+`LSTMSeq2Seq` (whose encoder and decoder both get `num_layers` layers) and `LSTMCausalLM`.
 """
 
 PRESETS = {
@@ -30,6 +30,11 @@ def seq2seq_config(size, vocabulary_size, attention="luong"):
     }
 
 
+def causal_lm_config(size, vocabulary_size, tie_embeddings=True):
+    """`LSTMCausalLM` arguments of a named size (a unidirectional stack), e.g. `causal_lm_config("small", 8000)`."""
+    return {"vocabulary_size": vocabulary_size, "tie_embeddings": tie_embeddings, **PRESETS[size]}
+
+
 def lstm_parameters(input_dim, hidden_dim):
     """Weights of one Keras LSTM direction: kernel, recurrent kernel and bias of the gates i, f, c, o."""
     return 4 * hidden_dim * (input_dim + hidden_dim + 1)
@@ -47,9 +52,28 @@ def _is_seq2seq(config):
     return "num_encoder_layers" in config
 
 
+def _is_causal_lm(config):
+    return "tie_embeddings" in config
+
+
+def _causal_lm_head_parameters(config):
+    """The untied `lm_head` (with bias), or the bias-free projection to `embedding_dim` before the tied table."""
+    embedding_dim, hidden_dim = config["embedding_dim"], config["hidden_dim"]
+    if not config["tie_embeddings"]:
+        return (hidden_dim + 1) * config["vocabulary_size"]
+    return hidden_dim * embedding_dim if hidden_dim != embedding_dim else 0
+
+
 def _parameter_groups(config):
     """Parameters as {"embedding", "per_token", "per_sequence"}: looked up, touched by every token, once a sequence."""
     embedding_dim, hidden_dim = config["embedding_dim"], config["hidden_dim"]
+    if _is_causal_lm(config):
+        stack = _stack_parameters(embedding_dim, hidden_dim, config.get("num_layers", 1), 1)
+        return {
+            "embedding": config["vocabulary_size"] * embedding_dim,
+            "per_token": stack + _causal_lm_head_parameters(config),
+            "per_sequence": 0,
+        }
     if not _is_seq2seq(config):
         directions = 2 if config.get("bidirectional", True) else 1
         stack = _stack_parameters(embedding_dim, hidden_dim, config.get("num_layers", 1), directions)
@@ -77,8 +101,9 @@ def _parameter_groups(config):
 def count_parameters(config):
     """Parameters of the model `config` describes, as {"embedding", "non_embedding", "total"}.
 
-    `config`: the arguments (or `get_config()`) of an `LSTMBackbone`, `LSTMClassifier` or
-    `LSTMSeq2Seq`, e.g. `count_parameters(seq2seq_config("base", vocabulary_size=8192))`.
+    `config`: the arguments (or `get_config()`) of an `LSTMBackbone`, `LSTMClassifier`,
+    `LSTMSeq2Seq` or `LSTMCausalLM` (recognised by its `tie_embeddings`), e.g.
+    `count_parameters(seq2seq_config("base", vocabulary_size=8192))`.
     """
     groups = _parameter_groups(config)
     non_embedding = groups["per_token"] + groups["per_sequence"]
@@ -96,10 +121,14 @@ def estimate_training_flops_per_token(config, sequence_length):
     Seq2seq: per target token with a source as long as the target (`sequence_length`), so the
     encoder's weights count once per target token, plus attention over `sequence_length` source
     positions: scores (`hidden_dim` per position) and the weighted sum of the `2 * hidden_dim`
-    encoder outputs, `6 * sequence_length * 3 * hidden_dim`. Elementwise gate arithmetic is left out.
+    encoder outputs, `6 * sequence_length * 3 * hidden_dim`. Causal LM: the output layer counts,
+    and with tied embeddings so does the table once, as it is an `embedding_dim x V` matmul per token
+    (as for GPT). Elementwise gate arithmetic is left out.
     """
     groups = _parameter_groups(config)
     flops = 6 * groups["per_token"] + 6 * groups["per_sequence"] / sequence_length
+    if _is_causal_lm(config) and config["tie_embeddings"]:
+        flops += 6 * groups["embedding"]
     if _is_seq2seq(config) and config.get("attention", "luong") != "none":
         flops += 6 * sequence_length * 3 * config["hidden_dim"]
     return int(flops)

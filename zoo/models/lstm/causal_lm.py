@@ -1,0 +1,165 @@
+"""LSTM causal language model: next-token logits over a unidirectional LSTM stack, plus the decoding protocol."""
+
+import keras
+from keras import ops
+
+from zoo.layers.validation import require_rate
+from zoo.models.bert.task import sparse_cross_entropy
+from zoo.models.functional_model import FunctionalModel
+from zoo.models.lstm.backbone import LSTMBackbone
+
+
+def shared_prompt_mask(token_ids):
+    """`(batch, T)` bool: True on the leading columns where every row still holds a real id (not 0).
+
+    Example: `shared_prompt_mask([[5, 6, 7], [8, 9, 0]])` is True on the first two columns only.
+    """
+    every_row_real = ops.all(ops.not_equal(token_ids, 0), axis=0)
+    leading = ops.cast(ops.cumprod(ops.cast(every_row_real, "int32")), "bool")
+    return ops.broadcast_to(leading[None, :], ops.shape(token_ids))
+
+
+def vocabulary_logits(sequence, token_embedding, output_projection, lm_head):
+    """float32 logits of LSTM outputs: through `lm_head`, or projected and through the tied embedding."""
+    if lm_head is not None:
+        return ops.cast(lm_head(sequence), "float32")
+    if output_projection is not None:
+        sequence = output_projection(sequence)
+    return ops.cast(token_embedding(sequence, reverse=True), "float32")
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class LSTMCausalLM(FunctionalModel):
+    """Next-token prediction with a unidirectional `LSTMBackbone` (Zaremba et al., 2014; tied as Press & Wolf, 2016).
+
+    Inputs are `{"token_ids": (batch, T) int32, "padding_mask": (batch, T)}`; the output is
+    float32 logits `(batch, T, vocabulary_size)`: position `t` predicts token `t + 1`. Padding
+    is masked out of every LSTM layer (a padded step leaves the state unchanged), so logits at
+    real positions do not depend on it. Dropout acts on the input of every LSTM layer and on the
+    top layer's outputs. With `tie_embeddings` the logits go through the token embedding
+    (`h @ E^T`), after a linear projection to `embedding_dim` (no bias) when `hidden_dim` differs;
+    otherwise through a separate dense layer `lm_head`. Train with `fit(x, y, sample_weight)`
+    from `zoo.models.gpt.next_token_batch`; `compile()` with no arguments uses AdamW (1e-3),
+    cross-entropy on the logits averaged over the sample weights, and weighted accuracy.
+
+    Decoding (the protocol of `zoo.generation`): `init_decoding_state(batch_size, max_length)`
+    returns zero `{"hidden", "cell"}` states `(batch, num_layers, hidden_dim)` (batch first).
+    `decode_step(token_ids, state, index)` feeds `token_ids` `(batch, T)` from `state` and returns
+    float32 logits `(batch, T, vocabulary_size)` and the state after the fed tokens. An RNN state
+    cannot be rewound, and `generate` re-feeds every position from the shortest prompt's length
+    on (forcing the longer prompts' tokens), so a chunk of `T > 1` tokens (the prompt prefill,
+    right-padded with id 0) advances the state only over its leading columns that no row pads:
+    logits there are exact, later columns are not meant to be read. A single token always advances.
+
+    Args:
+        vocabulary_size: number of token ids (largest id + 1).
+        embedding_dim: width of the token embeddings.
+        hidden_dim: units of each LSTM.
+        num_layers: number of stacked LSTM layers.
+        dropout: dropout rate on the input of every LSTM layer and on the top layer's outputs.
+        tie_embeddings: whether the output layer reuses the token embedding table.
+        dtype: dtype policy of the layers (e.g. "mixed_bfloat16"); the logits stay float32.
+
+    Example:
+
+    >>> lm = LSTMCausalLM(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
+    >>> lm({"token_ids": np.array([[5, 6, 7]]), "padding_mask": np.array([[1, 1, 1]])}).shape
+    (1, 3, 100)
+    >>> logits, state = lm.decode_step(np.array([[5]]), lm.init_decoding_state(1, 8), 0)
+    >>> logits.shape, state["hidden"].shape
+    ((1, 1, 100), (1, 1, 32))
+    """
+
+    def __init__(
+        self,
+        vocabulary_size,
+        embedding_dim,
+        hidden_dim,
+        num_layers=1,
+        dropout=0.0,
+        tie_embeddings=True,
+        dtype=None,
+        **kwargs,
+    ):
+        require_rate("dropout", dropout)
+        if not isinstance(tie_embeddings, bool):
+            raise ValueError(f"`tie_embeddings` must be True or False. Received: tie_embeddings={tie_embeddings!r}")
+
+        # === Layers ===
+        backbone = LSTMBackbone(
+            vocabulary_size,
+            embedding_dim,
+            hidden_dim,
+            num_layers=num_layers,
+            bidirectional=False,
+            dropout=dropout,
+            dtype=dtype,
+            name="backbone",
+        )
+        output_dropout = keras.layers.Dropout(dropout, dtype=dtype, name="output_dropout")
+        output_projection = lm_head = None
+        if not tie_embeddings:
+            lm_head = keras.layers.Dense(vocabulary_size, dtype=dtype, name="lm_head")
+        elif hidden_dim != embedding_dim:
+            output_projection = keras.layers.Dense(
+                embedding_dim, use_bias=False, dtype=dtype, name="output_projection"
+            )
+
+        # === Functional Model ===
+        inputs = backbone.input
+        sequence = output_dropout(backbone(inputs)["sequence_output"])
+        logits = vocabulary_logits(sequence, backbone.token_embedding, output_projection, lm_head)
+        super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
+
+        # === Config ===
+        self.vocabulary_size = vocabulary_size
+        self.embedding_dim = embedding_dim
+        self.hidden_dim = hidden_dim
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.tie_embeddings = tie_embeddings
+        self.backbone = backbone
+        self.output_projection = output_projection
+        self.lm_head = lm_head
+
+    def init_decoding_state(self, batch_size, max_length):
+        """Zero states; `max_length` is unused: the LSTM state has no per-position cache."""
+        shape = (batch_size, self.num_layers, self.hidden_dim)
+        zeros = ops.zeros(shape, dtype=self.backbone.compute_dtype)
+        return {"hidden": zeros, "cell": zeros}
+
+    def decode_step(self, token_ids, state, index):
+        """Logits after `token_ids` `(batch, T)` and the new state; `index` is unused (the state holds the position)."""
+        backbone = self.backbone
+        mask = shared_prompt_mask(token_ids) if token_ids.shape[1] > 1 else None
+        x = backbone.token_embedding(token_ids)
+        hidden_states, cell_states = [], []
+        for i, lstm in enumerate(backbone.lstm_layers):
+            initial_state = [state["hidden"][:, i], state["cell"][:, i]]
+            x, hidden, cell = lstm(x, initial_state=initial_state, mask=mask, training=False)
+            hidden_states.append(hidden)
+            cell_states.append(cell)
+        logits = vocabulary_logits(x, backbone.token_embedding, self.output_projection, self.lm_head)
+        return logits, {"hidden": ops.stack(hidden_states, axis=1), "cell": ops.stack(cell_states, axis=1)}
+
+    def compile(self, optimizer="auto", loss="auto", *, weighted_metrics="auto", **kwargs):
+        super().compile(
+            optimizer=keras.optimizers.AdamW(1e-3) if optimizer == "auto" else optimizer,
+            loss=sparse_cross_entropy() if loss == "auto" else loss,
+            weighted_metrics=(
+                [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+                if weighted_metrics == "auto"
+                else weighted_metrics
+            ),
+            **kwargs,
+        )
+
+    def get_config(self):
+        return super().get_config() | {
+            "vocabulary_size": self.vocabulary_size,
+            "embedding_dim": self.embedding_dim,
+            "hidden_dim": self.hidden_dim,
+            "num_layers": self.num_layers,
+            "dropout": self.dropout,
+            "tie_embeddings": self.tie_embeddings,
+        }
