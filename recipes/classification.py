@@ -31,7 +31,7 @@ class Classification(Recipe):
     }
 
     def read(self, path, config):
-        return read_classification(path)
+        return read_classification(path, on_bad_row=config.on_bad_row)
 
     def tokenizer_texts(self, rows):
         return [row["text"] for row in rows] + [row["text_pair"] for row in rows if "text_pair" in row]

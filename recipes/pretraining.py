@@ -34,7 +34,7 @@ class _TextRecipe(Recipe):
     primary_metric = ("perplexity", "min")
 
     def read(self, path, config):
-        return read_text(path)
+        return read_text(path, on_bad_row=config.on_bad_row)
 
     def tokenizer_texts(self, rows):
         return [row["text"] for row in rows]
@@ -168,8 +168,9 @@ class CausalLM(_TextRecipe):
             prompt = prompt[:, -config.seq_len:]
             options = {"beam_size": config.beam_size} if config.decoding == "beam" else {}
             max_length = prompt.shape[1] + config.target_len
-            if hasattr(model, "backbone"):
-                max_length = min(max_length, model.backbone.max_sequence_length)
+            limit = getattr(getattr(model, "backbone", None), "max_sequence_length", None)
+            if limit is not None:
+                max_length = min(max_length, limit)
             out = generate(model, prompt, max_length, strategy=config.decoding, end_token_id=tokenizer.eos_id, jit_compile=False, **options)
             (continuation,) = generated_sequences(out["token_ids"], out["padding_mask"], np.ones_like(prompt),
                                                   tokenizer.eos_id)

@@ -25,4 +25,4 @@ class Summarization(Seq2SeqRecipe):
     }
 
     def read(self, path, config):
-        return read_summarization(path)
+        return read_summarization(path, on_bad_row=config.on_bad_row)

@@ -24,4 +24,4 @@ class Translation(Seq2SeqRecipe):
     }
 
     def read(self, path, config):
-        return read_translation(path)
+        return read_translation(path, on_bad_row=config.on_bad_row)

@@ -35,7 +35,8 @@ class TrainConfig:
 
     Data: `data`/`valid` are files in the task's format (None: the embedded corpus, of
     `train_examples` / `valid_examples` examples); without `valid`, `valid_fraction` of `data`
-    is held out (seeded). Model: `model` family, `size` preset, `dropout` override, the tokenizer
+    is held out (seeded); `on_bad_row="skip"` skips (and reports) rows the reader
+    rejects instead of stopping. Model: `model` family, `size` preset, `dropout` override, the tokenizer
     `tokenizer` kind trained to `vocabulary_size` on the training text (or the one of
     `init_from`). Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as
     linear warm-up, then `schedule` decay; `clip_norm`, `accumulation_steps`, `label_smoothing`,
@@ -52,6 +53,7 @@ class TrainConfig:
     data: str | None = None
     valid: str | None = None
     valid_fraction: float = 0.05
+    on_bad_row: str = "error"
     train_examples: int = 20_000
     valid_examples: int = 2_000
     backend: str | None = None
@@ -101,6 +103,7 @@ class TrainConfig:
             if self.dropout is not None:
                 require_rate("dropout", self.dropout)
             require_choice("schedule", self.schedule, SCHEDULES)
+            require_choice("on_bad_row", self.on_bad_row, ("error", "skip"))
             require_choice("precision", self.precision, PRECISIONS)
             require_choice("decoding", self.decoding, DECODINGS)
             require_choice("tokenizer", self.tokenizer, TOKENIZERS)

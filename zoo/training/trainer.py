@@ -102,7 +102,8 @@ def train(recipe, config, command=None, verbose="auto"):
         print(f"{run.path}: this run is finished; its metrics are in {run.file('metrics.json')}.", file=sys.stderr)
         return run.metrics()
 
-    keras.utils.set_random_seed(config.seed + state["epoch"])
+    # The same global seed on resume: TensorFlow derives the shuffle order from it and the op seed.
+    keras.utils.set_random_seed(config.seed)
     keras.config.set_dtype_policy(config.precision)
     try:
         train_rows, valid_rows = load_rows(recipe, config)

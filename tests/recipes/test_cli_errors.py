@@ -1,0 +1,49 @@
+"""Bad flags, missing files and incompatible choices: one line on stderr, exit status 2, no traceback."""
+
+import pytest
+
+from zoo.cli import main
+
+TINY = ["--size", "tiny", "--train-examples", "24", "--valid-examples", "8", "--max-steps", "1", "--batch-size", "8",
+        "--seq-len", "32", "--vocabulary-size", "200"]
+
+
+def _fails_with(argv, capsys, message):
+    with pytest.raises(SystemExit) as exit_info:
+        status = main(argv)
+        raise SystemExit(status)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert message in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["train", "classification", "--epochs", "two"], "argument --epochs: invalid int value: 'two'"),
+    (["train", "parsing"], "argument task: invalid choice: 'parsing'"),
+    (["train", "classification", "--model", "transformer"], "the classification recipe trains lstm, bert, gpt"),
+    (["train", "classification", "--data", "/nonexistent/train.tsv"], "/nonexistent/train.tsv"),
+    (["train", "classification", "--valid", "valid.tsv"], "--valid needs --data"),
+    (["evaluate", "/nonexistent/run", "--data", "x.tsv"], "not a finished run"),
+    (["export", "/nonexistent/run", "--format", "saved_model", "--out", "x"], "export is not available yet"),
+])
+def test_bad_input_gets_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _fails_with(argv, capsys, message)
+
+
+def test_a_bad_row_names_file_and_line(tmp_path, capsys):
+    data = tmp_path / "train.tsv"
+    data.write_text("label\ttext\npositive\tfine\nnegative\t\n")
+    _fails_with(["train", "classification", "--data", str(data), "--out", str(tmp_path / "run")], capsys,
+                f"{data}, line 3: 'text' (column 'text') is empty")
+
+
+def test_init_from_a_run_of_another_family(tmp_path, capsys):
+    pretrained = tmp_path / "clm"
+    assert main(["train", "clm", "--model", "gpt", *TINY, "--out", str(pretrained)]) == 0
+    capsys.readouterr()
+    _fails_with(["train", "classification", "--model", "bert", *TINY, "--init-from", str(pretrained),
+                 "--out", str(tmp_path / "cls")], capsys,
+                "a gpt clm run cannot initialise a bert classification model; use a run of bert")

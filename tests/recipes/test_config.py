@@ -1,0 +1,58 @@
+"""Config resolution (defaults < family defaults < file < flags), validation and run-folder claims."""
+
+import json
+
+import pytest
+
+from recipes import get_recipe
+from zoo.training.config import ConfigError, TrainConfig, resolve_config
+from zoo.training.run_directory import RunDirectory
+
+
+def test_flags_override_file_override_family_defaults(tmp_path):
+    recipe = get_recipe("classification")
+    assert resolve_config(recipe, {"model": "bert"}).learning_rate == recipe.family_defaults("bert")["learning_rate"]
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"learning_rate": 0.01, "epochs": 7}))
+    config = resolve_config(recipe, {"model": "bert", "epochs": 2}, settings)
+    assert (config.learning_rate, config.epochs, config.task) == (0.01, 2, "classification")
+
+
+def test_toml_config_file(tmp_path):
+    settings = tmp_path / "settings.toml"
+    settings.write_text('model = "gpt"\nbatch_size = 16\n')
+    config = resolve_config(get_recipe("translation"), {}, settings)
+    assert (config.model, config.batch_size, config.seq_len) == ("gpt", 16, 64)
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"model": "bert", "learning_rate": 0}, "`learning_rate` must be a positive number. Received: learning_rate=0"),
+    ({"batch_size": -4}, "`batch_size` must be a positive integer. Received: batch_size=-4"),
+    ({"schedule": "step"}, "`schedule` must be one of"),
+    ({"model": "transformer"}, "--model transformer: the classification recipe trains lstm, bert, gpt"),
+])
+def test_bad_settings_name_the_setting(overrides, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        resolve_config(get_recipe("classification"), overrides)
+
+
+def test_unknown_and_unreadable_config_files(tmp_path):
+    recipe = get_recipe("classification")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"learning_rat": 1e-3}))
+    with pytest.raises(ConfigError, match=r"unknown settings \['learning_rat'\]"):
+        resolve_config(recipe, {}, bad)
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    with pytest.raises(ConfigError, match="cannot parse it"):
+        resolve_config(recipe, {}, broken)
+    with pytest.raises(ConfigError, match="no such file"):
+        resolve_config(recipe, {}, tmp_path / "missing.toml")
+
+
+def test_a_run_folder_refuses_a_different_config(tmp_path):
+    run = RunDirectory(tmp_path / "run")
+    run.claim(TrainConfig(epochs=2))
+    run.claim(TrainConfig(epochs=2, time_budget=5.0))  # the same run with a new budget resumes
+    with pytest.raises(ConfigError, match=r"other settings \(epochs: 2 -> 3\)"):
+        run.claim(TrainConfig(epochs=3))

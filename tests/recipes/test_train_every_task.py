@@ -1,0 +1,57 @@
+"""Every task x model trains a few steps through the CLI, reports, evaluates a file and predicts (flax-style smoke test)."""
+
+import json
+
+import pytest
+
+from zoo.cli import main
+from zoo.data.synthetic import write_corpus
+
+TINY = ["--size", "tiny", "--train-examples", "48", "--valid-examples", "16", "--max-steps", "2", "--batch-size", "8",
+        "--eval-examples", "8", "--seq-len", "32", "--target-len", "12", "--vocabulary-size", "300"]
+GENERATION_KEYS = {"bleu", "chrf", "rouge1", "rouge2", "rougeL", "loss", "perplexity"}
+KEYS = {
+    "classification": {"accuracy", "macro_f1", "loss"},
+    "translation": GENERATION_KEYS,
+    "summarization": GENERATION_KEYS,
+    "mlm": {"loss", "perplexity", "accuracy"},
+    "clm": {"loss", "perplexity", "word_perplexity"},
+}
+CASES = [
+    ("classification", "lstm", []), ("classification", "bert", []), ("classification", "gpt", []),
+    ("translation", "lstm", []), ("translation", "transformer", []), ("translation", "gpt", []),
+    ("summarization", "lstm", []), ("summarization", "transformer", ["--decoding", "beam", "--beam-size", "2"]),
+    ("summarization", "gpt", []),
+    ("mlm", "bert", []), ("mlm", "bert", ["--nsp"]), ("clm", "gpt", []), ("clm", "lstm", []),
+]
+RUN_FILES = ("config.json", "metrics.json", "summary.json", "history.csv", "README.md", "curves.png",
+             "model/config.json", "model/model.weights.h5", "model/tokenizer/tokenizer.json")
+PROMPTS = {"mlm": "the old [MASK] walked home", "clm": "the old man"}
+
+
+def _last_json(text):
+    return json.loads(text[text.index("{"):])
+
+
+@pytest.mark.parametrize("task,model,extra", CASES, ids=[f"{t}-{m}{'-' + e[0][2:] if e else ''}" for t, m, e in CASES])
+def test_train_evaluate_predict(task, model, extra, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", task, "--model", model, *TINY, *extra, "--out", str(out)]) == 0
+    metrics = _last_json(capsys.readouterr().out)
+    assert KEYS[task] <= set(metrics), metrics
+    if extra == ["--nsp"]:
+        assert 0 <= metrics["nsp_accuracy"] <= 1
+    for name in RUN_FILES:
+        assert (out / name).is_file(), name
+    assert list((out / "logs").rglob("events.out.tfevents*")), "no TensorBoard events"
+    assert json.loads((out / "config.json").read_text())["model"] == model
+    assert (out / "history.csv").read_text().splitlines()[0].startswith("epoch,step,elapsed_s,learning_rate")
+
+    paths = write_corpus(task, tmp_path / "data", sizes={"train": 4, "valid": 4, "test": 6})
+    assert main(["evaluate", str(out), "--data", str(paths["test"])]) == 0
+    evaluated = json.loads(capsys.readouterr().out)
+    assert KEYS[task] <= set(evaluated) and evaluated["examples"] == 6
+
+    assert main(["predict", str(out), PROMPTS.get(task, "the old man walked home"), "a second text"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and all(isinstance(json.loads(line), dict) for line in lines)
