@@ -96,7 +96,8 @@ class Recipe:
 
 def batch_options(config, training):
     """The `BatchOptions` keywords of a training or an evaluation pipeline."""
-    return {"batch_size": config.batch_size, "shuffle": training, "seed": config.seed, "repeat": training}
+    return {"batch_size": config.batch_size, "shuffle": training, "seed": config.seed, "repeat": training,
+            "padding": config.padding}
 
 
 def token_count(tokenizer, texts):

@@ -16,8 +16,6 @@ Example:
     zoo train clm --model gpt --data wiki.train.txt --valid wiki.valid.txt --seq-len 256
 """
 
-import math
-
 import keras
 import numpy as np
 
@@ -25,7 +23,7 @@ from recipes.base import Recipe, backbone_from, batch_options, mean_nll, require
 from zoo.data import read_text
 from zoo.data.pipelines import causal_lm_dataset, masked_lm_dataset
 from zoo.generation import generate, generated_sequences
-from zoo.metrics import count_words
+from zoo.metrics import NllAccumulator, count_words, perplexity, word_perplexity
 
 
 class _TextRecipe(Recipe):
@@ -67,21 +65,20 @@ class MaskedLM(_TextRecipe):
         return float(np.minimum(lengths * (2 if config.nsp else 1) + 2, config.seq_len).mean())
 
     def evaluate(self, model, tokenizer, info, rows, config):
-        correct = counted = nsp_correct = nsp_counted = 0.0
-        dataset = self.dataset(rows, tokenizer, info, config, training=False)
-        for x, y, weights in dataset.as_numpy_iterator():
+        nll = NllAccumulator()
+        correct = nsp_correct = nsp_counted = 0.0
+        for x, y, weights in self.dataset(rows, tokenizer, info, config, training=False).as_numpy_iterator():
             logits = model.predict_on_batch(x)
             if config.nsp:
                 nsp_logits = keras.ops.convert_to_numpy(logits["nsp"])
                 nsp_correct += float((nsp_logits.argmax(-1) == y["nsp"]).sum())
                 nsp_counted += len(y["nsp"])
                 logits, y, weights = logits["mlm"], y["mlm"], weights["mlm"]
-            predicted = keras.ops.convert_to_numpy(logits).argmax(-1)
-            correct += float(((predicted == y) * weights).sum())
-            counted += float(weights.sum())
-        nll, count = mean_nll(model, dataset, output="mlm" if config.nsp else None)
-        metrics = {"loss": nll / count, "perplexity": math.exp(min(nll / count, 700.0)),
-                   "accuracy": correct / counted, "masked_tokens": int(count), "examples": len(rows)}
+            logits = keras.ops.convert_to_numpy(logits)
+            nll.add(logits, y, weights)
+            correct += float(((logits.argmax(-1) == y) * weights).sum())
+        metrics = {"loss": nll.mean_nll, "perplexity": nll.perplexity, "accuracy": correct / nll.num_tokens,
+                   "masked_tokens": int(nll.num_tokens), "examples": len(rows)}
         if config.nsp:
             metrics["nsp_accuracy"] = nsp_correct / nsp_counted
         return metrics
@@ -156,8 +153,8 @@ class CausalLM(_TextRecipe):
             raise ValueError(f"The validation text holds fewer than seq_len + 1 = {config.seq_len + 1} tokens.")
         # The stream's last partial window is not scored: spread the mean over the whole text.
         tokens_per_word = self._stream_tokens(rows, tokenizer) / count_words([row["text"] for row in rows])
-        return {"loss": nll / count, "perplexity": math.exp(min(nll / count, 700.0)),
-                "word_perplexity": math.exp(min(nll / count * tokens_per_word, 700.0)),
+        return {"loss": nll / count, "perplexity": perplexity(nll, count),
+                "word_perplexity": word_perplexity(nll * tokens_per_word, count),
                 "tokens": int(count), "examples": len(rows)}
 
     def predict(self, model, tokenizer, info, texts, config):

@@ -9,15 +9,13 @@ with sacrebleu (BLEU, chrF) and rouge-score (ROUGE-1/2/L), plus the teacher-forc
 token `perplexity`.
 """
 
-import math
-
 import keras
 import numpy as np
 
 from recipes.base import Recipe, backbone_from, batch_options, mean_nll, require_init_family, token_count
 from zoo.data.pipelines import prefix_lm_dataset, seq2seq_dataset
 from zoo.generation import generate, generated_sequences
-from zoo.metrics import bleu, chrf, rouge
+from zoo.metrics import bleu, chrf, perplexity, rouge
 
 
 class Seq2SeqRecipe(Recipe):
@@ -79,7 +77,7 @@ class Seq2SeqRecipe(Recipe):
             "chrf": chrf(hypotheses, references),
             **rouge(hypotheses, references),
             "loss": nll / count,
-            "perplexity": math.exp(min(nll / count, 700.0)),
+            "perplexity": perplexity(nll, count),
             "examples": len(rows),
             "generated_examples": len(scored),
         }
@@ -92,17 +90,20 @@ class Seq2SeqRecipe(Recipe):
         """Generated target strings for raw `sources`, decoded as `config.decoding` says."""
         outputs = []
         batch_size = config.batch_size
+        # Compiling the loop (XLA on JAX/TensorFlow) costs seconds and pays off over a few batches;
+        # PyTorch decodes eagerly (its exported step compiles per shape, tens of seconds).
+        compiled = keras.backend.backend() != "torch" and len(sources) > 4 * batch_size
         for start in range(0, len(sources), batch_size):
             chunk = list(sources[start: start + batch_size])
             # A constant batch and length: each backend compiles the decoding loop once.
             padded = chunk + [chunk[0]] * (batch_size - len(chunk))
-            ids = self._generate(model, tokenizer, padded, config)
+            ids = self._generate(model, tokenizer, padded, config, compiled)
             outputs += tokenizer.detokenize(ids[: len(chunk)])
         return outputs
 
-    def _generate(self, model, tokenizer, sources, config):
+    def _generate(self, model, tokenizer, sources, config, compiled):
         decoding = {"strategy": config.decoding, "end_token_id": tokenizer.eos_id,
-                    "jit_compile": keras.backend.backend() != "torch"}
+                    "jit_compile": compiled}
         if config.decoding == "beam":
             decoding.update(beam_size=config.beam_size, length_penalty=config.length_penalty)
         if config.model == "gpt":

@@ -8,7 +8,8 @@ from zoo.cli import main
 from zoo.data.synthetic import write_corpus
 
 TINY = ["--size", "tiny", "--train-examples", "48", "--valid-examples", "16", "--max-steps", "2", "--batch-size", "8",
-        "--eval-examples", "8", "--seq-len", "32", "--target-len", "12", "--vocabulary-size", "300"]
+        "--eval-examples", "8", "--seq-len", "32", "--target-len", "12", "--vocabulary-size", "300",
+        "--padding", "max_length"]  # one batch shape: one compilation per step function on JAX and XLA
 GENERATION_KEYS = {"bleu", "chrf", "rouge1", "rouge2", "rougeL", "loss", "perplexity"}
 KEYS = {
     "classification": {"accuracy", "macro_f1", "loss"},

@@ -38,7 +38,9 @@ class TrainConfig:
     is held out (seeded); `on_bad_row="skip"` skips (and reports) rows the reader
     rejects instead of stopping. Model: `model` family, `size` preset, `dropout` override, the tokenizer
     `tokenizer` kind trained to `vocabulary_size` on the training text (or the one of
-    `init_from`). Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as
+    `init_from`). Batches are padded to their longest example rounded up to a multiple of 8
+    (`padding="dynamic"`) or always to the maximum length (`"max_length"`: one shape, so one
+    compilation on JAX and XLA). Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as
     linear warm-up, then `schedule` decay; `clip_norm`, `accumulation_steps`, `label_smoothing`,
     `precision`. Length: `epochs` passes over the data, or `max_steps` optimizer steps;
     `eval_every` steps between validations and checkpoints (default: once per epoch);
@@ -62,6 +64,7 @@ class TrainConfig:
     max_steps: int | None = None
     eval_every: int | None = None
     batch_size: int = 32
+    padding: str = "dynamic"
     seq_len: int = 128
     target_len: int = 64
     tokenizer: str = "wordpiece"
@@ -104,6 +107,7 @@ class TrainConfig:
                 require_rate("dropout", self.dropout)
             require_choice("schedule", self.schedule, SCHEDULES)
             require_choice("on_bad_row", self.on_bad_row, ("error", "skip"))
+            require_choice("padding", self.padding, ("dynamic", "max_length"))
             require_choice("precision", self.precision, PRECISIONS)
             require_choice("decoding", self.decoding, DECODINGS)
             require_choice("tokenizer", self.tokenizer, TOKENIZERS)

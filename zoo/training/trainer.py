@@ -1,4 +1,4 @@
-"""`train`, `evaluate_run`, `predict_run`: a recipe's run from raw files to a run directory, with `model.fit`.
+"""`train` and `load_run`: a recipe's run from raw files to a run directory, with `model.fit`.
 
 `train(recipe, config)` reads the data, trains (or reuses) the tokenizer, builds the model (from
 `--init-from` if asked), compiles AdamW with warm-up and decay, and calls `model.fit` on a

@@ -1,0 +1,115 @@
+"""Quality on real data: each task's models trained on ../shared/data under one time budget, next to simple baselines.
+
+Every model trains through the CLI (`zoo train ... --time-budget MINUTES`, the same recipes users
+run) on the train split; the validation split picks the best checkpoint and gives the score. The
+baselines (majority class, bag-of-words logistic regression, copy-the-source, LEAD-3,
+LONGEST-3, unigram LM; `benchmarks/baselines.py`) are computed by this script on the same
+splits. The test splits are never read. Prints one Markdown table per data set, with the
+published from-scratch reference points to compare with.
+
+    python benchmarks/quality.py --datasets imdb,sst2 --budget 20 --backend tensorflow
+    python benchmarks/quality.py --datasets multi30k --models transformer --size small --budget 60
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: make `zoo` and `benchmarks` importable
+
+from benchmarks import baselines  # noqa: E402
+from zoo.data import read_classification, read_summarization, read_text, read_translation  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+# name -> (folder, train file, valid file, task, models, reader, extra flags, reference points)
+DATASETS = {
+    "imdb": ("imdb", "train.tsv.gz", "valid.tsv", "classification", ("lstm", "bert", "gpt"), read_classification,
+             ["--seq-len", "256"], "keras-io: 1-block Transformer 87.5%, BiLSTM 84.3%; goal >= 88%"),
+    "sst2": ("sst2", "train.tsv", "valid.tsv", "classification", ("lstm", "bert", "gpt"), read_classification,
+             ["--seq-len", "64"], "keras-io: MLM-pretrained 3-layer encoder 85.5% dev; goal >= 85.5%"),
+    "multi30k": ("multi30k_en_de", "train.tsv", "valid.tsv", "translation", ("lstm", "transformer", "gpt"),
+                 read_translation, [], "text-only Transformers ~35-38 BLEU (test2016); goal >= 35 BLEU"),
+    "spa_eng": ("spa_eng", "train.tsv", "valid.tsv", "translation", ("lstm", "transformer", "gpt"),
+                read_translation, [], "keras-io 1+1-layer encoder-decoder ROUGE-1 0.58; goal >= 0.60"),
+    "samsum": ("samsum", "train.jsonl", "valid.jsonl", "summarization", ("lstm", "transformer", "gpt"),
+               read_summarization, ["--seq-len", "512"], "paper: from-scratch ~37 ROUGE-1, LONGEST-3 ~32"),
+    "wikitext2": ("wikitext2", "train.txt", "valid.txt", "clm", ("lstm", "gpt"), read_text,
+                  ["--seq-len", "128"], "AWD-LSTM 68.6 valid word perplexity (33M params, long GPU run); goal <= 100"),
+}
+METRICS = {"classification": ("accuracy", "macro_f1"), "translation": ("bleu", "chrf", "rouge1"),
+           "summarization": ("rouge1", "rouge2", "rougeL"), "clm": ("word_perplexity", "perplexity")}
+
+
+def baseline_rows(task, train_rows, valid_rows):
+    if task == "classification":
+        return {"majority class": baselines.majority_class(train_rows, valid_rows),
+                "bag-of-words logistic regression": baselines.bag_of_words(train_rows, valid_rows)}
+    if task == "translation":
+        return {"copy the source": baselines.copy_source(valid_rows)}
+    if task == "summarization":
+        return {"LEAD-3": baselines.lead_3(valid_rows), "LONGEST-3": baselines.longest_3(valid_rows)}
+    return {"unigram (add-one)": baselines.unigram_lm(train_rows, valid_rows)}
+
+
+def train_model(name, model, args):
+    folder, train_file, valid_file, task, _, _, extra, _ = DATASETS[name]
+    out = Path(args.out) / f"{name}-{model}-{args.size}"
+    command = [sys.executable, "-m", "zoo.cli", "train", task, "--model", model, "--size", args.size,
+               "--data", str(DATA / folder / train_file), "--valid", str(DATA / folder / valid_file),
+               "--epochs", str(args.epochs), "--time-budget", str(args.budget), "--backend", args.backend,
+               "--out", str(out), *extra, *args.extra]
+    print("$", " ".join(command), file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    metrics = json.loads((out / "metrics.json").read_text())
+    summary = json.loads((out / "summary.json").read_text())
+    return metrics, summary, time.perf_counter() - started
+
+
+def table(name, args):
+    folder, train_file, valid_file, task, families, reader, _, reference = DATASETS[name]
+    models = [m for m in (args.models.split(",") if args.models else families) if m in families]
+    columns = METRICS[task]
+    lines = [f"### {name} ({task}; backend {args.backend}, budget {args.budget} min of training per model)", "",
+             f"Reference: {reference}.", "",
+             "| model | params | steps | train s | tokens/s | " + " | ".join(columns) + " |",
+             "|---|---|---|---|---|" + "---|" * len(columns)]
+    for model in models:
+        metrics, summary, _ = train_model(name, model, args)
+        cells = [f"{model} ({args.size})", f"{summary['parameters']:,}", str(summary["steps"]),
+                 f"{summary['train_time_s']:.0f}", f"{summary['tokens_per_s']:,.0f}",
+                 *[f"{metrics[c]:.4g}" for c in columns]]
+        lines.append("| " + " | ".join(cells) + " |")
+    train_rows = reader(DATA / folder / train_file)
+    valid_rows = reader(DATA / folder / valid_file)
+    for baseline, metrics in baseline_rows(task, train_rows, valid_rows).items():
+        cells = [baseline, "-", "-", "-", "-", *[f"{metrics[c]:.4g}" if c in metrics else "-" for c in columns]]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--models", default=None, help="comma-separated families (default: all of the task)")
+    parser.add_argument("--size", default="small")
+    parser.add_argument("--budget", type=float, default=20.0, help="minutes of training per model")
+    parser.add_argument("--epochs", type=int, default=100, help="upper bound; the budget usually stops first")
+    parser.add_argument("--backend", default="tensorflow", choices=("jax", "tensorflow", "torch"))
+    parser.add_argument("--out", default="runs/quality")
+    parser.add_argument("extra", nargs="*", help="more `zoo train` flags, after --")
+    args = parser.parse_args()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores", flush=True)
+    for name in args.datasets.split(","):
+        print(table(name, args), "\n", flush=True)
+
+
+if __name__ == "__main__":
+    main()
