@@ -12,7 +12,7 @@ from zoo.data.synthetic import make_corpus
 from zoo.training.config import resolve_config
 from zoo.training.trainer import load_run, train
 
-DEMO_SETTINGS = {"model": "lstm", "size": "small", "epochs": 2, "train_examples": 20_000, "batch_size": 64}
+DEMO_SETTINGS = {"model": "lstm", "size": "small", "epochs": 1, "train_examples": 20_000, "batch_size": 64}
 
 
 def run_demo(out="runs/demo"):

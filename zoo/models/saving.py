@@ -84,6 +84,20 @@ def _write_folder(model, directory, tokenizers, task_config):
     model.save_weights(os.path.join(directory, WEIGHTS_FILENAME))
 
 
+def replace_folder(staging, directory):
+    """Moves the finished folder `staging` to `directory`, replacing an existing one only once `staging` is complete.
+
+    Both must be on one file system (put `staging` next to `directory`): each step is a rename.
+    """
+    if os.path.exists(directory):
+        retired = tempfile.mkdtemp(prefix=".replaced-", dir=os.path.dirname(os.path.abspath(directory)))
+        os.rename(directory, os.path.join(retired, "old"))
+        os.rename(staging, directory)
+        shutil.rmtree(retired)
+    else:
+        os.rename(staging, directory)
+
+
 def save_model_folder(model, directory, tokenizers=None, task_config=None):
     """Writes the model folder atomically: into a temp folder, then renamed over `directory`.
 
@@ -98,13 +112,7 @@ def save_model_folder(model, directory, tokenizers=None, task_config=None):
     try:
         _write_folder(model, staging, tokenizers, task_config)
         os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a saved model is as readable as any folder
-        if os.path.exists(directory):
-            retired = tempfile.mkdtemp(prefix=".replaced-", dir=parent)
-            os.rename(directory, os.path.join(retired, "old"))
-            os.rename(staging, directory)
-            shutil.rmtree(retired)
-        else:
-            os.rename(staging, directory)
+        replace_folder(staging, directory)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -32,6 +32,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from zoo.models.saving import replace_folder
 from zoo.training.config import ConfigError
 
 CHECKPOINT = "checkpoint"
@@ -126,14 +127,7 @@ class RunDirectory:
             with open(staging / STATE, "w", encoding="utf-8") as f:
                 json.dump(state, f, indent=2)
             publish_permissions(staging, directory=True)
-            target = self.file(CHECKPOINT)
-            if target.exists():
-                retired = Path(tempfile.mkdtemp(prefix=".retired-", dir=self.path))
-                os.rename(target, retired / CHECKPOINT)
-                os.rename(staging, target)
-                shutil.rmtree(retired)
-            else:
-                os.rename(staging, target)
+            replace_folder(staging, self.file(CHECKPOINT))
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
