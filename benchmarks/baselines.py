@@ -29,7 +29,6 @@ import numpy as np
 import scipy.sparse  # Installed with jax, a dependency of keras-zoo.
 import scipy.sparse.linalg
 
-from zoo.data.validation import require_positive_int
 from zoo.metrics import (
     classification_metrics,
     count_words,
@@ -38,6 +37,7 @@ from zoo.metrics import (
     translation_metrics,
     word_perplexity,
 )
+from zoo.validation import require_positive_int
 
 WORD = re.compile(r"\w+(?:'\w+)*")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")

@@ -13,6 +13,7 @@ from zoo.data.synthetic import make_corpus
 from zoo.metrics import NllAccumulator
 from zoo.models import registry
 from zoo.training.config import ConfigError
+from zoo.training.losses import SparseCrossEntropy
 
 
 class Recipe:
@@ -68,8 +69,6 @@ class Recipe:
         raise NotImplementedError
 
     def loss(self, config):
-        from zoo.training.losses import SparseCrossEntropy
-
         return SparseCrossEntropy(label_smoothing=config.label_smoothing)
 
     def dataset(self, rows, tokenizer, info, config, training):

@@ -15,6 +15,9 @@ from recipes.base import Recipe, backbone_from, batch_options, predict_in_batche
 from zoo.data import LabelVocabulary, read_classification
 from zoo.data.pipelines import classification_dataset
 from zoo.metrics import classification_metrics
+from zoo.models.bert import BertClassifier
+from zoo.models.gpt import GPTClassifier
+from zoo.models.lstm import LSTMClassifier, classifier_config
 
 
 class Classification(Recipe):
@@ -40,10 +43,6 @@ class Classification(Recipe):
         return {"labels": list(LabelVocabulary.from_rows(rows).labels)}
 
     def build_model(self, config, tokenizer, info, init_model):
-        from zoo.models.bert import BertClassifier
-        from zoo.models.gpt import GPTClassifier
-        from zoo.models.lstm import LSTMClassifier, classifier_config
-
         num_classes = len(info["labels"])
         vocabulary_size = tokenizer.vocabulary_size
         if config.model == "lstm":
@@ -56,7 +55,9 @@ class Classification(Recipe):
         return head(backbone, num_classes)
 
     def check_init(self, config, init_config):
-        require_init_family(config, init_config, (config.model,) if config.model != "lstm" else ())
+        if config.model == "lstm":
+            super().check_init(config, init_config)
+        require_init_family(config, init_config, (config.model,))
 
     def dataset(self, rows, tokenizer, info, config, training):
         return classification_dataset(

@@ -24,6 +24,9 @@ from zoo.data import read_text
 from zoo.data.pipelines import causal_lm_dataset, masked_lm_dataset
 from zoo.generation import generate, generated_sequences
 from zoo.metrics import NllAccumulator, count_words, perplexity, word_perplexity
+from zoo.models.bert import BertMaskedLM, BertPretrainer
+from zoo.models.gpt import GPTCausalLM
+from zoo.models.lstm import LSTMCausalLM, causal_lm_config
 
 
 class _TextRecipe(Recipe):
@@ -47,8 +50,6 @@ class MaskedLM(_TextRecipe):
         require_init_family(config, init_config, ("bert",))
 
     def build_model(self, config, tokenizer, info, init_model):
-        from zoo.models.bert import BertMaskedLM, BertPretrainer
-
         backbone = backbone_from(init_model, "bert", config, tokenizer.vocabulary_size, config.seq_len)
         return BertPretrainer(backbone) if config.nsp else BertMaskedLM(backbone)
 
@@ -85,8 +86,6 @@ class MaskedLM(_TextRecipe):
 
     def predict(self, model, tokenizer, info, texts, config):
         """The top 5 tokens at each `[MASK]` of each text."""
-        from zoo.models.bert import BertMaskedLM
-
         masked_lm = model if isinstance(model, BertMaskedLM) else BertMaskedLM(model.backbone)
         vocabulary = tokenizer.get_vocabulary()
         results = []
@@ -122,16 +121,12 @@ class CausalLM(_TextRecipe):
 
     def build_model(self, config, tokenizer, info, init_model):
         if config.model == "lstm":
-            from zoo.models.lstm import LSTMCausalLM, causal_lm_config
-
             if init_model is not None:
                 return init_model
             settings = causal_lm_config(config.size, tokenizer.vocabulary_size)
             if config.dropout is not None:
                 settings["dropout"] = config.dropout
             return LSTMCausalLM(**settings)
-        from zoo.models.gpt import GPTCausalLM
-
         backbone = backbone_from(init_model, "gpt", config, tokenizer.vocabulary_size, config.seq_len)
         return GPTCausalLM(backbone)
 

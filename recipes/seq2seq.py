@@ -16,6 +16,9 @@ from recipes.base import Recipe, backbone_from, batch_options, mean_nll, require
 from zoo.data.pipelines import prefix_lm_dataset, seq2seq_dataset
 from zoo.generation import generate, generated_sequences
 from zoo.metrics import bleu, chrf, perplexity, rouge
+from zoo.models.gpt import GPTSeq2Seq
+from zoo.models.lstm import LSTMSeq2Seq, seq2seq_config
+from zoo.models.seq2seq import Seq2SeqLM
 
 
 class Seq2SeqRecipe(Recipe):
@@ -37,10 +40,6 @@ class Seq2SeqRecipe(Recipe):
                                                                                         config.target_len)
 
     def build_model(self, config, tokenizer, info, init_model):
-        from zoo.models.gpt import GPTSeq2Seq
-        from zoo.models.lstm import LSTMSeq2Seq, seq2seq_config
-        from zoo.models.seq2seq import Seq2SeqLM
-
         vocabulary_size = tokenizer.vocabulary_size
         if config.model == "lstm":
             settings = seq2seq_config(config.size, vocabulary_size, attention="luong")

@@ -46,8 +46,10 @@ def _select_backend(argv):
 
 
 def _flag_type(field):
-    kinds = [kind for kind in getattr(field.type, "__args__", (field.type,)) if kind is not type(None)]
-    return kinds[0] if isinstance(field.type, types.UnionType) else field.type
+    """`int` for `int | None`: the type a flag's value is parsed as."""
+    if isinstance(field.type, types.UnionType):
+        return next(kind for kind in field.type.__args__ if kind is not type(None))
+    return field.type
 
 
 def _add_config_flags(parser, skip=()):

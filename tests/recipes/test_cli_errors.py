@@ -47,3 +47,6 @@ def test_init_from_a_run_of_another_family(tmp_path, capsys):
     _fails_with(["train", "classification", "--model", "bert", *TINY, "--init-from", str(pretrained),
                  "--out", str(tmp_path / "cls")], capsys,
                 "a gpt clm run cannot initialise a bert classification model; use a run of bert")
+    _fails_with(["train", "classification", "--model", "lstm", *TINY, "--init-from", str(pretrained),
+                 "--out", str(tmp_path / "lstm")], capsys,
+                "the classification recipe cannot start a lstm model from another run")

@@ -29,16 +29,8 @@ import os
 
 from zoo.data.formats import RECORDS, json_type_name
 from zoo.data.lines import DEFAULT_MAX_LINE_BYTES, FORMATS, infer_format, iter_lines
-from zoo.data.validation import (
-    ON_BAD_ROW,
-    DataError,
-    ReadReport,
-    RowProblem,
-    require_choice,
-    require_column,
-    require_label_set,
-    require_positive_int,
-)
+from zoo.data.validation import ON_BAD_ROW, DataError, ReadReport, RowProblem, require_column, require_label_set
+from zoo.validation import require_choice, require_positive_int
 
 logger = logging.getLogger(__name__)
 

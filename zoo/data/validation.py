@@ -67,20 +67,6 @@ class ReadReport:
         return "\n".join(lines)
 
 
-def require_choice(name, value, choices):
-    """Returns `value` if it is one of `choices`, else raises `ValueError` listing them."""
-    if value not in choices:
-        raise ValueError(f"`{name}` must be one of {list(choices)}. Received: {name}={value!r}")
-    return value
-
-
-def require_positive_int(name, value):
-    """Returns `value` if it is an int > 0, else raises `ValueError` naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    return int(value)
-
-
 def require_column(name, value):
     """Returns `value` if it names a column (a non-empty str) or indexes one (an int >= 0)."""
     is_index = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0

@@ -16,7 +16,7 @@ from zoo.generation.decoding import Decoder
 from zoo.generation.outputs import output_padding_mask
 from zoo.generation.samplers import build_sampler
 from zoo.generation.sampling import sample
-from zoo.layers.validation import require_positive_int, require_positive_number
+from zoo.validation import require_positive_int, require_positive_number
 
 # Compiled loops per model, keyed by everything the loop closes over.
 _CACHE_ATTRIBUTE = "_zoo_generation_cache"

@@ -14,7 +14,7 @@ from keras.src.backend import get_keras_mask, set_keras_mask  # not exported by 
 
 from zoo.layers.initializers import clone_initializer
 from zoo.layers.position_encodings import RotaryEmbedding
-from zoo.layers.validation import require_positive_int, require_positive_number, require_rate
+from zoo.validation import require_positive_int, require_positive_number, require_rate
 
 # Finite, so a fully masked row (a padded query) softmaxes to uniform weights, not NaN, on both paths.
 _MASKED_SCORE = -1e9

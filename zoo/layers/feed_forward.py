@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from zoo.layers.initializers import clone_initializer
-from zoo.layers.validation import require_choice, require_positive_int, require_rate
+from zoo.validation import require_choice, require_positive_int, require_rate
 
 ACTIVATIONS = ("relu", "gelu", "gelu_tanh", "swiglu")
 

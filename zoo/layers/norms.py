@@ -7,7 +7,7 @@ so a mixed bfloat16/float16 policy never takes a mean of squares in half precisi
 import keras
 from keras import ops
 
-from zoo.layers.validation import require_choice, require_positive_number
+from zoo.validation import require_choice, require_positive_number
 
 NORM_KINDS = ("layer_norm", "rms_norm")
 

@@ -8,7 +8,7 @@ import keras
 from keras import ops
 
 from zoo.layers.initializers import clone_initializer
-from zoo.layers.validation import require_positive_int, require_positive_number
+from zoo.validation import require_positive_int, require_positive_number
 
 
 def _positions(length, start_index):

@@ -12,7 +12,7 @@ import keras
 from keras import ops
 
 from zoo.layers.initializers import clone_initializer
-from zoo.layers.validation import require_choice, require_positive_int
+from zoo.validation import require_choice, require_positive_int
 
 LUONG_SCORES = ("dot", "general")
 

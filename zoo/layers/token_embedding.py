@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from zoo.layers.initializers import clone_initializer
-from zoo.layers.validation import require_positive_int
+from zoo.validation import require_positive_int
 
 
 def _is_integer(x):

@@ -5,7 +5,7 @@ import keras
 from zoo.layers.attention import MultiHeadAttention
 from zoo.layers.feed_forward import FeedForward
 from zoo.layers.norms import NORM_KINDS, build_norm
-from zoo.layers.validation import require_choice, require_positive_int, require_rate
+from zoo.validation import require_choice, require_positive_int, require_rate
 
 
 class TransformerBlock(keras.layers.Layer):

@@ -1,7 +1,7 @@
 """Checks of metric inputs; each raises `ValueError` quoting what was received.
 
-Kept here rather than reusing `zoo.layers.validation` because importing `zoo.layers` imports
-Keras, and the metrics must stay importable without it.
+The argument checks shared by the whole package are in `zoo.validation`; these two are about
+paired metric inputs only.
 """
 
 

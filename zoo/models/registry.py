@@ -8,7 +8,7 @@ Example:
 
 import importlib
 
-from zoo.layers.validation import require_choice, require_positive_int
+from zoo.validation import require_choice, require_positive_int
 
 SIZES = ("tiny", "small", "base")
 # family -> (module, backbone class). Imported on first use so `import zoo.models` stays cheap.

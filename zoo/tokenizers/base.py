@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
-from zoo.layers.validation import require_positive_int
+from zoo.validation import require_positive_int
 
 CONFIG_FILENAME = "tokenizer.json"
 FORMAT_VERSION = 1

@@ -1,9 +1,9 @@
 """The tokenizer kinds by name, and training one by name."""
 
-from zoo.layers.validation import require_choice
 from zoo.tokenizers.byte_tokenizer import ByteTokenizer
 from zoo.tokenizers.sentencepiece_tokenizer import SentencePieceTokenizer
 from zoo.tokenizers.wordpiece_tokenizer import WordPieceTokenizer
+from zoo.validation import require_choice
 
 KINDS = {cls.kind: cls for cls in (WordPieceTokenizer, SentencePieceTokenizer, ByteTokenizer)}
 

@@ -6,8 +6,8 @@ import sentencepiece
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from zoo.layers.validation import require_choice
 from zoo.tokenizers.base import NUM_SPECIAL_TOKENS, Tokenizer, require_vocabulary_size, warn_if_short
+from zoo.validation import require_choice
 
 MODEL_TYPES = ("unigram", "bpe")
 # Trainer arguments this class sets itself: the fixed special ids and the in-memory I/O.

@@ -10,8 +10,8 @@ import tensorflow_text as tf_text
 from tensorflow_text.python.ops.bert_tokenizer import BasicTokenizer
 from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib as learner
 
-from zoo.layers.validation import require_positive_int
 from zoo.tokenizers.base import NUM_SPECIAL_TOKENS, Tokenizer, require_vocabulary_size, warn_if_short
+from zoo.validation import require_positive_int
 
 SUFFIX_INDICATOR = "##"
 LEARN_PARAMS = (

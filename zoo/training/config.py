@@ -16,7 +16,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
+from zoo.validation import require_choice, require_positive_int, require_positive_number, require_rate
 
 SCHEDULES = ("cosine", "linear", "inverse_sqrt", "constant")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -90,28 +90,14 @@ class TrainConfig:
     out: str | None = None
 
     def validate(self):
-        """Raises `ConfigError` naming the first bad setting."""
+        """Raises `ConfigError` naming the first bad setting; None passes where the field's type allows it."""
         try:
-            for name in ("train_examples", "valid_examples", "epochs", "batch_size", "seq_len", "target_len",
-                         "vocabulary_size", "accumulation_steps", "beam_size"):
-                require_positive_int(name, getattr(self, name))
-            for name in ("max_steps", "eval_every", "patience", "eval_examples"):
-                if getattr(self, name) is not None:
-                    require_positive_int(name, getattr(self, name))
-            for name in ("learning_rate",) + (("time_budget",) if self.time_budget is not None else ()) + (
-                    ("clip_norm",) if self.clip_norm is not None else ()):
-                require_positive_number(name, getattr(self, name))
-            for name in ("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay"):
-                require_rate(name, getattr(self, name))
-            if self.dropout is not None:
-                require_rate("dropout", self.dropout)
-            require_choice("schedule", self.schedule, SCHEDULES)
-            require_choice("on_bad_row", self.on_bad_row, ("error", "skip"))
-            require_choice("padding", self.padding, ("dynamic", "max_length"))
-            require_choice("precision", self.precision, PRECISIONS)
-            require_choice("decoding", self.decoding, DECODINGS)
-            require_choice("tokenizer", self.tokenizer, TOKENIZERS)
-            require_choice("strategy", self.strategy, STRATEGIES)
+            for name, check in _CHECKS.items():
+                value = getattr(self, name)
+                if value is not None or type(None) not in getattr(FIELDS[name].type, "__args__", ()):
+                    check(name, value)
+            for name, choices in _CHOICES.items():
+                require_choice(name, getattr(self, name), choices)
         except ValueError as error:
             raise ConfigError(str(error)) from None
         return self
@@ -121,6 +107,15 @@ class TrainConfig:
 
 
 FIELDS = {field.name: field for field in dataclasses.fields(TrainConfig)}
+_CHECKS = {
+    **dict.fromkeys(("train_examples", "valid_examples", "epochs", "max_steps", "eval_every", "batch_size", "seq_len",
+                     "target_len", "vocabulary_size", "accumulation_steps", "patience", "beam_size", "eval_examples"),
+                    require_positive_int),
+    **dict.fromkeys(("learning_rate", "clip_norm", "time_budget"), require_positive_number),
+    **dict.fromkeys(("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay", "dropout"), require_rate),
+}
+_CHOICES = {"schedule": SCHEDULES, "on_bad_row": ("error", "skip"), "padding": ("dynamic", "max_length"),
+            "precision": PRECISIONS, "decoding": DECODINGS, "tokenizer": TOKENIZERS, "strategy": STRATEGIES}
 
 
 def read_config_file(path):

@@ -1,14 +1,11 @@
 """`plot_curves`: the training curves of a run's history as one PNG (matplotlib, no display)."""
 
-import os
-import tempfile
-
 import matplotlib
 
 matplotlib.use("Agg")  # files only: never open a window, work without a display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from zoo.training.run_directory import publish_permissions  # noqa: E402
+from zoo.training.run_directory import atomic_output  # noqa: E402
 
 
 def plot_curves(history, path):
@@ -38,15 +35,9 @@ def plot_curves(history, path):
         if name != "learning_rate":
             axis.legend()
     figure.tight_layout()
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(prefix=".curves-", suffix=".png", dir=directory)
-    os.close(descriptor)
     try:
-        figure.savefig(temporary, dpi=80)
-        publish_permissions(temporary)
-        os.replace(temporary, path)
+        with atomic_output(path) as temporary:
+            figure.savefig(temporary, dpi=80)
     finally:
         plt.close(figure)
-        if os.path.exists(temporary):
-            os.remove(temporary)
     return path

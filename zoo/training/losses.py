@@ -9,7 +9,7 @@ Example:
 import keras
 from keras import ops
 
-from zoo.layers.validation import require_rate
+from zoo.validation import require_rate
 
 
 # By hand: keras.losses.SparseCategoricalCrossentropy has no `label_smoothing`, and one_hot +

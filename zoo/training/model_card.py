@@ -7,8 +7,11 @@ def _data_line(config):
     if config["data"] is None:
         return (f"the embedded synthetic {config['task']} corpus (`zoo.data.synthetic`, seed {config['seed']}, "
                 f"{config['train_examples']} train / {config['valid_examples']} valid examples)")
-    valid = config["valid"] or f"{config['valid_fraction']:.0%} of the training file held out (seed {config['seed']})"
-    return f"`{config['data']}`, validated on {valid if config['valid'] is None else '`' + valid + '`'}"
+    if config["valid"] is None:
+        valid = f"{config['valid_fraction']:.0%} of the training file held out (seed {config['seed']})"
+    else:
+        valid = f"`{config['valid']}`"
+    return f"`{config['data']}`, validated on {valid}"
 
 
 def model_card(config, metrics, state, parameters, command):

@@ -9,8 +9,8 @@ Example:
 
 import keras
 
-from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
 from zoo.training.schedules import DECAYS, WarmupDecay
+from zoo.validation import require_choice, require_positive_int, require_positive_number, require_rate
 
 # Variables whose path ends in one of these are not decayed: biases, the gamma/beta/scale of
 # norms (and attention scales), and embedding tables ("embeddings", "position_embeddings",

@@ -24,6 +24,7 @@ Example:
 0
 """
 
+import contextlib
 import csv
 import io
 import json
@@ -36,6 +37,8 @@ from zoo.models.saving import replace_folder
 from zoo.training.config import ConfigError
 
 CHECKPOINT = "checkpoint"
+WEIGHTS = "model.weights.h5"
+STATE = "state.json"
 
 
 def _umask():
@@ -47,23 +50,34 @@ def _umask():
 def publish_permissions(path, directory=False):
     """Gives a temp file (0600) or folder (0700) the permissions of a normally created one."""
     os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
-WEIGHTS = "model.weights.h5"
-STATE = "state.json"
+
+
+@contextlib.contextmanager
+def atomic_output(path):
+    """Yields a temporary path next to `path`; on success it becomes `path` by one rename, on failure it goes.
+
+    The temporary name ends like `path` (e.g. `.weights.h5`, `.png`), so writers that pick the
+    format from the suffix work. Example:
+
+    >>> with atomic_output("runs/demo/curves.png") as temporary:
+    ...     figure.savefig(temporary)
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=".", suffix=f"-{path.name}", dir=path.parent)
+    os.close(descriptor)
+    try:
+        yield temporary
+        publish_permissions(temporary)
+        os.replace(temporary, path)
+    finally:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def write_text_atomically(path, text):
     """Writes `text` to `path` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as f:
-            f.write(text)
-        publish_permissions(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as temporary, open(temporary, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def write_json_atomically(path, value):
@@ -133,10 +147,8 @@ class RunDirectory:
             raise
 
     def save_best_weights(self, model):
-        path = self.file("best.weights.h5")
-        temporary = self.file(".best.weights.h5")
-        model.save_weights(temporary)
-        os.replace(temporary, path)
+        with atomic_output(self.file("best.weights.h5")) as temporary:
+            model.save_weights(temporary)
 
     def write_history(self, history):
         """`history.csv`: one row per validation, the union of all logged names as columns."""

@@ -12,7 +12,7 @@ import numbers
 import keras
 from keras import ops
 
-from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
+from zoo.validation import require_choice, require_positive_int, require_positive_number, require_rate
 
 DECAYS = ("cosine", "linear", "inverse_sqrt", "constant")
 

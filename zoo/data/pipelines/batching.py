@@ -12,7 +12,7 @@ import numbers
 
 import tensorflow as tf
 
-from zoo.layers.validation import require_choice, require_positive_int
+from zoo.validation import require_choice, require_positive_int
 
 PADDING = ("dynamic", "max_length")
 AUTOTUNE = tf.data.AUTOTUNE

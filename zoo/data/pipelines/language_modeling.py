@@ -15,7 +15,7 @@ from zoo.data.pipelines.batching import (
 )
 from zoo.data.pipelines.masking import mask_tokens
 from zoo.data.pipelines.segments import bert_pack, require_room, with_specials
-from zoo.layers.validation import require_positive_int, require_rate
+from zoo.validation import require_positive_int, require_rate
 
 # Strings tokenized per call by the causal LM stream.
 _TOKENIZE_CHUNK = 256

@@ -6,7 +6,7 @@ All take and return ragged `(batch, None)` int32 tensors, so they run inside `Da
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from zoo.layers.validation import require_positive_int
+from zoo.validation import require_positive_int
 
 
 def require_room(name, length, num_special_tokens):

@@ -9,7 +9,7 @@ from zoo.data.synthetic.language_modeling import make_lm_text
 from zoo.data.synthetic.splits import DEFAULT_SIZES, SPLITS
 from zoo.data.synthetic.summarization import make_summarization
 from zoo.data.synthetic.translation import make_translation
-from zoo.data.validation import require_choice, require_positive_int
+from zoo.validation import require_choice, require_positive_int
 
 TASKS = ("classification", "translation", "summarization", "lm")
 TASK_ALIASES = {"mlm": "lm", "clm": "lm"}  # the CLI's pretraining task names

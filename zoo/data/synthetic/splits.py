@@ -10,7 +10,7 @@ import numbers
 import random
 import zlib
 
-from zoo.data.validation import require_choice, require_positive_int
+from zoo.validation import require_choice, require_positive_int
 
 SPLITS = ("train", "valid", "test")
 DEFAULT_SIZES = {"train": 20_000, "valid": 2_000, "test": 2_000}

@@ -3,8 +3,8 @@
 import keras
 
 from zoo.layers import LayerNorm, LearnedPositionEmbedding, TokenEmbedding, TransformerEncoderBlock
-from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
 from zoo.models.functional_model import FunctionalModel
+from zoo.validation import require_choice, require_positive_int, require_positive_number, require_rate
 
 ACTIVATIONS = ("gelu", "gelu_tanh", "relu")
 

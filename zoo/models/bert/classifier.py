@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
-from zoo.layers.validation import require_positive_int, require_rate
 from zoo.models.bert.backbone import bert_initializer
 from zoo.models.bert.task import BertTask
+from zoo.validation import require_positive_int, require_rate
 
 
 @keras.saving.register_keras_serializable(package="zoo")

@@ -5,7 +5,7 @@ from keras import ops
 
 from zoo.layers import LayerNorm, TokenEmbedding
 from zoo.layers.initializers import clone_initializer
-from zoo.layers.validation import require_choice, require_positive_number
+from zoo.validation import require_choice, require_positive_number
 
 _HEAD_ACTIVATIONS = {
     "relu": ops.relu,

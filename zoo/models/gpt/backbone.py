@@ -5,8 +5,8 @@ import keras
 from zoo.layers import LearnedPositionEmbedding, TokenEmbedding, TransformerDecoderBlock, build_norm
 from zoo.layers.feed_forward import ACTIVATIONS
 from zoo.layers.norms import NORM_KINDS
-from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
 from zoo.models.functional_model import FunctionalModel
+from zoo.validation import require_choice, require_positive_int, require_positive_number, require_rate
 
 POSITION_ENCODINGS = ("learned", "rotary")
 

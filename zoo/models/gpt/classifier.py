@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from zoo.layers.validation import require_positive_int, require_rate
 from zoo.models.gpt.task import GPTTask, backbone_inputs
+from zoo.validation import require_positive_int, require_rate
 
 
 @keras.saving.register_keras_serializable(package="zoo")

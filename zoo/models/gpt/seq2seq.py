@@ -3,8 +3,8 @@
 import keras
 import numpy as np
 
-from zoo.layers.validation import require_positive_int
 from zoo.models.gpt.causal_lm import GPTCausalLM, next_token_batch
+from zoo.validation import require_positive_int
 
 
 def prefix_lm_batch(sources, targets, sequence_length, separator_token_id, end_token_id):

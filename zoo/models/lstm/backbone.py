@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from zoo.layers.token_embedding import TokenEmbedding
-from zoo.layers.validation import require_positive_int, require_rate
 from zoo.models.functional_model import FunctionalModel
+from zoo.validation import require_positive_int, require_rate
 
 
 def lstm_layer(hidden_dim, bidirectional, dtype, name):

@@ -3,10 +3,10 @@
 import keras
 from keras import ops
 
-from zoo.layers.validation import require_rate
 from zoo.models.bert.task import sparse_cross_entropy
-from zoo.models.functional_model import FunctionalModel
 from zoo.models.lstm.backbone import LSTMBackbone
+from zoo.models.lstm.task import LSTMGenerativeTask
+from zoo.validation import require_rate
 
 
 def shared_prompt_mask(token_ids):
@@ -29,7 +29,7 @@ def vocabulary_logits(sequence, token_embedding, output_projection, lm_head):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class LSTMCausalLM(FunctionalModel):
+class LSTMCausalLM(LSTMGenerativeTask):
     """Next-token prediction with a unidirectional `LSTMBackbone` (Zaremba et al., 2014; tied as Press & Wolf, 2016).
 
     Inputs are `{"token_ids": (batch, T) int32, "padding_mask": (batch, T)}`; the output is
@@ -142,17 +142,8 @@ class LSTMCausalLM(FunctionalModel):
         logits = vocabulary_logits(x, backbone.token_embedding, self.output_projection, self.lm_head)
         return logits, {"hidden": ops.stack(hidden_states, axis=1), "cell": ops.stack(cell_states, axis=1)}
 
-    def compile(self, optimizer="auto", loss="auto", *, weighted_metrics="auto", **kwargs):
-        super().compile(
-            optimizer=keras.optimizers.AdamW(1e-3) if optimizer == "auto" else optimizer,
-            loss=sparse_cross_entropy() if loss == "auto" else loss,
-            weighted_metrics=(
-                [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-                if weighted_metrics == "auto"
-                else weighted_metrics
-            ),
-            **kwargs,
-        )
+    def _default_loss(self):
+        return sparse_cross_entropy()
 
     def get_config(self):
         return super().get_config() | {

@@ -3,9 +3,9 @@
 import keras
 from keras import ops
 
-from zoo.layers.validation import require_choice, require_positive_int, require_rate
 from zoo.models.functional_model import FunctionalModel
 from zoo.models.lstm.backbone import LSTMBackbone
+from zoo.validation import require_choice, require_positive_int, require_rate
 
 POOLINGS = ("max", "mean", "last")
 

@@ -6,7 +6,7 @@ from keras import ops
 from zoo.layers.initializers import clone_initializer
 from zoo.layers.seq2seq_attention import BahdanauAttention, LuongAttention
 from zoo.layers.token_embedding import TokenEmbedding
-from zoo.layers.validation import require_choice, require_positive_int, require_rate
+from zoo.validation import require_choice, require_positive_int, require_rate
 
 ATTENTIONS = ("bahdanau", "luong", "none")
 

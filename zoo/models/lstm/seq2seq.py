@@ -3,14 +3,14 @@
 import keras
 from keras import ops
 
-from zoo.layers.validation import require_positive_int, require_rate
-from zoo.models.functional_model import FunctionalModel
 from zoo.models.lstm.backbone import LSTMBackbone
+from zoo.models.lstm.task import LSTMGenerativeTask
 from zoo.models.lstm.decoder import LSTMDecoder, LSTMStateBridge
+from zoo.validation import require_positive_int, require_rate
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class LSTMSeq2Seq(FunctionalModel):
+class LSTMSeq2Seq(LSTMGenerativeTask):
     """BiLSTM encoder, state bridge and LSTM decoder with attention, trained with teacher forcing.
 
     Inputs are `{"encoder_token_ids", "encoder_padding_mask", "decoder_token_ids",
@@ -154,18 +154,6 @@ class LSTMSeq2Seq(FunctionalModel):
             training=False,
         )
         return ops.cast(logits, "float32"), {**state, "decoder_hidden": hidden_state, "decoder_cell": cell_state}
-
-    def compile(self, optimizer="auto", loss="auto", *, weighted_metrics="auto", **kwargs):
-        super().compile(
-            optimizer=keras.optimizers.AdamW(1e-3) if optimizer == "auto" else optimizer,
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) if loss == "auto" else loss,
-            weighted_metrics=(
-                [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-                if weighted_metrics == "auto"
-                else weighted_metrics
-            ),
-            **kwargs,
-        )
 
     def get_config(self):
         return super().get_config() | {

@@ -13,8 +13,8 @@ from zoo.layers import (
     TransformerDecoderBlock,
     TransformerEncoderBlock,
 )
-from zoo.layers.validation import require_choice, require_positive_int, require_positive_number, require_rate
 from zoo.models.functional_model import FunctionalModel
+from zoo.validation import require_choice, require_positive_int, require_positive_number, require_rate
 
 ACTIVATIONS = ("relu", "gelu", "gelu_tanh")
 POSITION_ENCODINGS = ("sinusoidal", "learned")

@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from zoo.layers.validation import require_positive_int
 from zoo.models.functional_model import BackboneTask
+from zoo.validation import require_positive_int
 
 
 def _logits(hidden, decoder_token_embedding, output_projection):

@@ -1,4 +1,7 @@
-"""Up-front checks of constructor arguments; each raises `ValueError` quoting the bad value."""
+"""Up-front checks of arguments and settings; each raises `ValueError` quoting the bad value.
+
+Keras-free, so the data readers, metrics, CLI and training config use it without importing Keras.
+"""
 
 import numbers
 
