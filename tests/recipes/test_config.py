@@ -54,5 +54,6 @@ def test_a_run_folder_refuses_a_different_config(tmp_path):
     run = RunDirectory(tmp_path / "run")
     run.claim(TrainConfig(epochs=2))
     run.claim(TrainConfig(epochs=2, time_budget=5.0))  # the same run with a new budget resumes
+    run.claim(TrainConfig(epochs=2, out="moved/elsewhere"))  # so does a run folder that was moved
     with pytest.raises(ConfigError, match=r"other settings \(epochs: 2 -> 3\)"):
         run.claim(TrainConfig(epochs=3))
