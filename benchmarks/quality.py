@@ -14,7 +14,6 @@ published from-scratch reference points to compare with.
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make `zoo` and `benchmarks` importable
 
 from benchmarks import baselines  # noqa: E402
+from benchmarks.generate import cpu_description  # noqa: E402
 from zoo.data import read_classification, read_summarization, read_text, read_translation  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -106,7 +106,9 @@ def main():
     parser.add_argument("extra", nargs="*", help="more `zoo train` flags, after --")
     args = parser.parse_args()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    print(f"CPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores", flush=True)
+    machine = cpu_description()
+    print(f"CPU: {machine['cpu']}, {machine['cores']} cores, flags {' '.join(machine['flags'])}, "
+          f"load average {machine['load_average'][0]:.2f}", flush=True)
     for name in args.datasets.split(","):
         print(table(name, args), "\n", flush=True)
 
