@@ -100,7 +100,8 @@ def main():
     parser.add_argument("--models", default=None, help="comma-separated families (default: all of the task)")
     parser.add_argument("--size", default="small")
     parser.add_argument("--budget", type=float, default=20.0, help="minutes of training per model")
-    parser.add_argument("--epochs", type=int, default=100, help="upper bound; the budget usually stops first")
+    parser.add_argument("--epochs", type=int, default=3,
+                        help="passes over the data: the warm-up and decay span them, the budget caps them")
     parser.add_argument("--backend", default="tensorflow", choices=("jax", "tensorflow", "torch"))
     parser.add_argument("--out", default="runs/quality")
     parser.add_argument("extra", nargs="*", help="more `zoo train` flags, after --")
