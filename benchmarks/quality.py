@@ -9,6 +9,12 @@ published from-scratch reference points to compare with.
 
     python benchmarks/quality.py --datasets imdb,sst2 --budget 20 --backend tensorflow
     python benchmarks/quality.py --datasets multi30k --models transformer --size small --budget 60
+    python benchmarks/quality.py --datasets sst2 --models bert --size tiny --budget 8 --pretrain 12
+
+With `--pretrain MINUTES` a classification data set gets a second row per pre-trainable family:
+BERT pre-trained with masked LM (`zoo train mlm`), GPT with causal LM (`zoo train clm`), on
+WikiText-2's train text plus the data set's own train texts (labels dropped), then fine-tuned
+with `--init-from` under the same budget as the row trained from scratch.
 """
 
 import argparse
@@ -16,7 +22,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,19 +62,40 @@ def baseline_rows(task, train_rows, valid_rows):
     return {"unigram (add-one)": baselines.unigram_lm(train_rows, valid_rows)}
 
 
-def train_model(name, model, args):
-    folder, train_file, valid_file, task, _, _, extra, _ = DATASETS[name]
-    out = Path(args.out) / f"{name}-{model}-{args.size}"
+PRETRAINING = {"bert": "mlm", "gpt": "clm"}  # family -> pre-training task for `--pretrain`
+
+
+def run_zoo_train(task, model, out, flags, args):
+    """`zoo train TASK` in a subprocess; returns the run's (metrics, summary)."""
     command = [sys.executable, "-m", "zoo.cli", "train", task, "--model", model, "--size", args.size,
-               "--data", str(DATA / folder / train_file), "--valid", str(DATA / folder / valid_file),
-               "--epochs", str(args.epochs), "--time-budget", str(args.budget), "--backend", args.backend,
-               "--out", str(out), *extra, *args.extra]
+               "--backend", args.backend, "--out", str(out), *flags, *args.extra]
     print("$", " ".join(command), file=sys.stderr, flush=True)
-    started = time.perf_counter()
     subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    metrics = json.loads((out / "metrics.json").read_text())
-    summary = json.loads((out / "summary.json").read_text())
-    return metrics, summary, time.perf_counter() - started
+    return json.loads((out / "metrics.json").read_text()), json.loads((out / "summary.json").read_text())
+
+
+def train_model(name, model, args, init_from=None):
+    folder, train_file, valid_file, task, _, _, extra, _ = DATASETS[name]
+    suffix = "-pretrained" if init_from else ""
+    flags = ["--data", str(DATA / folder / train_file), "--valid", str(DATA / folder / valid_file),
+             "--epochs", str(args.epochs), "--time-budget", str(args.budget), *extra,
+             *(["--init-from", str(init_from)] if init_from else [])]
+    return run_zoo_train(task, model, Path(args.out) / f"{name}-{model}-{args.size}{suffix}", flags, args)
+
+
+def pretrain(name, model, train_rows, args):
+    """Pre-trains `model` on WikiText-2 train + the data set's train texts; returns the run folder and its metrics."""
+    out = Path(args.out) / f"{name}-{PRETRAINING[model]}-{model}-{args.size}"
+    text_file = Path(args.out) / f"{name}-pretraining-text.txt"
+    if not text_file.exists():
+        text_file.parent.mkdir(parents=True, exist_ok=True)
+        texts = [row["text"] for row in read_text(DATA / "wikitext2" / "train.txt")]
+        texts += [row["text"] for row in train_rows]
+        text_file.write_text("\n".join(texts) + "\n")
+    flags = ["--data", str(text_file), "--valid", str(DATA / "wikitext2" / "valid.txt"), "--seq-len", "128",
+             "--epochs", str(args.pretrain_epochs), "--time-budget", str(args.pretrain)]
+    metrics, _ = run_zoo_train(PRETRAINING[model], model, out, flags, args)
+    return out, metrics
 
 
 def table(name, args):
@@ -80,14 +106,22 @@ def table(name, args):
              f"Reference: {reference}.", "",
              "| model | params | steps | train s | tokens/s | " + " | ".join(columns) + " |",
              "|---|---|---|---|---|" + "---|" * len(columns)]
-    for model in models:
-        metrics, summary, _ = train_model(name, model, args)
-        cells = [f"{model} ({args.size})", f"{summary['parameters']:,}", str(summary["steps"]),
-                 f"{summary['train_time_s']:.0f}", f"{summary['tokens_per_s']:,.0f}",
-                 *[f"{metrics[c]:.4g}" for c in columns]]
-        lines.append("| " + " | ".join(cells) + " |")
     train_rows = reader(DATA / folder / train_file)
     valid_rows = reader(DATA / folder / valid_file)
+    for model in models:
+        runs = [(f"{model} ({args.size})", None)]
+        if args.pretrain and task == "classification" and model in PRETRAINING:
+            pretrained, pretrain_metrics = pretrain(name, model, train_rows, args)
+            score = ", ".join(f"{key} {pretrain_metrics[key]:.4g}" for key in ("accuracy", "perplexity")
+                              if key in pretrain_metrics)
+            runs.append((f"{model} ({args.size}) from {PRETRAINING[model]} pre-training "
+                         f"({args.pretrain:g} min; {score})", pretrained))
+        for label, init_from in runs:
+            metrics, summary = train_model(name, model, args, init_from)
+            cells = [label, f"{summary['parameters']:,}", str(summary["steps"]),
+                     f"{summary['train_time_s']:.0f}", f"{summary['tokens_per_s']:,.0f}",
+                     *[f"{metrics[c]:.4g}" for c in columns]]
+            lines.append("| " + " | ".join(cells) + " |")
     for baseline, metrics in baseline_rows(task, train_rows, valid_rows).items():
         cells = [baseline, "-", "-", "-", "-", *[f"{metrics[c]:.4g}" if c in metrics else "-" for c in columns]]
         lines.append("| " + " | ".join(cells) + " |")
@@ -102,6 +136,9 @@ def main():
     parser.add_argument("--budget", type=float, default=20.0, help="minutes of training per model")
     parser.add_argument("--epochs", type=int, default=3,
                         help="passes over the data: the warm-up and decay span them, the budget caps them")
+    parser.add_argument("--pretrain", type=float, default=None,
+                        help="minutes of MLM/CLM pre-training before a second, fine-tuned row (classification)")
+    parser.add_argument("--pretrain-epochs", type=int, default=3, help="passes over the pre-training text")
     parser.add_argument("--backend", default="tensorflow", choices=("jax", "tensorflow", "torch"))
     parser.add_argument("--out", default="runs/quality")
     parser.add_argument("extra", nargs="*", help="more `zoo train` flags, after --")

@@ -31,7 +31,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _select_backend(argv):
-    """Sets KERAS_BACKEND from `--backend` before Keras is imported; returns False if Keras already runs another."""
+    """Sets KERAS_BACKEND from `--backend` before Keras is imported; returns False if Keras already runs another.
+
+    `export` runs under TensorFlow: it traces TF graphs from the backend-neutral model folder.
+    """
+    if argv[:1] == ["export"]:
+        if "keras" not in sys.modules:  # else `export_run` traces in a TensorFlow subprocess itself
+            os.environ["KERAS_BACKEND"] = "tensorflow"
+        return True
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--backend", choices=BACKENDS)
     known, _ = pre.parse_known_args(argv)
@@ -94,7 +101,6 @@ def build_parser():
     export.add_argument("run")
     export.add_argument("--format", choices=("saved_model", "keras"), required=True)
     export.add_argument("--out", required=True)
-    export.add_argument("--backend", choices=BACKENDS)
 
     compare = commands.add_parser("compare", help="train several models with one budget; print a leaderboard")
     compare.add_argument("task", choices=TASKS)
@@ -157,10 +163,10 @@ def _predict(args):
 
 
 def _export(args):
-    print("zoo: error: export is not available yet; it lands with the issue 'Ship it: SavedModel that serves raw "
-          "strings'. The run folder's model/ holds config.json + model.weights.h5 + tokenizer assets meanwhile.",
-          file=sys.stderr)
-    return 2
+    from zoo.export import export_run
+
+    print(json.dumps({"format": args.format, "path": export_run(args.run, args.out, args.format)}))
+    return 0
 
 
 def _compare(args):
@@ -191,12 +197,13 @@ def main(argv=None):
         return subprocess.call([sys.executable, "-m", "zoo.cli", *argv])
     args = build_parser().parse_args(argv)
     from zoo.data import DataError
+    from zoo.export import ExportError
     from zoo.models.saving import UnsafeModelConfig
     from zoo.training.config import ConfigError
 
     try:
         return HANDLERS[args.command](args)
-    except (ConfigError, DataError, FileNotFoundError, UnsafeModelConfig) as error:
+    except (ConfigError, DataError, ExportError, FileNotFoundError, UnsafeModelConfig) as error:
         print(f"zoo: error: {error}", file=sys.stderr)
         return 2
 

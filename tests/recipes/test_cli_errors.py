@@ -26,7 +26,8 @@ def _fails_with(argv, capsys, message):
     (["train", "classification", "--data", "/nonexistent/train.tsv"], "/nonexistent/train.tsv"),
     (["train", "classification", "--valid", "valid.tsv"], "--valid needs --data"),
     (["evaluate", "/nonexistent/run", "--data", "x.tsv"], "not a finished run"),
-    (["export", "/nonexistent/run", "--format", "saved_model", "--out", "x"], "export is not available yet"),
+    (["export", "/nonexistent/run", "--format", "saved_model", "--out", "x"], "not a finished run"),
+    (["export", "/nonexistent/run", "--format", "keras", "--out", "x"], "not a finished run"),
 ])
 def test_bad_input_gets_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -31,6 +31,12 @@ def family_module(family):
     return importlib.import_module(FAMILIES[resolve_family(family)][0])
 
 
+def import_all_families():
+    """Imports every family's package, which registers its classes with Keras (before loading a saved model)."""
+    for module_name, _ in FAMILIES.values():
+        importlib.import_module(module_name)
+
+
 def preset(family, size):
     """The backbone arguments of a named size, without the vocabulary size."""
     require_choice("size", size, SIZES)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import keras
 
+from zoo.models.registry import import_all_families
 from zoo.tokenizers import load_tokenizer
 
 CONFIG_FILENAME = "config.json"
@@ -149,6 +150,7 @@ def load_model_folder(directory):
     Returns `(model, tokenizers, config)`; `tokenizers` maps subfolder names to tokenizers.
     """
     config = read_model_config(directory)
+    import_all_families()
     check_config_is_safe(config["model"])
     model = keras.saving.deserialize_keras_object(config["model"], safe_mode=True)
     weights = os.path.join(directory, WEIGHTS_FILENAME)

@@ -183,12 +183,17 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
     return metrics
 
 
-def load_run(run_path):
-    """`(model, tokenizer, info, config dict)` of a finished run directory."""
+def finished_model_folder(run_path):
+    """The model folder of a finished run directory, or a `ConfigError` saying to train it first."""
     folder = Path(run_path) / MODEL_FOLDER
     if not (folder / "config.json").exists():
         raise ConfigError(f"{run_path}: not a finished run (no {folder}/config.json); train it first.")
-    model, tokenizers, saved = load_model_folder(folder)
+    return folder
+
+
+def load_run(run_path):
+    """`(model, tokenizer, info, config dict)` of a finished run directory."""
+    model, tokenizers, saved = load_model_folder(finished_model_folder(run_path))
     info = dict(saved["task"])
     config = info.pop("config")
     return model, tokenizers[TOKENIZER_FOLDER], info, config

@@ -1,0 +1,27 @@
+"""Shipping a trained run: a TF SavedModel that serves raw strings, or a `.keras` model file.
+
+Example:
+
+    from zoo.export import export_run
+    export_run("runs/classification-bert-tiny", "exports/classifier", format="saved_model")
+"""
+
+from zoo.export.errors import ExportError
+
+FORMATS = ("saved_model", "keras")
+
+
+def export_run(run_path, out, format="saved_model"):
+    """Exports the finished run at `run_path` to `out` in `format` (one of `FORMATS`); returns the path written."""
+    if format == "saved_model":
+        from zoo.export.saved_model import export_saved_model
+
+        return export_saved_model(run_path, out)
+    if format == "keras":
+        from zoo.export.keras_file import export_keras_file
+
+        return export_keras_file(run_path, out)
+    raise ExportError(f"format must be one of {list(FORMATS)}. Received: format={format!r}")
+
+
+__all__ = ["FORMATS", "ExportError", "export_run"]

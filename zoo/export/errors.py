@@ -1,0 +1,5 @@
+"""The one error type of exporting: a run or an output path that cannot be exported as asked."""
+
+
+class ExportError(ValueError):
+    """Raised with a message that names the run or path and what to do instead."""

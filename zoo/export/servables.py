@@ -1,0 +1,161 @@
+"""The serving graphs of a trained run: raw strings in, labels / probabilities / generated strings out.
+
+Everything between the strings and the model runs as TensorFlow ops: the run's tokenizer
+(tensorflow-text), the input packing of the recipe's pipeline, the model, the decoding loop
+(`zoo.generation`'s greedy and beam search, XLA-compiled) and detokenization. The inputs are
+built exactly as the recipes build them (`recipes/*.py`), so a served prediction equals
+`zoo predict` on the same run. Needs the TensorFlow backend.
+
+Generation runs in chunks of a fixed batch (`GENERATION_CHUNK`): the decoding loop has static
+shapes (one XLA program), and a request of any size is padded to whole chunks.
+
+Example (`zoo.export.saved_model` does this):
+
+    functions = serving_functions(model, tokenizer, info, config)
+    functions["serving_default"](tf.constant(["a raw sentence"]))
+"""
+
+import tensorflow as tf
+
+from zoo.data.pipelines.segments import bert_pack
+from zoo.export.errors import ExportError
+from zoo.generation.beam_search import beam_search
+from zoo.generation.decoding import Decoder
+from zoo.generation.samplers import build_sampler
+from zoo.generation.sampling import sample
+
+GENERATION_CHUNK = 8
+TEXTS = tf.TensorSpec([None], tf.string, name="texts")
+
+
+def serving_functions(model, tokenizer, info, config):
+    """`{signature name: tf.function}` of a run (`config` is the run's config dict).
+
+    classification: `serving_default(texts) -> {"label", "probabilities"}` and `labels()`.
+    translation, summarization, clm: `serving_default(texts) -> {"output"}` with the run's decoding,
+    plus `greedy` and `beam` (beam size and length penalty of the run's config).
+    """
+    task = config["task"]
+    if task == "classification":
+        return _classification(model, tokenizer, info["labels"], config)
+    if task in ("translation", "summarization", "clm"):
+        prompts = _causal_prompts if task == "clm" else _seq2seq_prompts
+        greedy = _generation(model, tokenizer, config, prompts, "greedy")
+        beam = _generation(model, tokenizer, config, prompts, "beam")
+        return {"serving_default": beam if config["decoding"] == "beam" else greedy, "greedy": greedy, "beam": beam}
+    raise ExportError(
+        f"A {task} run has no serving signature: it is a pre-training run. Fine-tune it "
+        "(`zoo train classification --init-from RUN ...`) and export the fine-tuned run."
+    )
+
+
+def _classification(model, tokenizer, labels, config):
+    label_names = tf.constant(labels)
+    sequence_length = config["seq_len"]
+
+    @tf.function(input_signature=[TEXTS])
+    def classify(texts):
+        # The recipe's pipeline: `cls text sep` (`bert_pack`), padded; BERT also reads segment ids.
+        token_ids, segment_ids = bert_pack([tokenizer.tokenize(texts)], sequence_length, tokenizer.bos_id,
+                                           tokenizer.eos_id)
+        token_ids = token_ids.to_tensor(shape=[None, sequence_length])
+        inputs = {"token_ids": token_ids, "padding_mask": tf.cast(token_ids != tokenizer.pad_id, tf.int32)}
+        if config["model"] == "bert":
+            inputs["segment_ids"] = segment_ids.to_tensor(shape=[None, sequence_length])
+        probabilities = tf.nn.softmax(tf.cast(model(inputs, training=False), tf.float32), axis=-1)
+        return {"label": tf.gather(label_names, tf.argmax(probabilities, axis=-1)), "probabilities": probabilities}
+
+    @tf.function(input_signature=[])
+    def class_labels():
+        return {"labels": label_names}
+
+    return {"serving_default": classify, "labels": class_labels}
+
+
+def _seq2seq_prompts(model, tokenizer, texts, config):
+    """`(prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens)` of sources, as `recipes/seq2seq.py` builds them.
+
+    Every row decodes up to the shared `max_length` (no cap per row), as the recipe does.
+    """
+    batch = tf.shape(texts)[0]
+    if config["model"] == "gpt":
+        # GPTSeq2Seq.build_prompt in TensorFlow ops: `source <sep>`, right-padded.
+        source_ids = tokenizer.tokenize(texts, sequence_length=config["seq_len"])
+        lengths = tf.reduce_sum(tf.cast(source_ids != tokenizer.pad_id, tf.int32), axis=1)
+        prompt_ids = tf.pad(source_ids, [[0, 0], [0, 1]])
+        positions = tf.range(config["seq_len"] + 1)[None, :]
+        prompt_ids = tf.where(positions == lengths[:, None], model.separator_token_id, prompt_ids)
+        prompt_mask = tf.cast(positions <= lengths[:, None], tf.int32)
+        return prompt_ids, prompt_mask, {}, config["seq_len"] + 1 + config["target_len"], None
+    source_ids = tokenizer.tokenize(texts, add_eos=True, sequence_length=config["seq_len"])
+    prompt_ids = tf.fill([batch, 1], tokenizer.bos_id)
+    conditioning = {"encoder_token_ids": source_ids,
+                    "encoder_padding_mask": tf.cast(source_ids != tokenizer.pad_id, tf.int32)}
+    return prompt_ids, tf.ones_like(prompt_ids), conditioning, config["target_len"] + 1, None
+
+
+def _causal_prompts(model, tokenizer, texts, config):
+    """`bos text`, its last `seq_len` tokens, right-padded; at most `target_len` new tokens a row (the clm recipe's `predict`)."""
+    sequence_length = config["seq_len"]
+    ids = tokenizer.tokenize(texts, add_bos=True)[:, -sequence_length:]
+    prompt_ids = ids.to_tensor(default_value=tokenizer.pad_id, shape=[None, sequence_length])
+    prompt_mask = tf.sequence_mask(ids.row_lengths(), sequence_length, dtype=tf.int32)
+    max_length = sequence_length + config["target_len"]
+    limit = getattr(getattr(model, "backbone", None), "max_sequence_length", None)
+    return prompt_ids, prompt_mask, {}, min(max_length, limit) if limit else max_length, config["target_len"]
+
+
+def _generation(model, tokenizer, config, build_prompts, strategy):
+    """A `texts -> {"output": generated strings}` function decoding with `strategy` ("greedy" or "beam")."""
+    loops = {}
+
+    def decoding_loop(max_length):
+        # One XLA program per output length; the model's variables are read, never written.
+        if max_length not in loops:
+            decoder = Decoder(model, model.decode_step, max_length, tokenizer.eos_id, tokenizer.pad_id)
+            sampler = build_sampler("greedy")
+
+            def loop(prompt_ids, prompt_mask, conditioning):
+                if strategy == "beam":
+                    tokens, _ = beam_search(decoder, prompt_ids, prompt_mask, conditioning, config["beam_size"],
+                                            config["length_penalty"], 1)
+                    return tokens[:, 0]
+                tokens, _ = sample(decoder, sampler, prompt_ids, prompt_mask, [], conditioning)
+                return tokens
+
+            loops[max_length] = tf.function(loop, jit_compile=True)
+        return loops[max_length]
+
+    def generate_chunk(texts):
+        prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens = build_prompts(model, tokenizer, texts,
+                                                                                          config)
+        prompt_ids, prompt_mask, conditioning = tf.nest.map_structure(_static_batch, (prompt_ids, prompt_mask,
+                                                                                      conditioning))
+        tokens = decoding_loop(max_length)(prompt_ids, prompt_mask, conditioning)
+        return tokenizer.detokenize(_new_tokens(tokens, prompt_mask, tokenizer.eos_id, max_new_tokens))
+
+    @tf.function(input_signature=[TEXTS])
+    def generate(texts):
+        count = tf.shape(texts)[0]
+        padded = tf.pad(texts, [[0, -count % GENERATION_CHUNK]])
+        chunks = tf.reshape(padded, [-1, GENERATION_CHUNK])
+        outputs = tf.map_fn(generate_chunk, chunks, fn_output_signature=tf.TensorSpec([GENERATION_CHUNK], tf.string))
+        return {"output": tf.reshape(outputs, [-1])[:count]}
+
+    return generate
+
+
+def _static_batch(x):
+    """`x` with its batch dimension fixed to `GENERATION_CHUNK` (the decoding loop allocates its cache by it)."""
+    return tf.ensure_shape(x, [GENERATION_CHUNK, *x.shape[1:]])
+
+
+def _new_tokens(tokens, prompt_mask, end_token_id, max_new_tokens):
+    """The generated tokens of each row: after its prompt, before its first end token, at most `max_new_tokens` (None: all)."""
+    prompt_lengths = tf.reduce_sum(tf.cast(prompt_mask, tf.int32), axis=1, keepdims=True)
+    positions = tf.range(tf.shape(tokens)[1])[None, :]
+    generated = positions >= prompt_lengths
+    if max_new_tokens is not None:
+        generated &= positions < prompt_lengths + max_new_tokens
+    ended = tf.cumsum(tf.cast(generated & (tokens == end_token_id), tf.int32), axis=1) > 0
+    return tf.ragged.boolean_mask(tokens, generated & ~ended)
