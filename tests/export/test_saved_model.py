@@ -11,20 +11,10 @@ import sys
 
 import pytest
 
+from tests.export.tiny_runs import TEXTS
 from zoo.cli import main
 from zoo.export import export_run
 
-TINY = ["--size", "tiny", "--train-examples", "64", "--valid-examples", "16", "--max-steps", "20", "--batch-size", "8",
-        "--eval-examples", "4", "--seq-len", "24", "--target-len", "10", "--vocabulary-size", "300"]
-RUNS = {
-    "classification-bert": ["classification", "--model", "bert"],
-    "translation-gpt": ["translation", "--model", "gpt"],
-    "summarization-transformer": ["summarization", "--model", "transformer"],
-    "clm-gpt": ["clm", "--model", "gpt"],
-}
-# Nine texts: two generation chunks; an empty text, one longer than --seq-len, CJK and emoji.
-TEXTS = ["the old man walked home", "", "a dog", "no , the film was not bad at all", "日本語のテキスト 🙂",
-         " ".join(["very"] * 60) + " long", "she said that he left", "two", "the last text"]
 SERVE = """
 import json, sys
 import tensorflow as tf
@@ -46,26 +36,25 @@ def _predict(run, texts, capsys, *flags):
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
-    """`{run name: (run folder, served outputs)}` for every run of `RUNS`, trained on this backend."""
+def served(trained_runs, tmp_path_factory):
+    """`{name: (run folder, served outputs)}`: each run exported, then served by a process without zoo."""
     root = tmp_path_factory.mktemp("export")
     request = {}
-    for name, argv in RUNS.items():
-        run = root / name
-        assert main(["train", *argv, *TINY, "--out", str(run)]) == 0
-        export_run(run, root / f"{name}-saved_model", format="saved_model")
-        request[name] = (str(root / f"{name}-saved_model"), "serving_default", TEXTS)
+    for name, run in trained_runs.items():
+        export_run(run, root / name, format="saved_model")
+        request[name] = (str(root / name), "serving_default", TEXTS)
     request["summarization-transformer-beam"] = (request["summarization-transformer"][0], "beam", TEXTS)
     result = subprocess.run([sys.executable, "-c", SERVE], input=json.dumps(request), capture_output=True, text=True,
                             env={"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr[-3000:]
     answers = json.loads(result.stdout.strip().splitlines()[-1])
     assert answers.pop("imported") == [], "the serving process imported zoo code"
-    return {name: (root / name.removesuffix("-beam"), answer) for name, answer in answers.items()}
+    return {name: (trained_runs[name.removesuffix("-beam")], answer) for name, answer in answers.items()}
 
 
-def test_classification_probabilities_match_the_run(served, capsys):
-    run, answer = served["classification-bert"]
+@pytest.mark.parametrize("name", ["classification-bert", "classification-lstm"])
+def test_classification_probabilities_match_the_run(served, name, capsys):
+    run, answer = served[name]
     expected = _predict(run, TEXTS, capsys)
     labels = json.loads((run / "model" / "config.json").read_text())["task"]["labels"]
     for prediction, probabilities, label in zip(expected, answer["probabilities"], answer["label"]):

@@ -4,9 +4,12 @@ Example:
 
     from zoo.export import export_run
     export_run("runs/classification-bert-tiny", "exports/classifier", format="saved_model")
+    export_run("runs/classification-bert-tiny", "exports/classifier.keras", format="keras")
+    model = load_keras_file("exports/classifier.keras")
 """
 
 from zoo.export.errors import ExportError
+from zoo.export.keras_file import load_keras_file
 
 FORMATS = ("saved_model", "keras")
 
@@ -24,4 +27,4 @@ def export_run(run_path, out, format="saved_model"):
     raise ExportError(f"format must be one of {list(FORMATS)}. Received: format={format!r}")
 
 
-__all__ = ["FORMATS", "ExportError", "export_run"]
+__all__ = ["FORMATS", "ExportError", "export_run", "load_keras_file"]

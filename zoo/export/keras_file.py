@@ -1,18 +1,27 @@
-"""`zoo export RUN --format keras`: the run's model as one `.keras` file.
+"""`zoo export RUN --format keras`: the run's model as one `.keras` file, and its checked loader.
 
-The file loads on any backend with `keras.saving.load_model(path)` (safe mode, the default)
-once `zoo` is imported (it registers the model classes). It holds the model only: the tokenizer
-stays in the run folder (`RUN/model/tokenizer`), or use the SavedModel export, which serves
-raw strings. Written to a temporary file and renamed: a failed export keeps an existing file.
+The file loads on any backend. `load_keras_file` checks every class its config names (only
+keras, keras_hub and registered zoo classes; no Lambda) before Keras builds anything, then
+calls `keras.saving.load_model(path, safe_mode=True)`; plain `keras.saving.load_model` also
+works once the zoo families are imported. The file holds the model only: the tokenizer stays
+in the run folder (`RUN/model/tokenizer`); the SavedModel export serves raw strings. Written to
+a temporary file and renamed: a failed export keeps an existing file.
 
 Example:
 
     export_keras_file("runs/classification-bert-tiny", "exports/classifier.keras")
+    model = load_keras_file("exports/classifier.keras")  # on any backend
 """
 
+import json
 import os
+import zipfile
+
+import keras
 
 from zoo.export.errors import ExportError
+from zoo.models.registry import import_all_families
+from zoo.models.saving import check_config_is_safe
 from zoo.training.run_directory import atomic_output
 from zoo.training.trainer import finished_model_folder, load_run
 
@@ -26,3 +35,18 @@ def export_keras_file(run_path, out):
     with atomic_output(out) as temporary:
         model.save(temporary)
     return os.path.abspath(out)
+
+
+def load_keras_file(path):
+    """The model of a `.keras` file, its classes checked before anything is imported or built."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ExportError(f"{path}: not a readable .keras file ({error}); export the run again.") from None
+    import_all_families()
+    check_config_is_safe(config, where=str(path))
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except (OSError, ValueError) as error:
+        raise ExportError(f"{path}: cannot load the model ({error}); export the run again.") from None

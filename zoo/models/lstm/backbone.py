@@ -8,6 +8,17 @@ from zoo.models.functional_model import FunctionalModel
 from zoo.validation import require_positive_int, require_rate
 
 
+def lstm_token_embedding(vocabulary_size, embedding_dim, dtype, name):
+    """The token embedding of the LSTM family: N(0, 1) entries, as `torch.nn.Embedding` initialises them.
+
+    Not the Transformers' N(0, 0.02): with inputs that small, the attention decoders of
+    `LSTMSeq2Seq` sat on the unigram plateau for the first 800+ steps on the embedded translation
+    corpus (token accuracy 8%), while with N(0, 1) they learn from the first hundred steps.
+    """
+    initializer = keras.initializers.RandomNormal(stddev=1.0)
+    return TokenEmbedding(vocabulary_size, embedding_dim, embeddings_initializer=initializer, dtype=dtype, name=name)
+
+
 def lstm_layer(hidden_dim, bidirectional, dtype, name):
     """An LSTM returning every step and its final `[h, c]` (`[h_f, c_f, h_b, c_b]` if bidirectional)."""
     lstm = keras.layers.LSTM(hidden_dim, return_sequences=True, return_state=True, dtype=dtype, name=name)
@@ -63,7 +74,7 @@ class LSTMBackbone(FunctionalModel):
         require_rate("dropout", dropout)
 
         # === Layers ===
-        token_embedding = TokenEmbedding(vocabulary_size, embedding_dim, dtype=dtype, name="token_embedding")
+        token_embedding = lstm_token_embedding(vocabulary_size, embedding_dim, dtype, "token_embedding")
         dropouts = [keras.layers.Dropout(dropout, dtype=dtype, name=f"dropout_{i}") for i in range(num_layers)]
         lstm_layers = [lstm_layer(hidden_dim, bidirectional, dtype, name=f"lstm_{i}") for i in range(num_layers)]
 

@@ -5,7 +5,7 @@ from keras import ops
 
 from zoo.layers.initializers import clone_initializer
 from zoo.layers.seq2seq_attention import BahdanauAttention, LuongAttention
-from zoo.layers.token_embedding import TokenEmbedding
+from zoo.models.lstm.backbone import lstm_token_embedding
 from zoo.validation import require_choice, require_positive_int, require_rate
 
 ATTENTIONS = ("bahdanau", "luong", "none")
@@ -131,9 +131,8 @@ class LSTMDecoder(keras.layers.Layer):
 
     def build(self, token_ids_shape, hidden_state_shape=None, cell_state_shape=None, encoder_outputs_shape=None):
         batch, length = token_ids_shape[0], token_ids_shape[1]
-        self.token_embedding = TokenEmbedding(
-            self.vocabulary_size, self.embedding_dim, dtype=self.dtype_policy, name="token_embedding"
-        )
+        self.token_embedding = lstm_token_embedding(self.vocabulary_size, self.embedding_dim, self.dtype_policy,
+                                                    "token_embedding")
         self.token_embedding.build(token_ids_shape)
         self.dropouts, self.lstm_layers = [], []
         input_dim = self.embedding_dim

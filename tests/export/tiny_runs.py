@@ -1,0 +1,15 @@
+"""The tiny runs the export tests train: their flags, and the texts every check feeds them."""
+
+TINY = ["--size", "tiny", "--train-examples", "64", "--valid-examples", "16", "--max-steps", "20", "--batch-size", "8",
+        "--eval-examples", "4", "--seq-len", "24", "--target-len", "10", "--vocabulary-size", "300"]
+# One run per model family (lstm, bert, gpt, seq2seq) and per task.
+RUNS = {
+    "classification-bert": ["classification", "--model", "bert"],
+    "classification-lstm": ["classification", "--model", "lstm"],
+    "translation-gpt": ["translation", "--model", "gpt"],
+    "summarization-transformer": ["summarization", "--model", "transformer"],
+    "clm-gpt": ["clm", "--model", "gpt"],
+}
+# Nine texts: two generation chunks; an empty text, one longer than --seq-len, CJK and emoji.
+TEXTS = ["the old man walked home", "", "a dog", "no , the film was not bad at all", "日本語のテキスト 🙂",
+         " ".join(["very"] * 60) + " long", "she said that he left", "two", "the last text"]
