@@ -1,4 +1,8 @@
-"""The Python examples in README.md run as written, on every backend."""
+"""The Python examples in README.md run as written, on every backend.
+
+Blocks fenced ```py need files a test cannot make in seconds (an exported model); the export
+tests (`tests/export/`) make the same calls on real exports.
+"""
 
 import pathlib
 import re

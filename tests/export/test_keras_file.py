@@ -1,0 +1,73 @@
+"""`.keras` files: a round trip on this backend, and hostile files refused before Keras builds anything."""
+
+import json
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+from tests.models.bert.tiny import make_backbone, make_inputs
+from zoo.export import ExportError, load_keras_file
+from zoo.models.bert import BertClassifier
+from zoo.models.saving import UnsafeModelConfig
+from zoo.testing import to_numpy
+
+
+@pytest.fixture
+def saved(tmp_path):
+    model = BertClassifier(make_backbone(), num_classes=3, dropout=0.0)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    return model, path
+
+
+def _rewrite(path, edit_config=None, edit_weights=None):
+    """A copy of the `.keras` zip at `path` with its config or weights bytes edited."""
+    hostile = path.with_name("hostile.keras")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(hostile, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "config.json" and edit_config:
+                config = json.loads(data)
+                edit_config(config)
+                data = json.dumps(config).encode()
+            if item.filename.endswith(".h5") and edit_weights:
+                data = edit_weights(data)
+            target.writestr(item, data)
+    return hostile
+
+
+def test_round_trip_gives_identical_outputs(saved):
+    model, path = saved
+    inputs = make_inputs()
+    np.testing.assert_array_equal(to_numpy(load_keras_file(path)(inputs)), to_numpy(model(inputs)))
+
+
+def test_a_config_naming_an_arbitrary_function_is_refused(saved):
+    def edit(config):
+        config["config"]["backbone"]["module"] = "os"
+        config["config"]["backbone"]["class_name"] = "system"
+
+    with pytest.raises(UnsafeModelConfig, match="'os.system'"):
+        load_keras_file(_rewrite(saved[1], edit_config=edit))
+
+
+def test_a_lambda_layer_is_refused(tmp_path):
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+    model.save(tmp_path / "lambda.keras")
+    with pytest.raises(UnsafeModelConfig, match="Lambda"):
+        load_keras_file(tmp_path / "lambda.keras")
+
+
+def test_a_truncated_file_is_refused_with_a_clear_error(saved):
+    path = saved[1]
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(ExportError, match="not a readable .keras file"):
+        load_keras_file(path)
+
+
+def test_truncated_weights_inside_the_file_are_refused(saved):
+    with pytest.raises(ExportError, match="cannot load the model"):
+        load_keras_file(_rewrite(saved[1], edit_weights=lambda data: data[:100]))
