@@ -9,9 +9,10 @@ import json
 import subprocess
 import sys
 
+import keras
 import pytest
 
-from tests.export.tiny_runs import TEXTS
+from tests.export.tiny_runs import TEXTS, TINY
 from zoo.cli import main
 from zoo.export import export_run
 
@@ -22,8 +23,10 @@ import tensorflow_text  # noqa: F401 (registers the tokenizer ops)
 
 answers = {}
 for name, (path, signature, texts) in json.load(sys.stdin).items():
-    outputs = tf.saved_model.load(path).signatures[signature](texts=tf.constant(texts, tf.string))
+    loaded = tf.saved_model.load(path)
+    outputs = loaded.signatures[signature](texts=tf.constant(texts, tf.string))
     answers[name] = {key: value.numpy().tolist() for key, value in outputs.items()}
+    answers[name]["signatures"] = sorted(loaded.signatures)
 answers["imported"] = sorted(name for name in ("zoo", "recipes", "keras_hub") if name in sys.modules)
 print(json.dumps(answers, default=lambda value: value.decode("utf-8")))
 """
@@ -52,6 +55,12 @@ def served(trained_runs, tmp_path_factory):
     return {name: (trained_runs[name.removesuffix("-beam")], answer) for name, answer in answers.items()}
 
 
+def test_signatures_are_the_documented_ones(served):
+    assert served["classification-bert"][1]["signatures"] == ["labels", "serving_default"]
+    for name in ("translation-gpt", "summarization-transformer", "clm-gpt"):
+        assert served[name][1]["signatures"] == ["beam", "greedy", "serving_default"], name
+
+
 @pytest.mark.parametrize("name", ["classification-bert", "classification-lstm"])
 def test_classification_probabilities_match_the_run(served, name, capsys):
     run, answer = served[name]
@@ -75,3 +84,30 @@ def test_beam_signature_matches_the_run_with_beam_decoding(served, capsys):
     run, answer = served["summarization-transformer-beam"]
     expected = [prediction["output"] for prediction in _predict(run, TEXTS, capsys, "--decoding", "beam")]
     assert answer["output"] == expected
+
+
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="traces in this process only under TensorFlow")
+def test_a_failed_export_keeps_the_existing_one(trained_runs, tmp_path, monkeypatch):
+    import tensorflow as tf
+
+    out = tmp_path / "export"
+    export_run(trained_runs["classification-lstm"], out, format="saved_model")
+    before = sorted(path.name for path in out.rglob("*"))
+
+    def disk_full(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tf.saved_model, "save", disk_full)
+    with pytest.raises(OSError, match="disk full"):
+        export_run(trained_runs["classification-bert"], out, format="saved_model")
+    assert sorted(path.name for path in out.rglob("*")) == before
+    assert [path.name for path in tmp_path.iterdir()] == ["export"], "no staging folder may be left behind"
+
+
+def test_a_pretraining_run_has_no_serving_signature(tmp_path, capsys):
+    run = tmp_path / "mlm"
+    assert main(["train", "mlm", "--model", "bert", *TINY, "--max-steps", "1", "--out", str(run)]) == 0
+    capsys.readouterr()
+    assert main(["export", str(run), "--format", "saved_model", "--out", str(tmp_path / "export")]) == 2
+    assert "has no serving signature: it is a pre-training run" in capsys.readouterr().err
+    assert not (tmp_path / "export").exists()
