@@ -112,18 +112,7 @@ def train(recipe, config, command=None, verbose="auto"):
         info = recipe.task_info(config, train_rows)
         model = recipe.build_model(config, tokenizer, info, init_model)
         total_steps, per_fit_epoch, fit_epochs = _schedule_lengths(recipe, config, train_rows, tokenizer)
-        updates = max(1, total_steps // config.accumulation_steps)
-        warmup_steps = int(config.warmup_fraction * updates)
-        if config.schedule == "inverse_sqrt":
-            warmup_steps = max(1, warmup_steps)  # the inverse square root decays from the end of the warm-up
-        optimizer = build_optimizer(
-            config.learning_rate, total_steps=updates, warmup_steps=warmup_steps,
-            schedule=config.schedule, weight_decay=config.weight_decay, clip_norm=config.clip_norm,
-            accumulation_steps=config.accumulation_steps,
-        )
-        model.compile(optimizer=optimizer, loss=recipe.loss(config))
-        exclude_from_decay(optimizer, model)
-        optimizer.build(model.trainable_variables)
+        compile_for_training(model, recipe, config, total_steps)
         if run.checkpoint_weights is not None:
             model.load_weights(run.checkpoint_weights)
             print(f"{run.path}: resuming at step {state['step']} of {total_steps}.", file=sys.stderr)
@@ -181,6 +170,26 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
     state["finished"] = True
     run.save_checkpoint(model, state)
     return metrics
+
+
+def compile_for_training(model, recipe, config, total_steps):
+    """Compiles `model` as every run trains: AdamW with the config's warm-up, decay and clipping, the recipe's loss.
+
+    Biases, norms and embeddings are kept out of weight decay, and the optimizer is built so a
+    checkpoint's optimizer state can be loaded into it. `total_steps` counts batches.
+    """
+    updates = max(1, total_steps // config.accumulation_steps)
+    warmup_steps = int(config.warmup_fraction * updates)
+    if config.schedule == "inverse_sqrt":
+        warmup_steps = max(1, warmup_steps)  # the inverse square root decays from the end of the warm-up
+    optimizer = build_optimizer(
+        config.learning_rate, total_steps=updates, warmup_steps=warmup_steps,
+        schedule=config.schedule, weight_decay=config.weight_decay, clip_norm=config.clip_norm,
+        accumulation_steps=config.accumulation_steps,
+    )
+    model.compile(optimizer=optimizer, loss=recipe.loss(config))
+    exclude_from_decay(optimizer, model)
+    optimizer.build(model.trainable_variables)
 
 
 def finished_model_folder(run_path):
