@@ -52,7 +52,8 @@ class Classification(Recipe):
             return LSTMClassifier(**settings)
         backbone = backbone_from(init_model, config.model, config, vocabulary_size, config.seq_len)
         head = BertClassifier if config.model == "bert" else GPTClassifier
-        return head(backbone, num_classes)
+        # `--dropout` sets the head's dropout too (else the head's default: BERT's 0.1, GPT's 0).
+        return head(backbone, num_classes, **({} if config.dropout is None else {"dropout": config.dropout}))
 
     def check_init(self, config, init_config):
         if config.model == "lstm":

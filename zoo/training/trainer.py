@@ -30,6 +30,7 @@ from zoo.tokenizers import load_tokenizer, train_tokenizer
 from zoo.training.callbacks import RunTracker
 from zoo.training.config import ConfigError
 from zoo.training.curves import plot_curves
+from zoo.training.distribution import distribution_scope
 from zoo.training.model_card import model_card
 from zoo.training.optimizers import build_optimizer, exclude_from_decay
 from zoo.training.run_directory import RunDirectory, write_json_atomically, write_text_atomically
@@ -104,36 +105,37 @@ def train(recipe, config, command=None, verbose="auto"):
 
     # The same global seed on resume: TensorFlow derives the shuffle order from it and the op seed.
     keras.utils.set_random_seed(config.seed)
-    keras.config.set_dtype_policy(config.precision)
-    try:
-        train_rows, valid_rows = load_rows(recipe, config)
-        init_model, init_tokenizer, _ = _load_init(recipe, config)
-        tokenizer = _tokenizer(run, recipe, config, train_rows, init_tokenizer)
-        info = recipe.task_info(config, train_rows)
-        model = recipe.build_model(config, tokenizer, info, init_model)
-        total_steps, per_fit_epoch, fit_epochs = _schedule_lengths(recipe, config, train_rows, tokenizer)
-        compile_for_training(model, recipe, config, total_steps)
-        if run.checkpoint_weights is not None:
-            model.load_weights(run.checkpoint_weights)
-            print(f"{run.path}: resuming at step {state['step']} of {total_steps}.", file=sys.stderr)
-        train_data = recipe.dataset(train_rows, tokenizer, info, config, training=True).skip(state["step"])
-        valid_data = recipe.dataset(valid_rows, tokenizer, info, config, training=False)
-    finally:
-        keras.config.set_dtype_policy("float32")
+    with distribution_scope(config.strategy):
+        keras.config.set_dtype_policy(config.precision)
+        try:
+            train_rows, valid_rows = load_rows(recipe, config)
+            init_model, init_tokenizer, _ = _load_init(recipe, config)
+            tokenizer = _tokenizer(run, recipe, config, train_rows, init_tokenizer)
+            info = recipe.task_info(config, train_rows)
+            model = recipe.build_model(config, tokenizer, info, init_model)
+            total_steps, per_fit_epoch, fit_epochs = _schedule_lengths(recipe, config, train_rows, tokenizer)
+            compile_for_training(model, recipe, config, total_steps)
+            if run.checkpoint_weights is not None:
+                model.load_weights(run.checkpoint_weights)
+                print(f"{run.path}: resuming at step {state['step']} of {total_steps}.", file=sys.stderr)
+            train_data = recipe.dataset(train_rows, tokenizer, info, config, training=True).skip(state["step"])
+            valid_data = recipe.dataset(valid_rows, tokenizer, info, config, training=False)
+        finally:
+            keras.config.set_dtype_policy("float32")
 
-    monitor, mode = recipe.monitor
-    tracker = RunTracker(
-        run, state, total_steps, monitor, mode, patience=config.patience,
-        time_budget_s=None if config.time_budget is None else 60 * config.time_budget,
-        on_validation=lambda state: plot_curves(state["history"], run.file("curves.png")),
-    )
-    resumable = state["stop_reason"] in (None, "max_steps") and state["step"] < total_steps
-    if resumable:
-        model.fit(
-            train_data, validation_data=valid_data, epochs=fit_epochs, initial_epoch=state["epoch"],
-            steps_per_epoch=per_fit_epoch, callbacks=[tracker, keras.callbacks.TensorBoard(str(run.file("logs")))],
-            verbose=verbose, shuffle=False,
+        monitor, mode = recipe.monitor
+        tracker = RunTracker(
+            run, state, total_steps, monitor, mode, patience=config.patience,
+            time_budget_s=None if config.time_budget is None else 60 * config.time_budget,
+            on_validation=lambda state: plot_curves(state["history"], run.file("curves.png")),
         )
+        resumable = state["stop_reason"] in (None, "max_steps") and state["step"] < total_steps
+        if resumable:
+            model.fit(
+                train_data, validation_data=valid_data, epochs=fit_epochs, initial_epoch=state["epoch"],
+                steps_per_epoch=per_fit_epoch, callbacks=[tracker, keras.callbacks.TensorBoard(str(run.file("logs")))],
+                verbose=verbose, shuffle=False,
+            )
     return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command)
 
 
@@ -142,12 +144,13 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
     best = run.file("best.weights.h5")
     if best.exists():
         model.load_weights(best)
-    started = time.perf_counter()
-    metrics = recipe.evaluate(model, tokenizer, info, valid_rows, config)
-    evaluation_s = time.perf_counter() - started
-    # A fresh copy without the optimizer: the saved model holds weights only.
+    # A fresh copy without the optimizer, built outside any --strategy: the saved model holds weights
+    # only, and evaluation runs on one device (`predict_on_batch` under MirroredStrategy repeats the batch).
     clean = model.__class__.from_config(model.get_config())
     clean.set_weights(model.get_weights())
+    started = time.perf_counter()
+    metrics = recipe.evaluate(clean, tokenizer, info, valid_rows, config)
+    evaluation_s = time.perf_counter() - started
     save_model_folder(clean, run.file(MODEL_FOLDER), tokenizers={TOKENIZER_FOLDER: tokenizer},
                       task_config={**info, "config": config.to_dict()})
     parameters = count_parameters(clean)
