@@ -17,7 +17,11 @@ import platform
 import statistics
 import subprocess
 import sys
-import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script: make `benchmarks` importable
+
+from benchmarks.timing import time_blocks  # noqa: E402
 
 BACKENDS = ("tensorflow", "jax", "torch")
 PROMPT_LENGTH, NEW_TOKENS = 16, 64
@@ -43,14 +47,7 @@ def cpu_description():
 
 
 def _timed(function, repeats):
-    start = time.perf_counter()
-    function()
-    first = time.perf_counter() - start
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
+    first, times = time_blocks(function, repeats)
     return first, statistics.median(times)
 
 

@@ -13,13 +13,13 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make `zoo` and `benchmarks` importable
 
 from benchmarks.generate import cpu_description  # noqa: E402
+from benchmarks.timing import time_blocks  # noqa: E402
 from zoo.validation import require_positive_int  # noqa: E402
 
 BF16_FLAGS = ("amx_bf16", "avx512_bf16", "amx_tile")
@@ -43,12 +43,7 @@ def matmul_gflops(matmul, n, repeats):
 
     Example: `matmul_gflops(lambda: a @ b, 2048, 5)` for numpy arrays `a`, `b` of shape (2048, 2048).
     """
-    matmul()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        matmul()
-        times.append(time.perf_counter() - start)
+    _, times = time_blocks(matmul, repeats)
     return 2 * n**3 / statistics.median(times) / 1e9
 
 

@@ -43,7 +43,6 @@ import resource
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +52,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `zoo`, `recipes` and `ben
 
 from benchmarks.generate import cpu_description  # noqa: E402
 from benchmarks.peak import bf16_isa, describe, measure_peak  # noqa: E402
+from benchmarks.timing import time_blocks  # noqa: E402
 from zoo.validation import require_choice, require_positive_int, require_positive_number  # noqa: E402
 
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -79,22 +79,6 @@ def flops_per_token(parameters, num_layers, hidden_dim, sequence_length):
     Example: `flops_per_token(1_000_000, 2, 128, 128)` is 6,000,000 + 393,216 = 6,393,216.
     """
     return 6 * parameters + 12 * num_layers * hidden_dim * sequence_length
-
-
-def time_blocks(run_block, blocks):
-    """`(warm-up seconds, [seconds of each timed block])`: `run_block()` once to warm up, then `blocks` times.
-
-    Example: `time_blocks(lambda: model.fit(data, steps_per_epoch=20, epochs=1, verbose=0), 5)`.
-    """
-    start = time.perf_counter()
-    run_block()
-    warmup = time.perf_counter() - start
-    times = []
-    for _ in range(blocks):
-        start = time.perf_counter()
-        run_block()
-        times.append(time.perf_counter() - start)
-    return warmup, times
 
 
 def gpt_examples(rng, shape, count):
