@@ -6,6 +6,11 @@
   is no GPU). Every device holds a replica; each global batch is split across them and the
   gradients are averaged, so `--batch-size` is the global batch and the learning rate means
   what it means on one device.
+- `model_parallel` (JAX): `keras.distribution.ModelParallel` on a ("batch", "model") mesh with a
+  model axis of 2 devices. Which dimension of a weight the model axis shards is derived from the
+  weight's shape, not from a list of layer names (`model_axis_spec`), so a renamed layer cannot
+  silently stay replicated: every weight of two or more dimensions is sharded along its largest
+  dimension that divides by the axis size; vectors (biases, norms) are replicated.
 - `tpu`: TensorFlow `TPUStrategy` through `TPUClusterResolver`; JAX `DataParallel` over its TPU
   devices. Without a TPU it fails with one line.
 
@@ -56,12 +61,14 @@ def accelerator_count():
 
 @contextlib.contextmanager
 def distribution_scope(strategy):
-    """Runs the block under `strategy` ("auto", "data_parallel" or "tpu") on the current backend."""
+    """Runs the block under `strategy` ("auto", "data_parallel", "model_parallel" or "tpu") on the current backend."""
     backend = keras.backend.backend()
     if strategy == "auto":
         strategy = "data_parallel" if accelerator_count() > 1 else None
     if strategy is None:
         yield
+    elif strategy == "model_parallel" and backend != "jax":
+        raise ConfigError("--strategy model_parallel runs on JAX (keras.distribution.ModelParallel): use --backend jax.")
     elif backend == "torch":
         raise ConfigError(
             f"--strategy {strategy} on the torch backend runs under torchrun (DDP), which is not available yet: "
@@ -75,14 +82,51 @@ def distribution_scope(strategy):
             yield
 
 
+MODEL_AXIS_SIZE = 2
+
+
+def model_axis_spec(shape, model_axis_size):
+    """The sharding spec of a weight of `shape`: "model" on its largest dimension divisible by the axis size.
+
+    Vectors and weights with no such dimension stay replicated (all None).
+
+    Example: `model_axis_spec((8192, 256), 2)` is `("model", None)`; `model_axis_spec((256,), 2)` is `(None,)`.
+    """
+    spec = [None] * len(shape)
+    candidates = [axis for axis, size in enumerate(shape) if size % model_axis_size == 0]
+    if len(shape) >= 2 and candidates:
+        spec[max(candidates, key=lambda axis: shape[axis])] = "model"
+    return tuple(spec)
+
+
+class ShapeShardedModelParallel(keras.distribution.ModelParallel):
+    """`ModelParallel` whose variable layouts come from `model_axis_spec` of each variable's shape."""
+
+    def get_variable_layout(self, variable):
+        size = self.device_mesh.shape[self.device_mesh.axis_names.index("model")]
+        return keras.distribution.TensorLayout(model_axis_spec(tuple(variable.shape), size), self.device_mesh)
+
+
+def _jax_engine(strategy, devices):
+    if strategy != "model_parallel":
+        return keras.distribution.DataParallel(devices=devices), "DataParallel"
+    if len(devices) % MODEL_AXIS_SIZE:
+        raise ConfigError(f"--strategy model_parallel needs a device count divisible by {MODEL_AXIS_SIZE}; "
+                          f"JAX sees {len(devices)}.")
+    mesh = keras.distribution.DeviceMesh((len(devices) // MODEL_AXIS_SIZE, MODEL_AXIS_SIZE), ("batch", "model"),
+                                         devices)
+    return ShapeShardedModelParallel(layout_map=keras.distribution.LayoutMap(mesh)), f"ModelParallel (mesh {mesh.shape})"
+
+
 @contextlib.contextmanager
 def _jax_distribution(strategy):
     devices = _jax_devices("tpu" if strategy == "tpu" else None)
     if not devices:
         raise ConfigError("--strategy tpu: JAX sees no TPU device on this machine.")
     previous = keras.distribution.distribution()
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-    _announce(strategy, f"keras.distribution.DataParallel over {len(devices)} {devices[0].platform} devices")
+    engine, name = _jax_engine(strategy, devices)
+    keras.distribution.set_distribution(engine)
+    _announce(strategy, f"keras.distribution.{name} over {len(devices)} {devices[0].platform} devices")
     try:
         yield
     finally:
