@@ -73,7 +73,7 @@ def _classification(model, tokenizer, labels, config):
 
 
 def _seq2seq_prompts(model, tokenizer, texts, config):
-    """`(prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens)` of sources, as `recipes/seq2seq.py` builds them.
+    """`(prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens)` as `recipes/seq2seq.py` builds them.
 
     Every row decodes up to the shared `max_length` (no cap per row), as the recipe does.
     """
@@ -95,7 +95,7 @@ def _seq2seq_prompts(model, tokenizer, texts, config):
 
 
 def _causal_prompts(model, tokenizer, texts, config):
-    """`bos text`, its last `seq_len` tokens, right-padded; at most `target_len` new tokens a row (the clm recipe's `predict`)."""
+    """`bos text`, its last `seq_len` tokens, right-padded; up to `target_len` new tokens a row (clm `predict`)."""
     sequence_length = config["seq_len"]
     ids = tokenizer.tokenize(texts, add_bos=True)[:, -sequence_length:]
     prompt_ids = ids.to_tensor(default_value=tokenizer.pad_id, shape=[None, sequence_length])
@@ -151,7 +151,7 @@ def _static_batch(x):
 
 
 def _new_tokens(tokens, prompt_mask, end_token_id, max_new_tokens):
-    """The generated tokens of each row: after its prompt, before its first end token, at most `max_new_tokens` (None: all)."""
+    """Each row's generated tokens (after its prompt, before its first end token, at most `max_new_tokens`), ragged."""
     prompt_lengths = tf.reduce_sum(tf.cast(prompt_mask, tf.int32), axis=1, keepdims=True)
     positions = tf.range(tf.shape(tokens)[1])[None, :]
     generated = positions >= prompt_lengths

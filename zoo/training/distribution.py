@@ -61,14 +61,15 @@ def accelerator_count():
 
 @contextlib.contextmanager
 def distribution_scope(strategy):
-    """Runs the block under `strategy` ("auto", "data_parallel", "model_parallel" or "tpu") on the current backend."""
+    """Runs the block under `strategy` ("auto", "data_parallel", "model_parallel", "tpu") on this backend."""
     backend = keras.backend.backend()
     if strategy == "auto":
         strategy = "data_parallel" if accelerator_count() > 1 else None
     if strategy is None:
         yield
     elif strategy == "model_parallel" and backend != "jax":
-        raise ConfigError("--strategy model_parallel runs on JAX (keras.distribution.ModelParallel): use --backend jax.")
+        raise ConfigError("--strategy model_parallel runs on JAX (keras.distribution.ModelParallel): "
+                          "use --backend jax.")
     elif backend == "torch":
         raise ConfigError(
             f"--strategy {strategy} on the torch backend runs under torchrun (DDP), which is not available yet: "
@@ -115,7 +116,8 @@ def _jax_engine(strategy, devices):
                           f"JAX sees {len(devices)}.")
     mesh = keras.distribution.DeviceMesh((len(devices) // MODEL_AXIS_SIZE, MODEL_AXIS_SIZE), ("batch", "model"),
                                          devices)
-    return ShapeShardedModelParallel(layout_map=keras.distribution.LayoutMap(mesh)), f"ModelParallel (mesh {mesh.shape})"
+    engine = ShapeShardedModelParallel(layout_map=keras.distribution.LayoutMap(mesh))
+    return engine, f"ModelParallel (mesh {mesh.shape})"
 
 
 @contextlib.contextmanager
