@@ -126,7 +126,8 @@ def _train(args):
     recipe = get_recipe(args.task)
     config = resolve_config(recipe, _settings(args), args.config_file)
     metrics = train(recipe, config)
-    print(json.dumps(metrics, indent=2))
+    if metrics is not None:  # None: a non-chief process of a multi-process run
+        print(json.dumps(metrics, indent=2))
     return 0
 
 

@@ -140,6 +140,19 @@ def test_shuffling_is_reproducible_for_a_seed_and_changes_every_pass():
     assert sum(in_order, []) == [[BOS, *ids(row["text"]), EOS] for row in rows]
 
 
+def test_a_repeated_seeded_stream_is_the_same_from_every_iterator_and_each_pass_differs():
+    # `fit`, a peek or a resume may each make an iterator: none of them may shift the batches.
+    rows = [{"text": text} for text in random_texts(40, seed=1, min_length=20)]
+    classification = classification_dataset([{**row, "label": "pos"} for row in rows], TOKENIZER, LABELS,
+                                             batch_size=8, shuffle=True, seed=3, repeat=True, padding="max_length")
+    masked = masked_lm_dataset(rows, TOKENIZER, batch_size=8, shuffle=True, seed=3, repeat=True, padding="max_length")
+    for dataset, read in ((classification, lambda x: x["token_ids"]), (masked, lambda x: x["mask_positions"])):
+        first, second = (np.concatenate([read(batch[0]) for batch in as_numpy(dataset.take(10))]) for _ in range(2))
+        np.testing.assert_array_equal(first, second)
+        one_pass = len(first) // 2  # 5 batches of 8 rows: the second pass is a new permutation / new masks
+        assert (first[:one_pass] != first[one_pass:]).any()
+
+
 def test_drop_remainder_makes_the_batch_dimension_static_and_repeat_goes_on():
     rows = CLASSIFICATION_ROWS + CLASSIFICATION_ROWS[:2]
     dataset = classification_dataset(rows, TOKENIZER, LABELS, batch_size=2, drop_remainder=True)

@@ -20,6 +20,8 @@ from zoo.export import export_run, load_keras_file
 from zoo.training.trainer import load_run
 
 BACKENDS = ("jax", "tensorflow", "torch")
+# One run per family: lstm, bert, gpt (as a prefix LM) and the encoder-decoder transformer.
+SWITCHED = ("classification-bert", "classification-lstm", "translation-gpt", "summarization-transformer")
 ON_ANOTHER_BACKEND = """
 import contextlib, io, json, sys
 import keras
@@ -58,7 +60,7 @@ def other_backends(trained_runs, tmp_path_factory):
     """`{backend: answers}` of the other two backends on this backend's runs."""
     keras_file = tmp_path_factory.mktemp("keras") / "classifier.keras"
     export_run(trained_runs["classification-bert"], keras_file, format="keras")
-    request = {"runs": {name: str(run) for name, run in trained_runs.items()}, "texts": TEXTS,
+    request = {"runs": {name: str(trained_runs[name]) for name in SWITCHED}, "texts": TEXTS,
                "keras_file": str(keras_file), "inputs": {key: value.tolist() for key, value in _bert_inputs().items()}}
     answers = {}
     for backend in BACKENDS:
@@ -85,7 +87,7 @@ def test_class_probabilities_agree_on_every_backend(trained_runs, other_backends
             assert there["probabilities"] == pytest.approx(here["probabilities"], abs=1e-5), backend
 
 
-@pytest.mark.parametrize("name", ["translation-gpt", "summarization-transformer", "clm-gpt"])
+@pytest.mark.parametrize("name", ["translation-gpt", "summarization-transformer"])
 def test_greedy_outputs_are_identical_on_every_backend(trained_runs, other_backends, name, capsys):
     expected = _predict_here(trained_runs[name], capsys)
     for backend, answers in other_backends["answers"].items():

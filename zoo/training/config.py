@@ -22,7 +22,7 @@ SCHEDULES = ("cosine", "linear", "inverse_sqrt", "constant")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 DECODINGS = ("greedy", "beam")
 TOKENIZERS = ("wordpiece", "sentencepiece", "byte")
-STRATEGIES = ("auto", "data_parallel", "model_parallel", "tpu")
+STRATEGIES = ("auto", "data_parallel", "model_parallel", "tpu", "multi_worker")
 
 
 class ConfigError(ValueError):

@@ -1,11 +1,14 @@
 """`--strategy`: one flag onto each backend's own distributed engine, nothing home-made.
 
-- `auto`: one device, or data-parallel over every local accelerator when there are several.
+- `auto`: what the launch asks for, else one device, or data-parallel over every local
+  accelerator when there are several. A launch asks through its environment: torchrun's
+  `WORLD_SIZE`, TensorFlow's `TF_CONFIG`, Keras' `KERAS_DISTRIBUTION_NUM_PROCESSES`.
 - `data_parallel`: JAX `keras.distribution.DataParallel` over `jax.devices()`; TensorFlow
   `tf.distribute.MirroredStrategy` over the local GPUs (or the CPU's logical devices when there
-  is no GPU). Every device holds a replica; each global batch is split across them and the
-  gradients are averaged, so `--batch-size` is the global batch and the learning rate means
-  what it means on one device.
+  is no GPU); torch `DistributedDataParallel` under torchrun (`zoo.training.torch_ddp`). Every
+  device holds a replica; each global batch is split across them and the gradients are
+  averaged, so `--batch-size` is the global batch and the learning rate means what it means on
+  one device.
 - `model_parallel` (JAX): `keras.distribution.ModelParallel` on a ("batch", "model") mesh with a
   model axis of 2 devices. Which dimension of a weight the model axis shards is derived from the
   weight's shape, not from a list of layer names (`model_axis_spec`), so a renamed layer cannot
@@ -13,23 +16,30 @@
   dimension that divides by the axis size; vectors (biases, norms) are replicated.
 - `tpu`: TensorFlow `TPUStrategy` through `TPUClusterResolver`; JAX `DataParallel` over its TPU
   devices. Without a TPU it fails with one line.
+- `multi_worker`: several processes, on one host or many. JAX: `keras.distribution.initialize`
+  (the `KERAS_DISTRIBUTION_*` variables, or a cluster JAX detects), then `DataParallel` over every
+  process's devices; TensorFlow: `MultiWorkerMirroredStrategy` from `TF_CONFIG`
+  (`zoo.training.tf_multi_worker`); torch: DDP under torchrun, as for `data_parallel`.
 
-The model is built, compiled and trained inside `distribution_scope(strategy)`.
+The model is built, compiled and trained inside `distribution_scope(strategy)`, which yields
+this process's `Placement` (its index among the processes).
 
 Example:
 
-    with distribution_scope("data_parallel"):
+    with distribution_scope("data_parallel") as placement:
         model = build()
         model.compile(...)
-        model.fit(dataset)
+        model.fit(placement.prepare(model, dataset))
 """
 
 import contextlib
+import os
 import sys
 
 import keras
 
 from zoo.training.config import ConfigError
+from zoo.training.placement import Placement, SlicedBatches
 
 
 def _jax_devices(kind=None):
@@ -59,28 +69,50 @@ def accelerator_count():
     return torch.cuda.device_count()
 
 
+def _launched_multi_process(backend):
+    """Whether this process was started as one of several (torchrun, TF_CONFIG, KERAS_DISTRIBUTION_*)."""
+    if backend == "torch":
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    if backend == "tensorflow":
+        return "TF_CONFIG" in os.environ
+    return "KERAS_DISTRIBUTION_NUM_PROCESSES" in os.environ or "KERAS_DISTRIBUTION_JOB_ADDRESSES" in os.environ
+
+
+def _resolve_auto(backend):
+    # The launch environment is read first: JAX's multi-process start must precede any device query.
+    if _launched_multi_process(backend):
+        return "data_parallel" if backend == "torch" else "multi_worker"
+    return "data_parallel" if backend != "torch" and accelerator_count() > 1 else None
+
+
 @contextlib.contextmanager
 def distribution_scope(strategy):
-    """Runs the block under `strategy` ("auto", "data_parallel", "model_parallel", "tpu") on this backend."""
+    """Runs the block under `strategy` (see the module docstring) on this backend; yields a `Placement`."""
     backend = keras.backend.backend()
     if strategy == "auto":
-        strategy = "data_parallel" if accelerator_count() > 1 else None
+        strategy = _resolve_auto(backend)
     if strategy is None:
-        yield
+        yield Placement()
     elif strategy == "model_parallel" and backend != "jax":
         raise ConfigError("--strategy model_parallel runs on JAX (keras.distribution.ModelParallel): "
                           "use --backend jax.")
     elif backend == "torch":
-        raise ConfigError(
-            f"--strategy {strategy} on the torch backend runs under torchrun (DDP), which is not available yet: "
-            "use --backend jax or tensorflow for data-parallel training."
-        )
+        if strategy == "tpu":
+            raise ConfigError("--strategy tpu runs on TensorFlow or JAX; the torch backend trains on GPUs or CPUs "
+                              "under torchrun (--strategy data_parallel).")
+        from zoo.training.torch_ddp import ddp_processes
+
+        with ddp_processes(strategy) as placement:
+            _announce(strategy, f"torch DistributedDataParallel, rank {placement.process_index} "
+                                f"of {placement.process_count}")
+            yield placement
     elif backend == "jax":
-        with _jax_distribution(strategy):
-            yield
+        with _jax_distribution(strategy) as placement:
+            yield placement
     else:
-        with _tensorflow_strategy(strategy).scope():
-            yield
+        engine, placement = _tensorflow_strategy(strategy)
+        with engine.scope():
+            yield placement
 
 
 MODEL_AXIS_SIZE = 2
@@ -110,7 +142,9 @@ class ShapeShardedModelParallel(keras.distribution.ModelParallel):
 
 def _jax_engine(strategy, devices):
     if strategy != "model_parallel":
-        return keras.distribution.DataParallel(devices=devices), "DataParallel"
+        # Across processes, each feeds its own slice of every global batch (`SlicedBatches`): Keras' own
+        # sharding needs a batch size it can read from the tf.data graph, which bucketing hides.
+        return keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False), "DataParallel"
     if len(devices) % MODEL_AXIS_SIZE:
         raise ConfigError(f"--strategy model_parallel needs a device count divisible by {MODEL_AXIS_SIZE}; "
                           f"JAX sees {len(devices)}.")
@@ -120,17 +154,33 @@ def _jax_engine(strategy, devices):
     return engine, f"ModelParallel (mesh {mesh.shape})"
 
 
+def _jax_multi_process():
+    try:
+        keras.distribution.initialize()
+    except (ValueError, RuntimeError) as error:
+        raise ConfigError(
+            "--strategy multi_worker on JAX: keras.distribution.initialize failed "
+            f"({str(error).splitlines()[0]}); set KERAS_DISTRIBUTION_JOB_ADDRESSES, KERAS_DISTRIBUTION_NUM_PROCESSES "
+            "and KERAS_DISTRIBUTION_PROCESS_ID on each process; see README, 'Scaling out'."
+        ) from None
+    import jax
+
+    return SlicedBatches(jax.process_index(), jax.process_count())
+
+
 @contextlib.contextmanager
 def _jax_distribution(strategy):
+    placement = _jax_multi_process() if strategy == "multi_worker" else Placement()
     devices = _jax_devices("tpu" if strategy == "tpu" else None)
     if not devices:
         raise ConfigError("--strategy tpu: JAX sees no TPU device on this machine.")
     previous = keras.distribution.distribution()
     engine, name = _jax_engine(strategy, devices)
     keras.distribution.set_distribution(engine)
-    _announce(strategy, f"keras.distribution.{name} over {len(devices)} {devices[0].platform} devices")
+    processes = f" in {placement.process_count} processes" if placement.process_count > 1 else ""
+    _announce(strategy, f"keras.distribution.{name} over {len(devices)} {devices[0].platform} devices{processes}")
     try:
-        yield
+        yield placement
     finally:
         keras.distribution.set_distribution(previous)
 
@@ -146,10 +196,17 @@ def _tensorflow_strategy(strategy):
         except (ValueError, tf.errors.OpError) as error:
             raise ConfigError(f"--strategy tpu: no TPU found ({str(error).splitlines()[0]}).") from None
         engine = tf.distribute.TPUStrategy(resolver)
+    elif strategy == "multi_worker":
+        from zoo.training.tf_multi_worker import multi_worker_strategy
+
+        engine, placement = multi_worker_strategy()
+        _announce(strategy, f"tf.distribute.MultiWorkerMirroredStrategy over {engine.num_replicas_in_sync} replicas, "
+                            f"worker {placement.process_index} of {placement.process_count}")
+        return engine, placement
     else:
         engine = tf.distribute.MirroredStrategy(devices=_tensorflow_devices())
     _announce(strategy, f"tf.distribute.{type(engine).__name__} over {engine.num_replicas_in_sync} replicas")
-    return engine
+    return engine, Placement()
 
 
 def _announce(strategy, engine):

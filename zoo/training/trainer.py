@@ -93,19 +93,25 @@ def _schedule_lengths(recipe, config, train_rows, tokenizer):
 
 
 def train(recipe, config, command=None, verbose="auto"):
-    """Trains (or resumes, or reports a finished) run of `config`; returns its metrics dict."""
+    """Trains (or resumes, or reports a finished) run of `config`; returns its metrics dict.
+
+    In a multi-process run (`--strategy multi_worker`, torchrun) process 0 writes the run and
+    returns its metrics; process N keeps its own checkpoint under `<out>/.worker-N/` (to resume
+    from) and returns None.
+    """
     config.out = config.out or default_run_directory(config)
     config.backend = keras.backend.backend()
-    run = RunDirectory(config.out)
-    run.claim(config)
-    state = run.state()
-    if state["finished"]:
-        print(f"{run.path}: this run is finished; its metrics are in {run.file('metrics.json')}.", file=sys.stderr)
-        return run.metrics()
+    with distribution_scope(config.strategy) as placement:
+        _check_multi_process(config, placement)
+        run = RunDirectory(config.out if placement.is_chief else Path(config.out) / f".worker-{placement.process_index}")
+        run.claim(config)
+        state = run.state()
+        if state["finished"]:
+            print(f"{run.path}: this run is finished; its metrics are in {run.file('metrics.json')}.", file=sys.stderr)
+            return run.metrics()
 
-    # The same global seed on resume: TensorFlow derives the shuffle order from it and the op seed.
-    keras.utils.set_random_seed(config.seed)
-    with distribution_scope(config.strategy):
+        # The same global seed on resume: TensorFlow derives the shuffle order from it and the op seed.
+        keras.utils.set_random_seed(config.seed)
         keras.config.set_dtype_policy(config.precision)
         try:
             train_rows, valid_rows = load_rows(recipe, config)
@@ -132,18 +138,45 @@ def train(recipe, config, command=None, verbose="auto"):
         resumable = state["stop_reason"] in (None, "max_steps") and state["step"] < total_steps
         if resumable:
             model.fit(
-                train_data, validation_data=valid_data, epochs=fit_epochs, initial_epoch=state["epoch"],
-                steps_per_epoch=per_fit_epoch, callbacks=[tracker, keras.callbacks.TensorBoard(str(run.file("logs")))],
-                verbose=verbose, shuffle=False,
+                placement.prepare(model, train_data), validation_data=valid_data, epochs=fit_epochs,
+                initial_epoch=state["epoch"], steps_per_epoch=per_fit_epoch,
+                callbacks=[tracker, keras.callbacks.TensorBoard(str(run.file("logs")))], verbose=verbose, shuffle=False,
             )
+    if not placement.is_chief:
+        return _finish_worker(run, model, state, placement)
     return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command)
+
+
+def _check_multi_process(config, placement):
+    if placement.process_count == 1:
+        return
+    if config.time_budget is not None:
+        raise ConfigError("--time-budget stops each process on its own clock, so processes would stop at different "
+                          "steps; give a multi-process run --max-steps or --epochs instead.")
+    if config.batch_size % placement.process_count:
+        raise ConfigError(f"--batch-size {config.batch_size} is the global batch: it must divide evenly among "
+                          f"the {placement.process_count} processes.")
+
+
+def _load_best_weights(run, model):
+    best = run.file("best.weights.h5")
+    if best.exists():
+        model.load_weights(best)
+
+
+def _finish_worker(run, model, state, placement):
+    """A non-chief process keeps the final weights in its own checkpoint; process 0 writes the run."""
+    _load_best_weights(run, model)
+    state["finished"] = True
+    run.save_checkpoint(model, state)
+    print(f"process {placement.process_index} of {placement.process_count}: finished; "
+          "process 0 writes the run.", file=sys.stderr)
+    return None
 
 
 def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command):
     """Evaluates the best weights and writes model/, metrics.json, the card and the curves."""
-    best = run.file("best.weights.h5")
-    if best.exists():
-        model.load_weights(best)
+    _load_best_weights(run, model)
     # A fresh copy without the optimizer, built outside any --strategy: the saved model holds weights
     # only, and evaluation runs on one device (`predict_on_batch` under MirroredStrategy repeats the batch).
     clean = model.__class__.from_config(model.get_config())

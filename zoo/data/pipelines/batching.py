@@ -95,21 +95,50 @@ def rows_column(rows, field):
     return [row[field] for row in rows]
 
 
-def shuffled(dataset, options, size):
-    """`dataset` (of `size` elements) shuffled and repeated as `options` ask."""
-    if options.shuffle:
-        buffer_size = options.shuffle_buffer_size or size
-        dataset = dataset.shuffle(buffer_size, seed=options.seed, reshuffle_each_iteration=True)
-    return dataset.repeat() if options.repeat else dataset
+def shuffled(columns, options):
+    """A dataset of the rows of `columns` (one sequence, or a dict of equal-length ones), shuffled and repeated as asked.
+
+    A repeated, seeded stream depends on the seed alone: pass `p` follows the permutation drawn
+    from `(options.seed, p)`, so every iterator of it yields the same rows, however many
+    iterators were made before (by `fit`, a peek, a resume). `Dataset.shuffle`'s
+    `reshuffle_each_iteration` would instead start each new iterator on the next permutation.
+    Such a stream always shuffles fully (`shuffle_buffer_size` is not needed).
+    """
+    rows = tf.data.Dataset.from_tensor_slices(columns)
+    if not options.shuffle:
+        return rows.repeat() if options.repeat else rows
+    if options.repeat and options.seed is not None:
+        tensors = ({name: tf.convert_to_tensor(column) for name, column in columns.items()}
+                   if isinstance(columns, dict) else tf.convert_to_tensor(columns))
+        size = len(tf.nest.flatten(tensors)[0])
+
+        def one_pass(index):
+            seed = tf.stack([tf.constant(options.seed, tf.int64), index])
+            return tf.data.Dataset.from_tensor_slices(
+                tf.random.experimental.stateless_shuffle(tf.range(size, dtype=tf.int64), seed=seed))
+
+        return tf.data.Dataset.counter().flat_map(one_pass).map(
+            lambda row: tf.nest.map_structure(lambda column: tf.gather(column, row), tensors))
+    size = int(rows.cardinality())
+    rows = rows.shuffle(options.shuffle_buffer_size or size, seed=options.seed, reshuffle_each_iteration=True)
+    return rows.repeat() if options.repeat else rows
 
 
-def with_random_seeds(dataset, seed):
+def with_random_seeds(dataset, seed, repeated=False):
     """Pairs each element with two random non-negative int64s: a seed for `tf.random.stateless_*`.
 
     Stateful random ops in `Dataset.map` restart their sequence with every new iterator, so each
-    epoch of `fit` would see the same "random" masks; `Dataset.random(rerandomize_each_iteration=
-    True)` gives a fresh, yet reproducible, stream on every pass.
+    epoch of `fit` would see the same "random" masks. An endless (`repeated`) seeded stream draws
+    element `k`'s pair from `(seed, k)`, so every iterator of it replays the same draws; otherwise
+    `Dataset.random(rerandomize_each_iteration=True)` gives each pass (iterator) fresh draws.
     """
+    if repeated and seed is not None:
+        def draws(index):
+            pair = tf.random.stateless_uniform([2], seed=tf.stack([tf.constant(seed, tf.int64), index]),
+                                               minval=None, maxval=None, dtype=tf.int64)
+            return tf.math.floormod(pair, tf.int64.max)
+
+        return tf.data.Dataset.zip((dataset, tf.data.Dataset.counter().map(draws)))
     seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
     return tf.data.Dataset.zip((dataset, seeds))
 

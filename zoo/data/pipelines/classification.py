@@ -40,7 +40,7 @@ def classification_dataset(rows, tokenizer, label_vocabulary, *, sequence_length
                "label": np.asarray(label_vocabulary.encode_rows(rows), np.int32)}
     if has_pairs:
         columns["text_pair"] = rows_column(rows, "text_pair")
-    examples = shuffled(tf.data.Dataset.from_tensor_slices(columns), options, len(columns["text"]))
+    examples = shuffled(columns, options)
 
     def encode(strings):
         texts = [strings["text"], strings["text_pair"]] if has_pairs else [strings["text"]]

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import tensorflow as tf
 
 from zoo.data.pipelines.batching import (
@@ -73,7 +74,7 @@ def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, m
     if next_sentence:
         examples, encode = _sentence_pairs(texts, tokenizer, sequence_length, options)
     else:
-        examples = shuffled(tf.data.Dataset.from_tensor_slices({"text": texts}), options, len(texts))
+        examples = shuffled({"text": texts}, options)
 
         def encode(strings):
             token_ids, segment_ids = bert_pack([tokenizer.tokenize(strings["text"])], sequence_length,
@@ -100,7 +101,7 @@ def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, m
 
     lengths = {"token_ids": ("tokens", sequence_length), "segment_ids": ("tokens", sequence_length)}
     batches = padded_batches(examples, encode, lengths, options)
-    return prefetched(with_random_seeds(batches, options.seed), to_fit_inputs)
+    return prefetched(with_random_seeds(batches, options.seed, repeated=options.repeat), to_fit_inputs)
 
 
 def _sentence_pairs(texts, tokenizer, sequence_length, options):
@@ -112,11 +113,10 @@ def _sentence_pairs(texts, tokenizer, sequence_length, options):
         )
     lines = tf.constant(texts)
     num_lines = len(texts)
-    firsts = tf.data.Dataset.range(num_lines - 1)
-    examples = shuffled(firsts, options, num_lines - 1)
+    examples = shuffled(np.arange(num_lines - 1), options)
     # Pairing draws (new on each pass) come from a stream seeded apart from the masks' stream.
     seed = None if options.seed is None else options.seed + 1
-    examples = with_random_seeds(examples, seed).map(lambda first, draws: {"first": first, "draws": draws})
+    examples = with_random_seeds(examples, seed, repeated=options.repeat).map(lambda first, draws: {"first": first, "draws": draws})
 
     def encode(batch):
         first, draws = batch["first"], batch["draws"]
@@ -159,7 +159,7 @@ def causal_lm_dataset(rows, tokenizer, *, sequence_length=128, **batch_options):
             f"Received: bucket_boundaries={options.bucket_boundaries}"
         )
     texts = rows_column(rows, "text")
-    stream = shuffled(tf.data.Dataset.from_tensor_slices(texts), options, len(texts)).batch(_TOKENIZE_CHUNK)
+    stream = shuffled(texts, options).batch(_TOKENIZE_CHUNK)
     stream = stream.map(lambda batch: with_specials(tokenizer.tokenize(batch), last=tokenizer.eos_id).flat_values,
                         num_parallel_calls=AUTOTUNE)
     windows = stream.rebatch(sequence_length + 1, drop_remainder=True)

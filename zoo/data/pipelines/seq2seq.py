@@ -8,7 +8,7 @@ from zoo.data.pipelines.segments import require_room, truncate, with_specials
 
 def _source_target_examples(rows, options):
     columns = {"source": rows_column(rows, "source"), "target": rows_column(rows, "target")}
-    return shuffled(tf.data.Dataset.from_tensor_slices(columns), options, len(columns["source"]))
+    return shuffled(columns, options)
 
 
 def seq2seq_dataset(rows, tokenizer, *, max_source_length=128, max_target_length=128, **batch_options):
