@@ -117,8 +117,9 @@ def shuffled(columns, options):
             return tf.data.Dataset.from_tensor_slices(
                 tf.random.experimental.stateless_shuffle(tf.range(size, dtype=tf.int64), seed=seed))
 
-        return tf.data.Dataset.counter().flat_map(one_pass).map(
+        stream = tf.data.Dataset.counter().flat_map(one_pass).map(
             lambda row: tf.nest.map_structure(lambda column: tf.gather(column, row), tensors))
+        return stream.apply(tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
     size = int(rows.cardinality())
     rows = rows.shuffle(options.shuffle_buffer_size or size, seed=options.seed, reshuffle_each_iteration=True)
     return rows.repeat() if options.repeat else rows
