@@ -16,7 +16,7 @@ import keras
 import pytest
 
 ARGS = ["train", "classification", "--model", "lstm", "--size", "tiny", "--train-examples", "400",
-        "--valid-examples", "32", "--max-steps", "240", "--eval-every", "20", "--batch-size", "8",
+        "--valid-examples", "32", "--max-steps", "100", "--eval-every", "20", "--batch-size", "8",
         "--seq-len", "32", "--vocabulary-size", "300"]
 
 
@@ -37,11 +37,12 @@ def _checkpoint_step(out):
         return 0
 
 
-# Known bug, not yet found: on JAX, about 1 run in 5 the resumed run's first validation loss
-# after the resume differs from the uninterrupted run's (e.g. 0.720 vs 0.690 at step 60).
-# TensorFlow and torch match every time.
+# On JAX, about 1 run in 5 used to differ at the first validation after the resume (e.g. 0.720 vs
+# 0.690 at step 60, after the epoch boundary at step 50). A second iterator of the old training
+# stream started on the next shuffle permutation; seeded streams now depend on the seed and step
+# alone, and 11 runs in a row have matched since. Non-strict until more runs confirm the cause.
 @pytest.mark.xfail(keras.backend.backend() == "jax", strict=False,
-                   reason="JAX resume sometimes diverges at the first evaluation after the resume")
+                   reason="JAX resume diverged 1 run in 5 before the seeded-stream fix; being confirmed")
 def test_kill_9_then_rerun_resumes_and_matches_an_uninterrupted_run(tmp_path):
     interrupted, reference = tmp_path / "interrupted", tmp_path / "reference"
     process = subprocess.Popen(_command(interrupted), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -52,15 +53,15 @@ def test_kill_9_then_rerun_resumes_and_matches_an_uninterrupted_run(tmp_path):
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     killed_at = _checkpoint_step(interrupted)
-    assert 40 <= killed_at < 240 and not (interrupted / "metrics.json").exists()
+    assert 40 <= killed_at < 100 and not (interrupted / "metrics.json").exists()
 
     resumed = subprocess.run(_command(interrupted), capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    assert f"resuming at step {killed_at} of 240" in resumed.stderr
+    assert f"resuming at step {killed_at} of 100" in resumed.stderr
     subprocess.run(_command(reference), check=True, capture_output=True, timeout=600)
 
     got, expected = _history(interrupted), _history(reference)
-    assert [step for step, _ in got] == list(range(20, 241, 20))
+    assert [step for step, _ in got] == list(range(20, 101, 20))
     assert [step for step, _ in got] == [step for step, _ in expected]
     for (step, loss), (_, expected_loss) in zip(got, expected):
         assert abs(loss - expected_loss) <= 1e-4 * max(1.0, abs(expected_loss)), (step, loss, expected_loss)
