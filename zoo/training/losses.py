@@ -46,13 +46,18 @@ class SparseCrossEntropy(keras.losses.Loss):
     def call(self, y_true, y_pred):
         if len(y_true.shape) == len(y_pred.shape):  # labels shaped (..., 1)
             y_true = ops.squeeze(y_true, -1)
-        log_probs = ops.log_softmax(ops.cast(y_pred, "float32"), axis=-1)
-        labels = ops.expand_dims(ops.cast(y_true, "int32"), -1)
-        nll = -ops.squeeze(ops.take_along_axis(log_probs, labels, axis=-1), -1)
-        if not self.label_smoothing:
-            return nll
-        uniform = -ops.mean(log_probs, axis=-1)
-        return (1.0 - self.label_smoothing) * nll + self.label_smoothing * uniform
+        # Rows of (positions, vocabulary): each backend's fused op then runs on one contiguous
+        # matrix (TensorFlow's sparse softmax cross-entropy, a one-hot product XLA fuses on JAX,
+        # torch's cross_entropy, which would otherwise get a (batch, vocabulary, T) view).
+        # `take_along_axis` on the log-probabilities trained 1.4x slower on JAX: its gradient is
+        # a scatter into a (batch, T, vocabulary) tensor.
+        logits = ops.reshape(ops.cast(y_pred, "float32"), (-1, ops.shape(y_pred)[-1]))
+        labels = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+        nll = ops.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+        if self.label_smoothing:
+            uniform = ops.logsumexp(logits, axis=-1) - ops.mean(logits, axis=-1)  # -mean(log_softmax)
+            nll = (1.0 - self.label_smoothing) * nll + self.label_smoothing * uniform
+        return ops.reshape(nll, ops.shape(y_true))
 
     def get_config(self):
         return {**super().get_config(), "label_smoothing": self.label_smoothing}
