@@ -23,8 +23,9 @@ config whatever `--backends` says (JSON `backend` null; the table repeats them o
 row). The machine should be otherwise idle: on busy cores PyTorch's OpenMP threads wait on each
 other far more than XLA's thread pools do. One untimed block (compilation)
 comes first, then `--blocks` timed blocks of `--steps` steps, each `model.fit(dataset,
-steps_per_epoch=steps, epochs=1)`: tokens/s is batch x sequence x steps over the median block
-(the best block is in the JSON). FLOPs per token are `6 N + 12 L d T` with N the model's
+steps_per_epoch=steps, epochs=1)` timed from its first step's end to its last's (scaled to
+`steps`), since `fit`'s own set-up and tear-down can stall for seconds on these machines: tokens/s
+is batch x sequence x steps over the median block (the best block is in the JSON). FLOPs per token are `6 N + 12 L d T` with N the model's
 trainable parameters; the peak fraction divides the FLOP rate by the matmul peak that
 `benchmarks/peak.py` measures at the start (fp32; bf16 with `--precision mixed_bfloat16` when
 torch is there to measure it).
@@ -43,6 +44,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -260,12 +262,25 @@ def torch_trainer(compiled, shape, steps, precision, learning_rate=1e-3, weight_
 
 
 def keras_trainer(impl, model, shape, steps, precision, total_steps):
-    """`(run_block, trainable parameters)`: `run_block()` is one `fit` epoch of `steps` steps on random batches."""
+    """`(run_block, trainable parameters)`: `run_block()` is one `fit` epoch of `steps` steps on random batches.
+
+    It returns the seconds between the ends of its first and last steps, scaled to `steps` steps:
+    the steps alone. On this kind of machine a whole `fit` call often lasts a multiple of 5.12 s
+    whatever its steps take (set-up and tear-down stall), which swamped short blocks.
+    """
+    import keras
+
     task = zoo_task(model, shape, precision, total_steps) if impl == "zoo" else keras_hub_task(model, shape, precision)
     dataset = random_dataset(model, shape)
+    ends = []
+    clock = keras.callbacks.LambdaCallback(
+        # Reading the loss waits for the step to finish (JAX and torch dispatch asynchronously).
+        on_train_batch_end=lambda batch, logs: (float(logs["loss"]), ends.append(time.perf_counter())))
 
     def run_block():
-        task.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
+        ends.clear()
+        task.fit(dataset, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False, callbacks=[clock])
+        return (ends[-1] - ends[0]) * steps / (steps - 1)
 
     return run_block, int(sum(np.prod(variable.shape) for variable in task.trainable_weights))
 
@@ -286,6 +301,9 @@ def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, preci
     shape = CONFIGS[require_choice("config", config, tuple(CONFIGS))] if shape is None else shape
     require_positive_int("blocks", blocks)
     require_positive_int("steps", steps)
+    if steps < 2:
+        raise ValueError(f"`steps` must be at least 2: a block is timed between its first and last step. "
+                         f"Received: steps={steps}")
     require_positive_number("peak_gflops", peak_gflops)
     if impl in KERAS_IMPLS:
         import keras
@@ -295,7 +313,7 @@ def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, preci
     else:
         backend = None
         run_block, parameters = torch_trainer(impl == "torch-compile", shape, steps, precision)
-    warmup_s, times = time_blocks(run_block, blocks)
+    warmup_s, times = time_blocks(run_block, blocks, self_timed=impl in KERAS_IMPLS)
     tokens = steps * shape["batch_size"] * shape["sequence_length"]
     tokens_per_s = tokens / statistics.median(times)
     flops = flops_per_token(parameters, shape["num_layers"], shape["hidden_dim"], shape["sequence_length"])

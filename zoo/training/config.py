@@ -23,6 +23,7 @@ PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 DECODINGS = ("greedy", "beam")
 TOKENIZERS = ("wordpiece", "sentencepiece", "byte")
 STRATEGIES = ("auto", "data_parallel", "model_parallel", "tpu", "multi_worker")
+JIT_COMPILES = ("auto", "on", "off")
 
 
 class ConfigError(ValueError):
@@ -45,6 +46,9 @@ class TrainConfig:
     `precision`. Length: `epochs` passes over the data, or `max_steps` optimizer steps;
     `eval_every` steps between validations and checkpoints (default: once per epoch);
     `patience` validations without improvement stop early; `time_budget` minutes stop cleanly.
+    `jit_compile` compiles the train step: "on" is XLA on TensorFlow and JAX and `torch.compile`
+    on torch, "off" runs it eagerly, "auto" is Keras' choice (XLA on JAX and on TensorFlow with a
+    GPU, eager on torch and on TensorFlow on CPUs).
     Evaluation: `decoding` ("greedy" or "beam", `beam_size`, `length_penalty`) on at most
     `eval_examples` validation examples for generation metrics.
     """
@@ -78,6 +82,7 @@ class TrainConfig:
     clip_norm: float | None = 1.0
     accumulation_steps: int = 1
     precision: str = "float32"
+    jit_compile: str = "auto"
     patience: int | None = None
     time_budget: float | None = None
     seed: int = 0
@@ -115,7 +120,8 @@ _CHECKS = {
     **dict.fromkeys(("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay", "dropout"), require_rate),
 }
 _CHOICES = {"schedule": SCHEDULES, "on_bad_row": ("error", "skip"), "padding": ("dynamic", "max_length"),
-            "precision": PRECISIONS, "decoding": DECODINGS, "tokenizer": TOKENIZERS, "strategy": STRATEGIES}
+            "precision": PRECISIONS, "decoding": DECODINGS, "tokenizer": TOKENIZERS, "strategy": STRATEGIES,
+            "jit_compile": JIT_COMPILES}
 
 
 def read_config_file(path):

@@ -36,6 +36,7 @@ from zoo.training.optimizers import build_optimizer, exclude_from_decay
 from zoo.training.run_directory import RunDirectory, write_json_atomically, write_text_atomically
 
 MODEL_FOLDER = "model"
+JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
 TOKENIZER_FOLDER = "tokenizer"
 
 
@@ -223,7 +224,7 @@ def compile_for_training(model, recipe, config, total_steps):
         schedule=config.schedule, weight_decay=config.weight_decay, clip_norm=config.clip_norm,
         accumulation_steps=config.accumulation_steps,
     )
-    model.compile(optimizer=optimizer, loss=recipe.loss(config))
+    model.compile(optimizer=optimizer, loss=recipe.loss(config), jit_compile=JIT_COMPILE[config.jit_compile])
     exclude_from_decay(optimizer, model)
     optimizer.build(model.trainable_variables)
 

@@ -1,0 +1,26 @@
+"""`--jit-compile on` (XLA) and `off` (eager) train to the same losses: compilation only reorders floats."""
+
+import csv
+
+import keras
+import numpy as np
+import pytest
+
+from zoo.cli import main
+
+TINY = ["clm", "--model", "gpt", "--size", "tiny", "--train-examples", "64", "--valid-examples", "16",
+        "--max-steps", "3", "--eval-every", "3", "--batch-size", "8", "--seq-len", "32", "--vocabulary-size", "300",
+        "--padding", "max_length", "--dropout", "0"]
+
+
+def _losses(run):
+    with open(run / "history.csv") as f:
+        return [(float(row["loss"]), float(row["val_loss"])) for row in csv.DictReader(f)]
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch",
+                    reason="torch.compile takes minutes to compile on 2 cores; benchmarks/train.py measures it")
+def test_compiled_and_eager_train_steps_give_the_same_losses(tmp_path):
+    for mode in ("on", "off"):
+        assert main(["train", *TINY, "--jit-compile", mode, "--out", str(tmp_path / mode)]) == 0
+    np.testing.assert_allclose(_losses(tmp_path / "on"), _losses(tmp_path / "off"), rtol=1e-4)
