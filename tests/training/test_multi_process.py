@@ -100,4 +100,5 @@ def test_two_processes_end_identical_and_match_one_process(tmp_path):
     assert len(_validation_losses(tmp_path / "two")) == 2
     np.testing.assert_allclose(_validation_losses(tmp_path / "two"), _validation_losses(tmp_path / "one"),
                                rtol=VALIDATION_RTOL)
-    assert (tmp_path / "two" / "metrics.json").exists() and not (tmp_path / "two" / ".worker-1" / "metrics.json").exists()
+    assert (tmp_path / "two" / "metrics.json").exists()
+    assert not (tmp_path / "two" / ".worker-1" / "metrics.json").exists()

@@ -104,7 +104,8 @@ def train(recipe, config, command=None, verbose="auto"):
     config.backend = keras.backend.backend()
     with distribution_scope(config.strategy) as placement:
         _check_multi_process(config, placement)
-        run = RunDirectory(config.out if placement.is_chief else Path(config.out) / f".worker-{placement.process_index}")
+        worker_folder = Path(config.out) / f".worker-{placement.process_index}"
+        run = RunDirectory(config.out if placement.is_chief else worker_folder)
         run.claim(config)
         state = run.state()
         if state["finished"]:

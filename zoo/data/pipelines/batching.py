@@ -96,7 +96,7 @@ def rows_column(rows, field):
 
 
 def shuffled(columns, options):
-    """A dataset of the rows of `columns` (one sequence, or a dict of equal-length ones), shuffled and repeated as asked.
+    """The rows of `columns` (one sequence, or a dict of equal-length ones), shuffled and repeated as asked.
 
     A repeated, seeded stream depends on the seed alone: pass `p` follows the permutation drawn
     from `(options.seed, p)`, so every iterator of it yields the same rows, however many

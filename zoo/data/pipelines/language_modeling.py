@@ -116,7 +116,8 @@ def _sentence_pairs(texts, tokenizer, sequence_length, options):
     examples = shuffled(np.arange(num_lines - 1), options)
     # Pairing draws (new on each pass) come from a stream seeded apart from the masks' stream.
     seed = None if options.seed is None else options.seed + 1
-    examples = with_random_seeds(examples, seed, repeated=options.repeat).map(lambda first, draws: {"first": first, "draws": draws})
+    examples = with_random_seeds(examples, seed, repeated=options.repeat)
+    examples = examples.map(lambda first, draws: {"first": first, "draws": draws})
 
     def encode(batch):
         first, draws = batch["first"], batch["draws"]
