@@ -27,8 +27,8 @@ steps_per_epoch=steps, epochs=1)` timed from its first step's end to its last's 
 `steps`), since `fit`'s own set-up and tear-down can stall for seconds on these machines: tokens/s
 is batch x sequence x steps over the median block (the best block is in the JSON). FLOPs per
 token are `6 N + 12 L d T` with N the model's trainable parameters; the peak fraction divides
-the FLOP rate by the matmul peak that `benchmarks/peak.py` measures at the start (fp32; bf16 with `--precision mixed_bfloat16` when
-torch is there to measure it).
+the FLOP rate by the matmul peak that `benchmarks/peak.py` measures at the start (fp32; bf16
+with `--precision mixed_bfloat16` when torch is there to measure it).
 
     python benchmarks/train.py                          # 3 backends x tiny, small x gpt, bert x 4 impls
     python benchmarks/train.py --configs tiny --models gpt --backends jax --impls zoo,keras-hub
