@@ -4,7 +4,6 @@ JAX gets 8 CPU devices (`--xla_force_host_platform_device_count=8`), TensorFlow 
 devices; both must be set before the backend starts, so each comparison runs in a subprocess.
 """
 
-import csv
 import json
 import os
 import subprocess
@@ -14,6 +13,7 @@ import keras
 import numpy as np
 import pytest
 
+from tests.training.history import logged
 from zoo.cli import main
 from zoo.training.distribution import model_axis_spec
 
@@ -26,6 +26,7 @@ if sys.argv[1] == "tensorflow":
     import tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from tests.training.history import logged
 from zoo.cli import main
 root, strategies, flags = sys.argv[2], sys.argv[3].split(","), sys.argv[4:]
 for strategy in ["auto", *strategies]:
@@ -60,11 +61,6 @@ print(json.dumps({"max_difference": float(np.abs(logits - expected).max()),
 TOLERANCE = 1e-4
 
 
-def _history(run):
-    with open(run / "history.csv") as f:
-        return [(float(row["loss"]), float(row["val_loss"])) for row in csv.DictReader(f)]
-
-
 EIGHT_DEVICES = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
 STRATEGIES = {"jax": ("data_parallel", "model_parallel"), "tensorflow": ("data_parallel",)}
 
@@ -77,7 +73,7 @@ def test_each_strategy_follows_the_single_device_loss_trajectory(tmp_path):
                             capture_output=True, text=True, env=EIGHT_DEVICES)
     assert result.returncode == 0, result.stderr[-3000:]
     single = tmp_path / "auto"
-    assert len(_history(single)) == 3
+    assert len(logged(single, "loss", "val_loss")) == 3
     for strategy in strategies:
         assert f"--strategy {strategy}: {ENGINES[backend, strategy]}" in result.stderr
         _assert_same_trajectory(tmp_path / strategy, single, TOLERANCE)
@@ -85,7 +81,8 @@ def test_each_strategy_follows_the_single_device_loss_trajectory(tmp_path):
 
 def _assert_same_trajectory(parallel, single, tolerance):
     # Same batches, same initial weights; the first logged loss averages the first two steps.
-    np.testing.assert_allclose(_history(parallel), _history(single), rtol=tolerance)
+    parallel_losses, single_losses = (logged(run, "loss", "val_loss") for run in (parallel, single))
+    np.testing.assert_allclose(parallel_losses, single_losses, rtol=tolerance)
     single_metrics = json.loads((single / "metrics.json").read_text())
     parallel_metrics = json.loads((parallel / "metrics.json").read_text())
     assert parallel_metrics["loss"] == pytest.approx(single_metrics["loss"], rel=tolerance)

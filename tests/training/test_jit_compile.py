@@ -1,11 +1,10 @@
 """`--jit-compile on` (XLA) and `off` (eager) train to the same losses: compilation only reorders floats."""
 
-import csv
-
 import keras
 import numpy as np
 import pytest
 
+from tests.training.history import logged
 from zoo.cli import main
 
 TINY = ["clm", "--model", "gpt", "--size", "tiny", "--train-examples", "64", "--valid-examples", "16",
@@ -13,14 +12,10 @@ TINY = ["clm", "--model", "gpt", "--size", "tiny", "--train-examples", "64", "--
         "--padding", "max_length", "--dropout", "0"]
 
 
-def _losses(run):
-    with open(run / "history.csv") as f:
-        return [(float(row["loss"]), float(row["val_loss"])) for row in csv.DictReader(f)]
-
-
 @pytest.mark.skipif(keras.backend.backend() == "torch",
                     reason="torch.compile takes minutes to compile on 2 cores; benchmarks/train.py measures it")
 def test_compiled_and_eager_train_steps_give_the_same_losses(tmp_path):
     for mode in ("on", "off"):
         assert main(["train", *TINY, "--jit-compile", mode, "--out", str(tmp_path / mode)]) == 0
-    np.testing.assert_allclose(_losses(tmp_path / "on"), _losses(tmp_path / "off"), rtol=1e-4)
+    on, off = (logged(tmp_path / mode, "loss", "val_loss") for mode in ("on", "off"))
+    np.testing.assert_allclose(on, off, rtol=1e-4)

@@ -8,7 +8,6 @@ Both processes must end with bit-identical weights and optimizer state, and matc
 process with the same global batch and seed up to float reordering.
 """
 
-import csv
 import json
 import os
 import socket
@@ -20,6 +19,7 @@ import keras
 import numpy as np
 import pytest
 
+from tests.training.history import logged
 from zoo.cli import main
 
 TINY = ["classification", "--model", "bert", "--size", "tiny", "--train-examples", "64", "--valid-examples", "16",
@@ -72,12 +72,6 @@ def _weights(path):
     return values
 
 
-def _validation_losses(run):
-    # The logged training loss is process 0's share of each batch under torch DDP; validation is global.
-    with open(run / "history.csv") as f:
-        return [float(row["val_loss"]) for row in csv.DictReader(f)]
-
-
 def test_two_processes_end_identical_and_match_one_process(tmp_path):
     backend = keras.backend.backend()
     processes = _launch(backend, tmp_path / "two")
@@ -97,8 +91,9 @@ def test_two_processes_end_identical_and_match_one_process(tmp_path):
         np.testing.assert_array_equal(chief[name], worker[name], err_msg=name)
     for name in chief:
         np.testing.assert_allclose(chief[name], single[name], atol=WEIGHTS_ATOL, err_msg=name)
-    assert len(_validation_losses(tmp_path / "two")) == 2
-    np.testing.assert_allclose(_validation_losses(tmp_path / "two"), _validation_losses(tmp_path / "one"),
+    # The logged training loss is process 0's share of each batch under torch DDP; validation is global.
+    assert len(logged(tmp_path / "two", "val_loss")) == 2
+    np.testing.assert_allclose(logged(tmp_path / "two", "val_loss"), logged(tmp_path / "one", "val_loss"),
                                rtol=VALIDATION_RTOL)
     assert (tmp_path / "two" / "metrics.json").exists()
     assert not (tmp_path / "two" / ".worker-1" / "metrics.json").exists()
