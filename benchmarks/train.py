@@ -15,7 +15,9 @@ prefetched `tf.data.Dataset`, or torch tensors), so the input pipeline is not wh
   `torch.optim.AdamW` in a plain loop, eagerly or under `torch.compile`. GPT only.
 
 Shapes (vocabulary 8,192, dropout 0): `tiny` is 2 layers, width 128, 4 heads, feed-forward 512,
-sequence 128, batch 16; `small` is 4 layers, 256, 4 heads, 1,024, sequence 256, batch 8.
+sequence 128, batch 16; `small` is 4 layers, 256, 4 heads, 1,024, sequence 256, batch 8; `long`
+(not run by default) is `small` at sequence 1,024. `--jit-compile` and `--remat` set the zoo runs'
+options of those names.
 
 Each measurement runs in its own subprocess with KERAS_BACKEND set, so the peak RSS it reports
 is its own. The plain PyTorch ones import neither Keras nor TensorFlow and run once per model and
@@ -34,6 +36,7 @@ with `--precision mixed_bfloat16` when torch is there to measure it).
     python benchmarks/train.py --configs tiny --models gpt --backends jax --impls zoo,keras-hub
     python benchmarks/train.py --impls torch-eager,torch-compile --json
     python benchmarks/train.py --configs small --precision mixed_bfloat16
+    python benchmarks/train.py --configs long --models gpt --impls zoo --remat
 """
 
 import argparse
@@ -55,6 +58,8 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `zoo`, `recipes` and `ben
 from benchmarks.generate import cpu_description  # noqa: E402
 from benchmarks.peak import bf16_isa, describe, measure_peak  # noqa: E402
 from benchmarks.timing import time_blocks  # noqa: E402
+from zoo.training.config import JIT_COMPILES  # noqa: E402
+from zoo.training.remat import with_memory_scheduler  # noqa: E402
 from zoo.validation import require_choice, require_positive_int, require_positive_number  # noqa: E402
 
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -68,7 +73,11 @@ CONFIGS = {
              "sequence_length": 128, "batch_size": 16},
     "small": {"num_layers": 4, "hidden_dim": 256, "num_heads": 4, "intermediate_dim": 1024,
               "sequence_length": 256, "batch_size": 8},
+    # small at 4x the length: where `--remat` matters.
+    "long": {"num_layers": 4, "hidden_dim": 256, "num_heads": 4, "intermediate_dim": 1024,
+             "sequence_length": 1024, "batch_size": 8},
 }
+DEFAULT_CONFIGS = ("tiny", "small")
 VOCABULARY_SIZE = 8192
 FIRST_TEXT_ID = 5  # ids below are the special tokens (`zoo.tokenizers.base.NUM_SPECIAL_TOKENS`)
 MASK_RATE = 0.15  # `masked_lm_dataset`'s: ceil(0.15 T) mask slots per example
@@ -117,37 +126,45 @@ def random_dataset(model, shape, seed=0):
     return dataset.cache().repeat().prefetch(tf.data.AUTOTUNE)
 
 
-def recipe_config(model, shape, precision):
-    """`(recipe, TrainConfig)` of the clm (GPT) or mlm (BERT) recipe at this batch, length and precision."""
+def recipe_config(model, shape, precision, **settings):
+    """`(recipe, TrainConfig)` of the clm (GPT) or mlm (BERT) recipe at this batch, length and precision.
+
+    `settings` are further config fields, e.g. `jit_compile="off"` or `remat=True`.
+    """
     from recipes import get_recipe
     from zoo.training.config import resolve_config
 
     recipe = get_recipe(RECIPE_TASKS[model])
     overrides = {"model": model, "seq_len": shape["sequence_length"], "batch_size": shape["batch_size"],
-                 "vocabulary_size": VOCABULARY_SIZE, "dropout": 0.0, "precision": precision}
+                 "vocabulary_size": VOCABULARY_SIZE, "dropout": 0.0, "precision": precision, **settings}
     return recipe, resolve_config(recipe, overrides)
 
 
-def zoo_task(model, shape, precision, total_steps):
-    """Our causal or masked LM, built and compiled as `zoo.training.trainer.train` does for the recipe."""
+def zoo_task(model, shape, precision, total_steps, **settings):
+    """Our causal or masked LM, built and compiled as `zoo.training.trainer.train` does for the recipe.
+
+    `settings` are config fields of the run, e.g. `jit_compile="on"` or `remat=True`.
+    """
     import keras
 
     import zoo.models
     from zoo.models.bert import BertMaskedLM
     from zoo.models.gpt import GPTCausalLM
+    from zoo.training.remat import remat_scope
     from zoo.training.trainer import compile_for_training
 
-    recipe, config = recipe_config(model, shape, precision)
+    recipe, config = recipe_config(model, shape, precision, **settings)
     keras.utils.set_random_seed(config.seed)
     keras.config.set_dtype_policy(config.precision)
     try:
-        # Every argument of the "tiny" preset is overridden: the shape is the benchmark's.
-        backbone = zoo.models.build(
-            model, "tiny", vocabulary_size=VOCABULARY_SIZE, dropout=config.dropout,
-            num_layers=shape["num_layers"], hidden_dim=shape["hidden_dim"], num_heads=shape["num_heads"],
-            intermediate_dim=shape["intermediate_dim"], max_sequence_length=shape["sequence_length"],
-        )
-        task = GPTCausalLM(backbone) if model == "gpt" else BertMaskedLM(backbone)
+        with remat_scope(config.remat):
+            # Every argument of the "tiny" preset is overridden: the shape is the benchmark's.
+            backbone = zoo.models.build(
+                model, "tiny", vocabulary_size=VOCABULARY_SIZE, dropout=config.dropout,
+                num_layers=shape["num_layers"], hidden_dim=shape["hidden_dim"], num_heads=shape["num_heads"],
+                intermediate_dim=shape["intermediate_dim"], max_sequence_length=shape["sequence_length"],
+            )
+            task = GPTCausalLM(backbone) if model == "gpt" else BertMaskedLM(backbone)
         compile_for_training(task, recipe, config, total_steps)
     finally:
         keras.config.set_dtype_policy("float32")
@@ -261,16 +278,20 @@ def torch_trainer(compiled, shape, steps, precision, learning_rate=1e-3, weight_
     return run_block, sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-def keras_trainer(impl, model, shape, steps, precision, total_steps):
+def keras_trainer(impl, model, shape, steps, precision, total_steps, **settings):
     """`(run_block, trainable parameters)`: `run_block()` is one `fit` epoch of `steps` steps on random batches.
 
     It returns the seconds between the ends of its first and last steps, scaled to `steps` steps:
     the steps alone. On this kind of machine a whole `fit` call often lasts a multiple of 5.12 s
-    whatever its steps take (set-up and tear-down stall), which swamped short blocks.
+    whatever its steps take (set-up and tear-down stall), which swamped short blocks. `settings`
+    (config fields such as `remat=True`) apply to the zoo's model.
     """
     import keras
 
-    task = zoo_task(model, shape, precision, total_steps) if impl == "zoo" else keras_hub_task(model, shape, precision)
+    if impl == "zoo":
+        task = zoo_task(model, shape, precision, total_steps, **settings)
+    else:
+        task = keras_hub_task(model, shape, precision)
     dataset = random_dataset(model, shape)
     ends = []
     clock = keras.callbacks.LambdaCallback(
@@ -285,10 +306,12 @@ def keras_trainer(impl, model, shape, steps, precision, total_steps):
     return run_block, int(sum(np.prod(variable.shape) for variable in task.trainable_weights))
 
 
-def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, precision="float32", peak_gflops):
+def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, precision="float32", jit_compile="auto",
+            remat=False, peak_gflops):
     """Trains one model on this process's Keras backend; returns the measurement's result dict.
 
     `shape` (the keys of a `CONFIGS` entry) replaces the named `config`'s shape, e.g. for tests.
+    `jit_compile` and `remat` are the zoo run's settings of those names (`zoo` impl only).
     `peak_gflops` is the matmul peak the FLOP rate is divided by.
 
     Example: `measure("zoo", "gpt", "tiny", blocks=1, steps=2, peak_gflops=100.0)["tokens_per_s"]`.
@@ -305,11 +328,14 @@ def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, preci
         raise ValueError(f"`steps` must be at least 2: a block is timed between its first and last step. "
                          f"Received: steps={steps}")
     require_positive_number("peak_gflops", peak_gflops)
+    settings = {"jit_compile": require_choice("jit_compile", jit_compile, JIT_COMPILES), "remat": bool(remat)}
+    if impl != "zoo" and settings != {"jit_compile": "auto", "remat": False}:
+        raise ValueError(f"`jit_compile` and `remat` are settings of the zoo's runs; impl={impl!r} has none.")
     if impl in KERAS_IMPLS:
         import keras
 
         backend = keras.backend.backend()
-        run_block, parameters = keras_trainer(impl, model, shape, steps, precision, (blocks + 1) * steps)
+        run_block, parameters = keras_trainer(impl, model, shape, steps, precision, (blocks + 1) * steps, **settings)
     else:
         backend = None
         run_block, parameters = torch_trainer(impl == "torch-compile", shape, steps, precision)
@@ -318,7 +344,7 @@ def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, preci
     tokens_per_s = tokens / statistics.median(times)
     flops = flops_per_token(parameters, shape["num_layers"], shape["hidden_dim"], shape["sequence_length"])
     return {
-        "impl": impl, "backend": backend, "model": model, "config": config, "precision": precision,
+        "impl": impl, "backend": backend, "model": model, "config": config, "precision": precision, **settings,
         "batch_size": shape["batch_size"], "sequence_length": shape["sequence_length"], "blocks": blocks,
         "steps": steps, "tokens_per_s": tokens_per_s, "best_tokens_per_s": tokens / min(times),
         "warmup_s": warmup_s, "block_times_s": times, "parameters": parameters, "flops_per_token": flops,
@@ -343,6 +369,10 @@ def run_worker(impl, backend, model, config, args, peak_gflops):
     command = [sys.executable, os.path.abspath(__file__), "--worker", "--impls", impl, "--models", model,
                "--configs", config, "--blocks", str(args.blocks), "--steps", str(args.steps),
                "--precision", args.precision, "--peak-gflops", str(peak_gflops)]
+    if impl == "zoo":
+        command += ["--jit-compile", args.jit_compile] + (["--remat"] if args.remat else [])
+        if args.remat and backend == "jax":
+            env["XLA_FLAGS"] = with_memory_scheduler(env.get("XLA_FLAGS", ""))
     completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
     if completed.returncode != 0:
         raise RuntimeError(f"{impl} {model} {config} on {backend} failed:\n{completed.stderr[-3000:]}")
@@ -389,12 +419,14 @@ def parse_args(argv=None):
     """The command line; a comma-separated list naming an unknown backend, impl, model or config is an error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backends", default=",".join(BACKENDS), help="Keras backends of the zoo and keras-hub runs")
-    parser.add_argument("--configs", default=",".join(CONFIGS), help="shapes: " + ", ".join(CONFIGS))
+    parser.add_argument("--configs", default=",".join(DEFAULT_CONFIGS), help="shapes: " + ", ".join(CONFIGS))
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--impls", default=",".join(IMPLS))
     parser.add_argument("--blocks", type=int, default=5, help="timed blocks (the median is reported)")
     parser.add_argument("--steps", type=int, default=20, help="training steps per block")
     parser.add_argument("--precision", default="float32", choices=PRECISIONS)
+    parser.add_argument("--jit-compile", default="auto", choices=JIT_COMPILES, help="the zoo runs' --jit-compile")
+    parser.add_argument("--remat", action="store_true", help="the zoo runs recompute each block's activations")
     parser.add_argument("--json", action="store_true", help="print one JSON object per measurement")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--peak-gflops", type=float, help=argparse.SUPPRESS)
@@ -415,7 +447,8 @@ def main(argv=None):
     args = parse_args(argv)
     if args.worker:
         print(json.dumps(measure(args.impls[0], args.models[0], args.configs[0], blocks=args.blocks, steps=args.steps,
-                                 precision=args.precision, peak_gflops=args.peak_gflops)))
+                                 precision=args.precision, jit_compile=args.jit_compile, remat=args.remat,
+                                 peak_gflops=args.peak_gflops)))
         return
     peak = measure_peak()
     peak_name, peak_gflops = chosen_peak(peak, args.precision)

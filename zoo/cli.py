@@ -196,6 +196,10 @@ def main(argv=None):
     if not _select_backend(argv):
         # Keras is already imported with another backend in this process: run in a fresh one.
         return subprocess.call([sys.executable, "-m", "zoo.cli", *argv])
+    if "--remat" in argv and os.environ.get("KERAS_BACKEND") == "jax":
+        from zoo.training.remat import request_jax_memory_scheduler
+
+        request_jax_memory_scheduler()  # XLA reads its flags once, when JAX starts
     args = build_parser().parse_args(argv)
     from zoo.data import DataError
     from zoo.export import ExportError

@@ -55,6 +55,8 @@ def test_bad_arguments_are_named():
         train.measure("torch-eager", "bert", shape=SHAPE, peak_gflops=1.0)
     with pytest.raises(ValueError, match="`config` must be one of"):
         train.measure("zoo", "gpt", "huge", peak_gflops=1.0)
+    with pytest.raises(ValueError, match="settings of the zoo's runs; impl='keras-hub' has none"):
+        train.measure("keras-hub", "gpt", shape=SHAPE, remat=True, peak_gflops=1.0)
 
 
 def test_the_command_line_names_an_unknown_impl(capsys):

@@ -1,5 +1,6 @@
 """Bad flags, missing files and incompatible choices: one line on stderr, exit status 2, no traceback."""
 
+import keras
 import pytest
 
 from zoo.cli import main
@@ -32,6 +33,17 @@ def _fails_with(argv, capsys, message):
 def test_bad_input_gets_one_clear_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _fails_with(argv, capsys, message)
+
+
+def test_remat_needs_transformer_blocks(tmp_path, capsys):
+    _fails_with(["train", "classification", "--model", "lstm", "--remat", *TINY, "--out", str(tmp_path / "run")],
+                capsys, "--remat checkpoints Transformer blocks and this model has none")
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="torch replays dropout masks when it recomputes")
+def test_remat_with_dropout_is_refused_where_masks_would_be_redrawn(tmp_path, capsys):
+    _fails_with(["train", "clm", "--model", "gpt", "--remat", "--dropout", "0.1", *TINY, "--out", str(tmp_path / "r")],
+                capsys, "--remat: transformer_layer_0: rematerialization with dropout > 0 runs on the torch backend")
 
 
 def test_a_bad_row_names_file_and_line(tmp_path, capsys):

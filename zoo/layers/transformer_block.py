@@ -102,6 +102,52 @@ class TransformerBlock(keras.layers.Layer):
     def compute_mask(self, inputs, mask=None, **kwargs):
         return mask
 
+    def remat_problem(self, backend):
+        """Why this block cannot be rematerialized on `backend`, or None.
+
+        On TensorFlow and JAX the recomputation draws new dropout masks (Keras' seed generators
+        advance again), so the gradients would not be those of the forward pass; torch's
+        checkpointing replays the same masks.
+        """
+        if backend != "torch" and (self.dropout or self.attention_dropout):
+            return (f"rematerialization with dropout > 0 runs on the torch backend only: on {backend} the "
+                    "recomputed block would draw new dropout masks. Use dropout 0 (`zoo train --dropout 0`), "
+                    "or the torch backend.")
+        return None
+
+    def rematerialized_call(self, layer_call, *args, **kwargs):
+        """The block's call, recomputed in the backward pass when a `keras.RematScope` selects the block.
+
+        Keras' own wrapper hands every argument to the backend's checkpointing, and
+        `tf.recompute_grad` / `jax.checkpoint` take tensors only (keyword arguments, `None` masks and
+        the `training` flag fail there). So the block closes over its other arguments and
+        checkpoints a function of its tensor arguments alone: only the block's inputs are kept, and
+        its activations are recomputed from them.
+
+        Example: `with keras.RematScope(mode="list_of_layers", layer_names=["transformer_layer_0"]):`
+        around the model's construction checkpoints that block.
+        """
+        if super().rematerialized_call(layer_call, *args, **kwargs) is layer_call:
+            return layer_call  # the scope does not select this block
+        problem = self.remat_problem(keras.backend.backend())
+        if problem:
+            raise ValueError(f"{self.name}: {problem}")
+
+        def call_on_tensors(*call_args, **call_kwargs):
+            leaves = keras.tree.flatten((call_args, call_kwargs))
+            positions = [i for i, leaf in enumerate(leaves) if keras.ops.is_tensor(leaf)]
+
+            def recomputed(*tensors):
+                filled = list(leaves)
+                for position, tensor in zip(positions, tensors):
+                    filled[position] = tensor
+                args_again, kwargs_again = keras.tree.pack_sequence_as((call_args, call_kwargs), filled)
+                return layer_call(*args_again, **kwargs_again)
+
+            return keras.remat(recomputed)(*(leaves[i] for i in positions))
+
+        return call_on_tensors
+
     def get_config(self):
         config = super().get_config()
         config.update(

@@ -2,7 +2,7 @@
 
 The package itself only exports the settings (Keras-free, so `zoo --help` starts fast); the
 rest lives in its modules: `trainer` (`train`, `load_run`), `optimizers`, `schedules`, `losses`,
-`callbacks` (`RunTracker`), `run_directory`, `curves`, `model_card`.
+`callbacks` (`RunTracker`), `run_directory`, `curves`, `model_card`, `remat`.
 
 Example:
 

@@ -48,7 +48,9 @@ class TrainConfig:
     `patience` validations without improvement stop early; `time_budget` minutes stop cleanly.
     `jit_compile` compiles the train step: "on" is XLA on TensorFlow and JAX and `torch.compile`
     on torch, "off" runs it eagerly, "auto" is Keras' choice (XLA on JAX and on TensorFlow with a
-    GPU, eager on torch and on TensorFlow on CPUs).
+    GPU, eager on torch and on TensorFlow on CPUs). `remat` recomputes each Transformer block's
+    activations in the backward pass instead of keeping them (`zoo.training.remat`): less memory
+    for long sequences, about one more forward pass of compute.
     Evaluation: `decoding` ("greedy" or "beam", `beam_size`, `length_penalty`) on at most
     `eval_examples` validation examples for generation metrics.
     """
@@ -83,6 +85,7 @@ class TrainConfig:
     accumulation_steps: int = 1
     precision: str = "float32"
     jit_compile: str = "auto"
+    remat: bool = False
     patience: int | None = None
     time_budget: float | None = None
     seed: int = 0

@@ -110,7 +110,7 @@ class RunDirectory:
             with open(config_path, encoding="utf-8") as f:
                 previous = json.load(f)
             changed = sorted(name for name in resolved if previous.get(name) != resolved[name]
-                             and name not in ("backend", "strategy", "jit_compile", "time_budget", "out"))
+                             and name not in ("backend", "strategy", "jit_compile", "remat", "time_budget", "out"))
             if changed:
                 details = ", ".join(f"{name}: {previous.get(name)!r} -> {resolved[name]!r}" for name in changed)
                 raise ConfigError(

@@ -33,6 +33,8 @@ from zoo.training.curves import plot_curves
 from zoo.training.distribution import distribution_scope
 from zoo.training.model_card import model_card
 from zoo.training.optimizers import build_optimizer, exclude_from_decay
+from zoo.training.remat import (JAX_CPU_MEMORY_SCHEDULER, check_rematerializable, remat_scope,
+                                request_jax_memory_scheduler)
 from zoo.training.run_directory import RunDirectory, write_json_atomically, write_text_atomically
 
 MODEL_FOLDER = "model"
@@ -117,10 +119,13 @@ def train(recipe, config, command=None, verbose="auto"):
         keras.config.set_dtype_policy(config.precision)
         try:
             train_rows, valid_rows = load_rows(recipe, config)
-            init_model, init_tokenizer, _ = _load_init(recipe, config)
-            tokenizer = _tokenizer(run, recipe, config, train_rows, init_tokenizer)
-            info = recipe.task_info(config, train_rows)
-            model = recipe.build_model(config, tokenizer, info, init_model)
+            with remat_scope(config.remat):
+                init_model, init_tokenizer, _ = _load_init(recipe, config)
+                tokenizer = _tokenizer(run, recipe, config, train_rows, init_tokenizer)
+                info = recipe.task_info(config, train_rows)
+                model = recipe.build_model(config, tokenizer, info, init_model)
+            if config.remat:
+                _check_remat(model, config)
             total_steps, per_fit_epoch, fit_epochs = _schedule_lengths(recipe, config, train_rows, tokenizer)
             compile_for_training(model, recipe, config, total_steps)
             if run.checkpoint_weights is not None:
@@ -158,6 +163,16 @@ def _check_multi_process(config, placement):
     if config.batch_size % placement.process_count:
         raise ConfigError(f"--batch-size {config.batch_size} is the global batch: it must divide evenly among "
                           f"the {placement.process_count} processes.")
+
+
+def _check_remat(model, config):
+    try:
+        check_rematerializable(model, config.backend)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    if config.backend == "jax" and not request_jax_memory_scheduler():
+        print(f"--remat: JAX started before XLA_FLAGS had {JAX_CPU_MEMORY_SCHEDULER}; on a CPU set it before "
+              "starting Python, or remat saves no memory there (`zoo train` sets it itself).", file=sys.stderr)
 
 
 def _load_best_weights(run, model):
