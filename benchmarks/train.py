@@ -28,7 +28,8 @@ comes first, then `--blocks` timed blocks of `--steps` steps, each `model.fit(da
 steps_per_epoch=steps, epochs=1)` timed from its first step's end to its last's (scaled to
 `steps`), since `fit`'s own set-up and tear-down can stall for seconds on these machines: tokens/s
 is batch x sequence x steps over the median block (the best block is in the JSON). FLOPs per
-token are `6 N + 12 L d T` with N the model's trainable parameters; the peak fraction divides
+token are `6 N + 12 L d T` with N the model's trainable parameters (BERT's MLM head and
+vocabulary projection counted at the masked positions only); the peak fraction divides
 the FLOP rate by the matmul peak that `benchmarks/peak.py` measures at the start (fp32; bf16
 with `--precision mixed_bfloat16` when torch is there to measure it).
 
@@ -84,12 +85,25 @@ MASK_RATE = 0.15  # `masked_lm_dataset`'s: ceil(0.15 T) mask slots per example
 DISTINCT_BATCHES = 4
 
 
-def flops_per_token(parameters, num_layers, hidden_dim, sequence_length):
+def flops_per_token(parameters, num_layers, hidden_dim, sequence_length, output_parameters=0, output_fraction=1.0):
     """Training FLOPs per token, `6 N + 12 L d T`, with N the trainable parameters.
+
+    `output_parameters` of N (a masked LM's head and tied vocabulary projection) run at only
+    `output_fraction` of the positions (the masked ones): they count `6 P f` instead of `6 P`.
 
     Example: `flops_per_token(1_000_000, 2, 128, 128)` is 6,000,000 + 393,216 = 6,393,216.
     """
-    return 6 * parameters + 12 * num_layers * hidden_dim * sequence_length
+    dense = parameters - output_parameters
+    return 6 * dense + 6 * output_parameters * output_fraction + 12 * num_layers * hidden_dim * sequence_length
+
+
+def output_head(model, shape):
+    """`(output_parameters, output_fraction)` of `flops_per_token`: BERT's MLM head runs at the masked positions."""
+    if model == "gpt":
+        return 0, 1.0
+    width, length = shape["hidden_dim"], shape["sequence_length"]
+    # The tied vocabulary projection and the head's dense transform, at ceil(0.15 T) of T positions.
+    return VOCABULARY_SIZE * width + width * width, math.ceil(MASK_RATE * length) / length
 
 
 def gpt_examples(rng, shape, count):
@@ -342,7 +356,8 @@ def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, preci
     warmup_s, times = time_blocks(run_block, blocks, self_timed=impl in KERAS_IMPLS)
     tokens = steps * shape["batch_size"] * shape["sequence_length"]
     tokens_per_s = tokens / statistics.median(times)
-    flops = flops_per_token(parameters, shape["num_layers"], shape["hidden_dim"], shape["sequence_length"])
+    flops = flops_per_token(parameters, shape["num_layers"], shape["hidden_dim"], shape["sequence_length"],
+                            *output_head(model, shape))
     return {
         "impl": impl, "backend": backend, "model": model, "config": config, "precision": precision, **settings,
         "batch_size": shape["batch_size"], "sequence_length": shape["sequence_length"], "blocks": blocks,

@@ -38,6 +38,15 @@ def test_flops_per_token_is_6n_plus_12_l_d_t():
     assert train.flops_per_token(1_000_000, 2, 128, 128) == 6_393_216
 
 
+def test_bert_counts_its_mlm_head_at_the_masked_positions_only():
+    shape = train.CONFIGS["tiny"]  # width 128, length 128: ceil(0.15 * 128) = 20 masked positions
+    head, fraction = train.output_head("bert", shape)
+    assert (head, fraction) == (8192 * 128 + 128 * 128, 20 / 128)
+    assert train.flops_per_token(1_000_000, 2, 128, 128, head, fraction) == pytest.approx(
+        6 * (1_000_000 - head) + 6 * head * 20 / 128 + 393_216)
+    assert train.output_head("gpt", shape) == (0, 1.0)
+
+
 def test_zoo_gpt_measurement_on_this_backend():
     result = train.measure("zoo", "gpt", "test", shape=SHAPE, blocks=1, steps=2, peak_gflops=100.0)
     _check_result(result, "zoo", keras.backend.backend())
