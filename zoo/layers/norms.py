@@ -44,7 +44,7 @@ class LayerNorm(keras.layers.Layer):
         self.beta = self.add_weight(name="beta", shape=(dim,), initializer="zeros") if self.center else None
 
     def call(self, inputs):
-        # Keras' op: torch's fused layer_norm kernel on torch (it was 2 dozen small kernels per norm).
+        # Keras' op runs torch's fused layer_norm kernel on torch, where the composed form ran a dozen small ones.
         x = ops.layer_normalization(ops.cast(inputs, "float32"), self.gamma, self.beta, epsilon=self.epsilon)
         return ops.cast(x, self.compute_dtype)
 

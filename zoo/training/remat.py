@@ -8,8 +8,11 @@ the backend's own tool (`torch.utils.checkpoint`, `tf.recompute_grad`, `jax.chec
 
 Example:
 
+>>> import zoo.models
 >>> with remat_scope(True):
-...     backbone = zoo.models.build("gpt", "tiny", vocabulary_size=300)
+...     backbone = zoo.models.build("gpt", "tiny", vocabulary_size=300, dropout=0.0)
+>>> len(check_rematerializable(backbone, "jax"))
+2
 """
 
 import contextlib
@@ -22,6 +25,7 @@ import sys
 # The block names of the zoo's backbones: GPT, BERT, and the seq2seq encoder and decoder.
 BLOCK_NAME_PATTERNS = ("transformer_layer_{}", "encoder_block_{}", "decoder_block_{}")
 MAX_BLOCKS = 1024
+BLOCK_NAMES = frozenset(pattern.format(i) for pattern in BLOCK_NAME_PATTERNS for i in range(MAX_BLOCKS))
 # XLA's default CPU scheduler runs independent ops concurrently and so keeps every checkpointed
 # activation alive at once: with it, jax.checkpoint saved no memory on a CPU (measured in README).
 JAX_CPU_MEMORY_SCHEDULER = "--xla_cpu_enable_concurrency_optimized_scheduler=false"
@@ -33,8 +37,7 @@ def remat_scope(enabled):
 
     if not enabled:
         return contextlib.nullcontext()
-    names = [pattern.format(i) for pattern in BLOCK_NAME_PATTERNS for i in range(MAX_BLOCKS)]
-    return keras.RematScope(mode="list_of_layers", layer_names=names)
+    return keras.RematScope(mode="list_of_layers", layer_names=BLOCK_NAMES)
 
 
 def transformer_blocks(layer):
@@ -52,6 +55,9 @@ def check_rematerializable(model, backend):
     if not blocks:
         raise ValueError("--remat checkpoints Transformer blocks and this model has none (an LSTM?); drop --remat.")
     for block in blocks:
+        if block.name not in BLOCK_NAMES:
+            raise ValueError(f"--remat: block {block.name!r} is not named as the zoo's backbones name theirs "
+                             f"({', '.join(BLOCK_NAME_PATTERNS)}), so it would not be checkpointed.")
         problem = block.remat_problem(backend)
         if problem:
             raise ValueError(f"--remat: {block.name}: {problem}")
