@@ -18,10 +18,14 @@ STEPS = 4
 
 
 def padded_batches():
-    """`STEPS` batches of causal LM examples with padding at the end of every other row."""
+    """`STEPS` batches of causal LM examples, padded at the end of even rows and at the start of odd ones.
+
+    Padding at the start is what a wrong mask would show: later tokens attend to those positions.
+    """
     x, y, weights = gpt_examples(np.random.default_rng(0), SHAPE, SHAPE["batch_size"] * STEPS)
-    x["padding_mask"][::2, -5:] = 0
-    weights[::2, -5:] = 0
+    for rows, columns in ((slice(0, None, 2), slice(-5, None)), (slice(1, None, 2), slice(0, 6))):
+        x["padding_mask"][rows, columns] = 0
+        weights[rows, columns] = 0
     return x, y, weights
 
 
