@@ -81,12 +81,17 @@ def measure_peak(n=2048, repeats=5):
     return {"fp32_numpy_gflops": numpy_fp32_gflops(n, repeats), "bf16_torch_gflops": torch_bf16_gflops(n, repeats)}
 
 
+def cpu_line(machine, isa):
+    """The line naming the CPU, its core count, vector flags and bf16 instructions."""
+    return (f"CPU: {machine['cpu']} ({machine['cores']} cores; flags: {' '.join(machine['flags']) or 'n/a'}; "
+            f"bf16 ISA: {' '.join(isa) or 'none'})")
+
+
 def describe(machine, isa, peak):
     """Lines naming the CPU, its vector and bf16 flags, and the measured peaks."""
     bf16 = peak["bf16_torch_gflops"]
     return [
-        f"CPU: {machine['cpu']} ({machine['cores']} cores; flags: {' '.join(machine['flags']) or 'n/a'}; "
-        f"bf16 ISA: {' '.join(isa) or 'none'})",
+        cpu_line(machine, isa),
         f"load average at start: {' '.join(f'{x:.2f}' for x in machine['load_average'])}",
         f"matmul peak: fp32 numpy {peak['fp32_numpy_gflops']:.1f} GFLOP/s, "
         f"bf16 torch {'n/a (no torch)' if bf16 is None else f'{bf16:.1f} GFLOP/s'}",

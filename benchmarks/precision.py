@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make `zoo` and `benchmarks` importable
 
 from benchmarks.generate import cpu_description  # noqa: E402
-from benchmarks.peak import bf16_isa  # noqa: E402
+from benchmarks.peak import bf16_isa, cpu_line  # noqa: E402
 from zoo.validation import require_choice, require_positive_int  # noqa: E402
 
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -89,8 +89,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    machine = cpu_description()
-    print(f"CPU: {machine['cpu']} ({machine['cores']} cores; bf16 ISA: {' '.join(bf16_isa()) or 'none'})")
+    print(cpu_line(cpu_description(), bf16_isa()))
     print(f"gpt-small, clm recipe, {args.data}, {args.steps} steps of 8 x 256 tokens, dropout 0\n")
     print("| backend | step | train loss fp32 / bf16 | val loss fp32 / bf16 | val gap | wall fp32 / bf16 |")
     print("|---|---|---|---|---|---|")
