@@ -5,7 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-BACKENDS ?= tensorflow jax torch
+BACKENDS ?= jax tensorflow torch  # longest suite first: TEST_JOBS run side by side
+TEST_JOBS ?= 2
 PYTEST_ARGS ?=
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
@@ -22,19 +23,13 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(VENV)/bin/zoo demo
 
-# One pytest process per backend (KERAS_BACKEND must be set before keras is imported).
-# Every backend runs even if an earlier one fails; the target fails if any failed.
+# One pytest process per backend (KERAS_BACKEND must be set before keras is imported), TEST_JOBS of
+# them side by side; each backend's output is printed when it ends. The target fails if any failed.
 test: $(STAMP)
-	@status=0; for backend in $(BACKENDS); do \
-	  echo "===== KERAS_BACKEND=$$backend ====="; \
-	  KERAS_BACKEND=$$backend $(PY) -m pytest -m "not slow" $(PYTEST_ARGS) || status=1; \
-	done; exit $$status
+	$(PY) tests/run_per_backend.py --jobs $(TEST_JOBS) $(BACKENDS) -- -m "not slow" $(PYTEST_ARGS)
 
 test-all: $(STAMP)
-	@status=0; for backend in $(BACKENDS); do \
-	  echo "===== KERAS_BACKEND=$$backend (including slow) ====="; \
-	  KERAS_BACKEND=$$backend $(PY) -m pytest $(PYTEST_ARGS) || status=1; \
-	done; exit $$status
+	$(PY) tests/run_per_backend.py --jobs $(TEST_JOBS) $(BACKENDS) -- $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) benchmarks/input_pipeline.py

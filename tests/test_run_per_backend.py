@@ -1,0 +1,45 @@
+"""`tests/run_per_backend.py`: one pytest per backend with KERAS_BACKEND set, side by side, failures reported."""
+
+import pytest
+
+from tests.run_per_backend import main
+
+CHECKS_THE_BACKEND = """
+import os
+
+def test_backend_is_set():
+    assert os.environ["KERAS_BACKEND"] in ("jax", "torch")
+    assert os.environ["KERAS_BACKEND"] != "{failing}"
+"""
+
+
+def _run(tmp_path, capsys, failing, jobs):
+    (tmp_path / "test_probe.py").write_text(CHECKS_THE_BACKEND.format(failing=failing))
+    # Its own root and no config file: the probe runs without this suite's conftest.
+    pytest_args = ["-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), "-c", "/dev/null", str(tmp_path)]
+    status = main(["--jobs", str(jobs), "jax", "torch", "--", *pytest_args])
+    return status, capsys.readouterr().out
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_backend_runs_with_its_own_keras_backend(tmp_path, capsys, jobs):
+    status, out = _run(tmp_path, capsys, failing="none", jobs=jobs)
+    assert status == 0, out
+    assert "KERAS_BACKEND=jax: passed" in out and "KERAS_BACKEND=torch: passed" in out
+    assert out.count("1 passed") == 2
+
+
+def test_a_failing_backend_fails_the_run_and_is_named(tmp_path, capsys):
+    status, out = _run(tmp_path, capsys, failing="torch", jobs=2)
+    assert status == 1
+    assert "KERAS_BACKEND=jax: passed" in out and "KERAS_BACKEND=torch: FAILED" in out
+    assert out.rstrip().endswith("FAILED on: torch")
+
+
+def test_bad_arguments_are_refused(capsys):
+    with pytest.raises(SystemExit):
+        main(["--jobs", "0", "jax"])
+    assert "--jobs must be at least 1. Received: 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["theano"])
+    assert "invalid choice: 'theano'" in capsys.readouterr().err
