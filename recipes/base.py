@@ -25,6 +25,9 @@ class Recipe:
         families: the model families this task trains; `default_model` is the first.
         monitor: `(logged name, "min" | "max")`: the validation value that picks the best weights.
         primary_metric: the metrics.json key that `zoo compare` ranks by, and its direction.
+        training_accuracy: whether `fit` logs accuracy (and `val_accuracy`) as it trains. Token-level
+            tasks leave it off: an argmax over every position's logits cost 2-7% of a gpt-small
+            step, and their evaluation reports accuracy, perplexity or BLEU itself.
     """
 
     task = None
@@ -32,6 +35,7 @@ class Recipe:
     families = ()
     monitor = ("val_loss", "min")
     primary_metric = ("loss", "min")
+    training_accuracy = False
     FAMILY_DEFAULTS = {}
 
     @property

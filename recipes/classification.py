@@ -26,6 +26,7 @@ class Classification(Recipe):
     families = ("lstm", "bert", "gpt")
     monitor = ("val_accuracy", "max")
     primary_metric = ("accuracy", "max")
+    training_accuracy = True
     # Learning rates tuned on the embedded corpus's validation split; lengths fit its reviews.
     FAMILY_DEFAULTS = {
         "lstm": {"learning_rate": 3e-3},

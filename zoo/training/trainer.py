@@ -228,6 +228,8 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
 def compile_for_training(model, recipe, config, total_steps):
     """Compiles `model` as every run trains: AdamW with the config's warm-up, decay and clipping, the recipe's loss.
 
+    Accuracy is logged only if the recipe asks for it (`Recipe.training_accuracy`).
+
     Biases, norms and embeddings are kept out of weight decay, and the optimizer is built so a
     checkpoint's optimizer state can be loaded into it. `total_steps` counts batches.
     """
@@ -240,7 +242,10 @@ def compile_for_training(model, recipe, config, total_steps):
         schedule=config.schedule, weight_decay=config.weight_decay, clip_norm=config.clip_norm,
         accumulation_steps=config.accumulation_steps,
     )
-    model.compile(optimizer=optimizer, loss=recipe.loss(config), jit_compile=JIT_COMPILE[config.jit_compile])
+    # The models' compile() defaults add an accuracy metric; without it, no metrics at all.
+    no_metrics = {} if recipe.training_accuracy else {"metrics": [], "weighted_metrics": []}
+    model.compile(optimizer=optimizer, loss=recipe.loss(config), jit_compile=JIT_COMPILE[config.jit_compile],
+                  **no_metrics)
     exclude_from_decay(optimizer, model)
     optimizer.build(model.trainable_variables)
 
