@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-BACKENDS = ("tensorflow", "jax", "torch")
+from zoo.cli import BACKENDS  # zoo.cli imports the standard library only: Keras stays out of this process
 
 
 def parse_args(argv):
@@ -28,6 +28,8 @@ def parse_args(argv):
     args = parser.parse_args(argv[:split])
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1. Received: {args.jobs}")
+    if len(set(args.backends)) < len(args.backends):
+        parser.error(f"each backend at most once. Received: {' '.join(args.backends)}")
     return args, argv[split + 1:]
 
 

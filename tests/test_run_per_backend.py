@@ -43,3 +43,6 @@ def test_bad_arguments_are_refused(capsys):
     with pytest.raises(SystemExit):
         main(["theano"])
     assert "invalid choice: 'theano'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["jax", "torch", "jax"])
+    assert "each backend at most once. Received: jax torch jax" in capsys.readouterr().err
