@@ -10,6 +10,7 @@ from zoo.layers.attention import MultiHeadAttention
 from zoo.layers.feed_forward import FeedForward
 from zoo.layers.norms import LayerNorm, RMSNorm, build_norm
 from zoo.layers.position_encodings import LearnedPositionEmbedding, RotaryEmbedding, SinusoidalPositionEncoding
+from zoo.layers.projections import BiasFusedDense, BiasFusedEinsumDense
 from zoo.layers.seq2seq_attention import BahdanauAttention, LuongAttention
 from zoo.layers.token_embedding import TokenEmbedding
 from zoo.layers.transformer_decoder import TransformerDecoderBlock
@@ -17,6 +18,8 @@ from zoo.layers.transformer_encoder import TransformerEncoderBlock
 
 __all__ = [
     "BahdanauAttention",
+    "BiasFusedDense",
+    "BiasFusedEinsumDense",
     "FeedForward",
     "LayerNorm",
     "LearnedPositionEmbedding",

@@ -14,6 +14,7 @@ from keras.src.backend import get_keras_mask, set_keras_mask  # not exported by 
 
 from zoo.layers.initializers import clone_initializer
 from zoo.layers.position_encodings import RotaryEmbedding
+from zoo.layers.projections import BiasFusedEinsumDense
 from zoo.validation import require_positive_int, require_positive_number, require_rate
 
 # Finite, so a fully masked row (a padded query) softmaxes to uniform weights, not NaN, on both paths.
@@ -160,7 +161,7 @@ class MultiHeadAttention(keras.layers.Layer):
         self.supports_masking = True
 
     def _einsum_dense(self, name, equation, output_shape, bias_axes):
-        return keras.layers.EinsumDense(
+        return BiasFusedEinsumDense(
             equation,
             output_shape=output_shape,
             bias_axes=bias_axes if self.use_bias else None,

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from zoo.layers.initializers import clone_initializer
+from zoo.layers.projections import BiasFusedDense
 from zoo.validation import require_choice, require_positive_int, require_rate
 
 ACTIVATIONS = ("relu", "gelu", "gelu_tanh", "swiglu")
@@ -61,7 +62,7 @@ class FeedForward(keras.layers.Layer):
         self.supports_masking = True
 
     def _dense(self, units, name):
-        return keras.layers.Dense(
+        return BiasFusedDense(
             units,
             use_bias=self.use_bias,
             kernel_initializer=clone_initializer(self.kernel_initializer),
