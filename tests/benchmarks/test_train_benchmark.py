@@ -6,13 +6,14 @@ import keras
 import pytest
 
 from benchmarks import peak, train
+from zoo.huge_pages import malloc_uses_huge_pages
 from zoo.models.gpt.presets import parameter_count
 
 # Smaller than any CONFIGS entry: one step takes milliseconds.
 SHAPE = {"num_layers": 1, "hidden_dim": 32, "num_heads": 2, "intermediate_dim": 64, "sequence_length": 16,
          "batch_size": 2}
 RESULT_KEYS = {"impl", "backend", "model", "config", "tokens_per_s", "best_tokens_per_s", "peak_fraction",
-               "peak_rss_mb", "flops_per_token", "parameters"}
+               "peak_rss_mb", "flops_per_token", "parameters", "malloc_huge_pages"}
 
 
 def _gpt_parameters(shape):
@@ -29,6 +30,7 @@ def _check_result(result, impl, backend):
     for key in ("tokens_per_s", "best_tokens_per_s", "peak_fraction", "peak_rss_mb", "flops_per_token", "parameters"):
         assert math.isfinite(result[key]) and result[key] > 0, key
     assert result["best_tokens_per_s"] >= result["tokens_per_s"]
+    assert result["malloc_huge_pages"] is malloc_uses_huge_pages()
     assert result["parameters"] == _gpt_parameters(SHAPE)
     assert result["flops_per_token"] == 6 * result["parameters"] + 12 * 1 * 32 * 16
 
