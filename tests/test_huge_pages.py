@@ -29,7 +29,11 @@ print(os.environ.get("GLIBC_TUNABLES"), int(line.split()[1]))
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("always [madvise] never\n", "madvise"), ("[always] madvise never\n", "always"), ("always madvise [never]", "never")],
+    [
+        ("always [madvise] never\n", "madvise"),
+        ("[always] madvise never\n", "always"),
+        ("always madvise [never]", "never"),
+    ],
 )
 def test_transparent_huge_pages_mode(text, expected, tmp_path):
     path = tmp_path / "enabled"
@@ -80,7 +84,8 @@ def test_malloc_uses_huge_pages():
 
 
 def _probe(restart, **environ):
-    code = ("from zoo.huge_pages import restart_with_huge_pages; restart_with_huge_pages()\n" if restart else "") + PROBE
+    restart_line = "from zoo.huge_pages import restart_with_huge_pages; restart_with_huge_pages()\n"
+    code = (restart_line if restart else "") + PROBE
     env = {key: value for key, value in os.environ.items() if key not in ("GLIBC_TUNABLES", "ZOO_HUGE_PAGES")}
     completed = subprocess.run([sys.executable, "-c", code], env={**env, **environ}, capture_output=True, text=True,
                                check=True)
