@@ -76,6 +76,14 @@ def test_the_command_line_names_an_unknown_impl(capsys):
     assert "`--impls` must be one of" in capsys.readouterr().err
 
 
+def test_the_table_takes_the_higher_peak():
+    start = {"fp32_numpy_gflops": 265.6, "bf16_torch_gflops": None}
+    assert train.higher_peak(start, {"fp32_numpy_gflops": 377.2, "bf16_torch_gflops": None}) == {
+        "fp32_numpy_gflops": 377.2, "bf16_torch_gflops": None}
+    result = {"tokens_per_s": 1000.0, "peak_gflops": 200.0, "peak_fraction": 0.5}
+    assert train.against_peak(result, 400.0) == {"tokens_per_s": 1000.0, "peak_gflops": 400.0, "peak_fraction": 0.25}
+
+
 def test_measure_peak_returns_both_rates():
     result = peak.measure_peak(n=64, repeats=2)
     assert set(result) == {"fp32_numpy_gflops", "bf16_torch_gflops"}
