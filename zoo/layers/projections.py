@@ -3,8 +3,8 @@
 Keras' `Dense` and `EinsumDense` compute `matmul(x, kernel)` and then `add(x, bias)`: on PyTorch
 that is one more pass over every projection's output, which `nn.Linear` avoids by calling
 `addmm` (the bias is the GEMM's accumulator). Keras ops have no fused matmul-plus-bias, so these
-subclasses call `torch.addmm` themselves on the PyTorch backend; TensorFlow and JAX (whose XLA
-fuses the add) and every LoRA, quantized or otherwise unfusable case keep Keras' own `call`.
+subclasses call `torch.addmm` themselves on the PyTorch backend. TensorFlow and JAX, and every
+LoRA, quantized or otherwise unfusable case, keep Keras' own `call`.
 Variables, configs and numbers (up to float rounding) are Keras'.
 
 Example:
