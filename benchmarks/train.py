@@ -63,8 +63,8 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `zoo`, `recipes` and `ben
 from benchmarks.generate import cpu_description  # noqa: E402
 from benchmarks.peak import bf16_isa, describe, measure_peak  # noqa: E402
 from benchmarks.timing import time_blocks  # noqa: E402
-from zoo.training.config import JIT_COMPILES  # noqa: E402
 from zoo.huge_pages import malloc_uses_huge_pages, transparent_huge_pages_mode, with_malloc_huge_pages  # noqa: E402
+from zoo.training.config import JIT_COMPILES  # noqa: E402
 from zoo.training.remat import with_memory_scheduler  # noqa: E402
 from zoo.validation import require_choice, require_positive_int, require_positive_number  # noqa: E402
 
