@@ -28,6 +28,9 @@ class Recipe:
         training_accuracy: whether `fit` logs accuracy (and `val_accuracy`) as it trains. Token-level
             tasks leave it off: an argmax over every position's logits cost 2-7% of a gpt-small
             step, and their evaluation reports accuracy, perplexity or BLEU itself.
+        fixed_batch_shape: whether every training batch has one shape whatever the padding
+            setting (the causal LM's windows have no padding). Such runs compile the train
+            step with XLA on TensorFlow under `--jit-compile auto` (`compile_for_training`).
     """
 
     task = None
@@ -36,6 +39,7 @@ class Recipe:
     monitor = ("val_loss", "min")
     primary_metric = ("loss", "min")
     training_accuracy = False
+    fixed_batch_shape = False
     FAMILY_DEFAULTS = {}
 
     @property

@@ -111,6 +111,7 @@ class MaskedLM(_TextRecipe):
 class CausalLM(_TextRecipe):
     task = "clm"
     families = ("gpt", "lstm")
+    fixed_batch_shape = True  # windows of seq_len + 1 tokens, no padding
     FAMILY_DEFAULTS = {"gpt": {"learning_rate": 1e-3, "seq_len": 128},
                        "lstm": {"learning_rate": 3e-3, "seq_len": 128}}
 

@@ -21,3 +21,27 @@ def test_compiled_and_eager_train_steps_give_the_same_losses(tmp_path):
         assert main(["train", *TINY, "--jit-compile", mode, "--out", str(tmp_path / mode)]) == 0
     on, off = (logged(tmp_path / mode, "loss", "val_loss") for mode in ("on", "off"))
     np.testing.assert_allclose(on, off, rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "task, overrides, tensorflow_choice",
+    [
+        ("clm", {}, True),  # windows without padding: one shape
+        ("classification", {"padding": "max_length"}, True),
+        ("classification", {}, "auto"),  # dynamic padding: a compilation per batch width
+        ("clm", {"strategy": "data_parallel"}, "auto"),  # XLA under MirroredStrategy fails on CPUs
+        ("clm", {"jit_compile": "off"}, False),
+        ("classification", {"jit_compile": "on"}, True),
+    ],
+)
+def test_auto_compiles_tensorflow_runs_whose_batches_have_one_shape(task, overrides, tensorflow_choice):
+    from recipes import get_recipe
+    from zoo.training.config import resolve_config
+    from zoo.training.trainer import _jit_compile
+
+    recipe = get_recipe(task)
+    config = resolve_config(recipe, {"model": "gpt", **overrides})
+    expected = {"auto": "auto", "on": True, "off": False}[config.jit_compile]
+    if keras.backend.backend() == "tensorflow":
+        expected = tensorflow_choice
+    assert _jit_compile(recipe, config) == expected

@@ -225,6 +225,21 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
     return metrics
 
 
+def _jit_compile(recipe, config):
+    """Keras' `jit_compile` for the run; "auto" is XLA on TensorFlow too where every batch has one shape.
+
+    Keras' "auto" keeps XLA off on TensorFlow CPUs, where each new batch shape would compile
+    again. With one shape (`Recipe.fixed_batch_shape`, or `padding="max_length"`) it compiles once:
+    gpt-tiny on TensorFlow trained 1.35x faster with XLA, gpt-small 1.14x. Single-device runs only:
+    Keras' XLA train step fails under `MirroredStrategy` on CPUs.
+    """
+    one_shape = recipe.fixed_batch_shape or config.padding == "max_length"
+    if (config.jit_compile == "auto" and one_shape and config.strategy == "auto"
+            and keras.backend.backend() == "tensorflow"):
+        return True
+    return JIT_COMPILE[config.jit_compile]
+
+
 def compile_for_training(model, recipe, config, total_steps):
     """Compiles `model` as every run trains: AdamW with the config's warm-up, decay and clipping, the recipe's loss.
 
@@ -244,7 +259,7 @@ def compile_for_training(model, recipe, config, total_steps):
     )
     # The models' compile() defaults add an accuracy metric; without it, no metrics at all.
     no_metrics = {} if recipe.training_accuracy else {"metrics": [], "weighted_metrics": []}
-    model.compile(optimizer=optimizer, loss=recipe.loss(config), jit_compile=JIT_COMPILE[config.jit_compile],
+    model.compile(optimizer=optimizer, loss=recipe.loss(config), jit_compile=_jit_compile(recipe, config),
                   **no_metrics)
     exclude_from_decay(optimizer, model)
     optimizer.build(model.trainable_variables)
