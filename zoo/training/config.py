@@ -50,8 +50,9 @@ class TrainConfig:
     on torch, "off" runs it eagerly, "auto" is Keras' choice (XLA on JAX and on TensorFlow with a
     GPU, eager on torch and on TensorFlow on CPUs), except that single-device TensorFlow runs
     whose batches all have one shape (the causal LM, or `padding="max_length"`) use XLA.
-    `remat` recomputes each Transformer block's activations in the backward pass instead of keeping them (`zoo.training.remat`): less memory
-    for long sequences, about one more forward pass of compute.
+    `remat` recomputes each Transformer block's activations in the backward pass instead of
+    keeping them (`zoo.training.remat`): less memory for long sequences, about one more forward
+    pass of compute.
     Evaluation: `decoding` ("greedy" or "beam", `beam_size`, `length_penalty`) on at most
     `eval_examples` validation examples for generation metrics.
     """
