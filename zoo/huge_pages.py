@@ -82,7 +82,8 @@ def restart_with_huge_pages():
     Call it first thing in a program's entry point: the process restarts from the beginning.
     """
     environ = huge_pages_environment(os.environ)
-    if environ is not None:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.execve(sys.executable, sys.orig_argv, environ)
+    if environ is None or not sys.executable:  # no interpreter path to start again (embedded Python)
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, sys.orig_argv, environ)
