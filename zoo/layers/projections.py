@@ -14,12 +14,14 @@ Example:
 (2, 5, 4, 8)
 """
 
+import functools
 import math
 
 import keras
 from keras import ops
 
 
+@functools.cache  # a layer's equation never changes: parse it once, not on every call of the step
 def _contracted_axes(equation, bias_axes):
     """How many trailing input axes `equation` contracts with the kernel's leading ones, or None.
 
