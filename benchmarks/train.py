@@ -20,8 +20,9 @@ sequence 128, batch 16; `small` is 4 layers, 256, 4 heads, 1,024, sequence 256, 
 options of those names.
 
 Each measurement runs in its own subprocess with KERAS_BACKEND set, so the peak RSS it reports
-is its own; every one starts with glibc's huge pages for large allocations (`--huge-pages on`, as
-`zoo` runs, see `zoo.huge_pages`) or every one without (`off`), so the comparison stays even.
+is its own; every one starts with glibc's malloc tuned for large buffers (`--malloc-tuning on`:
+huge pages, freed memory kept; as `zoo` runs, see `zoo.malloc_tuning`) or every one with glibc's
+defaults (`off`), so the comparison stays even.
 The plain PyTorch ones import neither Keras nor TensorFlow and run once per model and
 config whatever `--backends` says (JSON `backend` null; the table repeats them on every backend
 row). The machine should be otherwise idle: on busy cores PyTorch's OpenMP threads wait on each
@@ -63,7 +64,12 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `zoo`, `recipes` and `ben
 from benchmarks.generate import cpu_description  # noqa: E402
 from benchmarks.peak import bf16_isa, describe, measure_peak  # noqa: E402
 from benchmarks.timing import time_blocks  # noqa: E402
-from zoo.huge_pages import malloc_uses_huge_pages, transparent_huge_pages_mode, with_malloc_huge_pages  # noqa: E402
+from zoo.malloc_tuning import (  # noqa: E402
+    malloc_keeps_freed_memory,
+    malloc_uses_huge_pages,
+    transparent_huge_pages_mode,
+    with_malloc_tuning,
+)
 from zoo.training.config import JIT_COMPILES  # noqa: E402
 from zoo.training.remat import with_memory_scheduler  # noqa: E402
 from zoo.validation import require_choice, require_positive_int, require_positive_number  # noqa: E402
@@ -370,7 +376,7 @@ def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, preci
         "warmup_s": warmup_s, "block_times_s": times, "parameters": parameters, "flops_per_token": flops,
         "peak_gflops": peak_gflops, "peak_fraction": tokens_per_s * flops / (peak_gflops * 1e9),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "malloc_huge_pages": malloc_uses_huge_pages(),
+        "malloc_huge_pages": malloc_uses_huge_pages(), "malloc_keeps_freed_memory": malloc_keeps_freed_memory(),
     }
 
 
@@ -386,8 +392,8 @@ def measurements(args):
 
 def run_worker(impl, backend, model, config, args, peak_gflops):
     """One measurement in a subprocess with KERAS_BACKEND=backend; returns its result dict."""
-    env = with_malloc_huge_pages(dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3"),
-                                 args.huge_pages == "on")
+    env = with_malloc_tuning(dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3"),
+                             args.malloc_tuning == "on")
     command = [sys.executable, os.path.abspath(__file__), "--worker", "--impls", impl, "--models", model,
                "--configs", config, "--blocks", str(args.blocks), "--steps", str(args.steps),
                "--precision", args.precision, "--peak-gflops", str(peak_gflops)]
@@ -463,9 +469,9 @@ def parse_args(argv=None):
     parser.add_argument("--precision", default="float32", choices=PRECISIONS)
     parser.add_argument("--jit-compile", default="auto", choices=JIT_COMPILES, help="the zoo runs' --jit-compile")
     parser.add_argument("--remat", action="store_true", help="the zoo runs recompute each block's activations")
-    parser.add_argument("--huge-pages", default="on", choices=("on", "off"),
-                        help="every measurement's process starts with glibc's huge pages for large allocations "
-                             "(as `zoo` runs), or without")
+    parser.add_argument("--malloc-tuning", default="on", choices=("on", "off"),
+                        help="every measurement's process starts with glibc's malloc tuned for large buffers "
+                             "(huge pages, freed memory kept; as `zoo` runs), or with glibc's defaults")
     parser.add_argument("--json", action="store_true", help="print one JSON object per measurement")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--peak-gflops", type=float, help=argparse.SUPPRESS)
@@ -495,7 +501,7 @@ def main(argv=None):
         print("\n".join(describe(cpu_description(), bf16_isa(), peak)))
         print(f"precision {args.precision}, against the {peak_name} peak; vocabulary {VOCABULARY_SIZE}; "
               f"median of {args.blocks} blocks of {args.steps} steps after a warm-up block; transparent huge "
-              f"pages {transparent_huge_pages_mode()}, malloc huge pages {args.huge_pages}\n", flush=True)
+              f"pages {transparent_huge_pages_mode()}, malloc tuning {args.malloc_tuning}\n", flush=True)
     results = []
     for impl, backend, model, config in measurements(args):
         results.append(run_worker(impl, backend, model, config, args, peak_gflops))

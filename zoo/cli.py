@@ -192,13 +192,13 @@ HANDLERS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "export
 def main(argv=None):
     """Runs the `zoo` command; returns the exit status (0 success, 2 bad input).
 
-    Run as a command (`argv=None`), it first restarts itself with huge pages for large tensors
-    (`zoo.huge_pages`), which glibc takes only at start-up.
+    Run as a command (`argv=None`), it first restarts itself with glibc's malloc tuned for large
+    tensors (`zoo.malloc_tuning`), which glibc takes only at start-up.
     """
     if argv is None:
-        from zoo.huge_pages import restart_with_huge_pages
+        from zoo.malloc_tuning import restart_with_malloc_tuning
 
-        restart_with_huge_pages()
+        restart_with_malloc_tuning()
     argv = sys.argv[1:] if argv is None else list(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides our output
     if not _select_backend(argv):

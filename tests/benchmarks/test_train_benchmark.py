@@ -6,14 +6,15 @@ import keras
 import pytest
 
 from benchmarks import peak, train
-from zoo.huge_pages import malloc_uses_huge_pages
+from zoo.malloc_tuning import malloc_keeps_freed_memory, malloc_uses_huge_pages
 from zoo.models.gpt.presets import parameter_count
 
 # Smaller than any CONFIGS entry: one step takes milliseconds.
 SHAPE = {"num_layers": 1, "hidden_dim": 32, "num_heads": 2, "intermediate_dim": 64, "sequence_length": 16,
          "batch_size": 2}
 RESULT_KEYS = {"impl", "backend", "model", "config", "tokens_per_s", "best_tokens_per_s", "peak_fraction",
-               "peak_rss_mb", "flops_per_token", "parameters", "malloc_huge_pages"}
+               "peak_rss_mb", "flops_per_token", "parameters", "malloc_huge_pages",
+               "malloc_keeps_freed_memory"}
 
 
 def _gpt_parameters(shape):
@@ -31,6 +32,7 @@ def _check_result(result, impl, backend):
         assert math.isfinite(result[key]) and result[key] > 0, key
     assert result["best_tokens_per_s"] >= result["tokens_per_s"]
     assert result["malloc_huge_pages"] is malloc_uses_huge_pages()
+    assert result["malloc_keeps_freed_memory"] is malloc_keeps_freed_memory()
     assert result["parameters"] == _gpt_parameters(SHAPE)
     assert result["flops_per_token"] == 6 * result["parameters"] + 12 * 1 * 32 * 16
 
