@@ -28,9 +28,6 @@ class Recipe:
         training_accuracy: whether `fit` logs accuracy (and `val_accuracy`) as it trains. Token-level
             tasks leave it off: an argmax over every position's logits cost 2-7% of a gpt-small
             step, and their evaluation reports accuracy, perplexity or BLEU itself.
-        fixed_batch_shape: whether every training batch has one shape whatever the padding
-            setting (the causal LM's windows have no padding). Such runs compile the train
-            step with XLA on TensorFlow under `--jit-compile auto` (`compile_for_training`).
     """
 
     task = None
@@ -39,7 +36,6 @@ class Recipe:
     monitor = ("val_loss", "min")
     primary_metric = ("loss", "min")
     training_accuracy = False
-    fixed_batch_shape = False
     FAMILY_DEFAULTS = {}
 
     @property
@@ -82,6 +78,14 @@ class Recipe:
     def dataset(self, rows, tokenizer, info, config, training):
         """`fit`'s `(x, y[, sample_weight])` batches; when `training`, shuffled and repeated forever."""
         raise NotImplementedError
+
+    def fixed_batch_shape(self, config):
+        """Whether every training batch has one shape whatever `config.padding` (e.g. windows of a token stream).
+
+        Such runs compile the train step with XLA on TensorFlow under `--jit-compile auto`
+        (`compile_for_training`).
+        """
+        return False
 
     def steps_per_epoch(self, rows, tokenizer, config):
         """Batches in one pass over `rows`."""

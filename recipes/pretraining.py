@@ -3,9 +3,10 @@
 Data: a text file, one passage per line (`zoo.data.read_text`). A pre-trained run starts
 fine-tuning runs through `--init-from` (BERT for classification; GPT for every task).
 
-- `mlm`: dynamic 80/10/10 masking of 15% of the tokens. Metrics: `loss` and `perplexity` of the
-  masked tokens, masked-token `accuracy`; with `--nsp` (pairs of consecutive lines, half of them
-  with a random second line) also `nsp_accuracy`.
+- `mlm`: dynamic 80/10/10 masking of 15% of the tokens, in `seq_len` windows of the lines joined
+  into one stream (`--line-by-line`: one line per example, padded). Metrics: `loss` and
+  `perplexity` of the masked tokens, masked-token `accuracy`; with `--nsp` (pairs of consecutive
+  lines, half of them with a random second line; implies line by line) also `nsp_accuracy`.
 - `clm`: the lines joined into one token stream cut into `seq_len` windows. Metrics: `loss`,
   `perplexity` per token and `word_perplexity` per whitespace word (end of line counted as a
   word, as in WikiText's word-level numbers).
@@ -40,6 +41,10 @@ class _TextRecipe(Recipe):
     def tokenizer_texts(self, rows):
         return [row["text"] for row in rows]
 
+    def _stream_tokens(self, rows, tokenizer):
+        """Tokens of the rows joined into one stream, an eos after each."""
+        return int((token_count(tokenizer, self.tokenizer_texts(rows)) + 1).sum())
+
 
 class MaskedLM(_TextRecipe):
     task = "mlm"
@@ -57,11 +62,26 @@ class MaskedLM(_TextRecipe):
         loss = super().loss(config)
         return {"mlm": loss, "nsp": super().loss(config)} if config.nsp else loss
 
+    def fixed_batch_shape(self, config):
+        return self._packed(config)
+
+    @staticmethod
+    def _packed(config):
+        return not (config.line_by_line or config.nsp)
+
     def dataset(self, rows, tokenizer, info, config, training):
         return masked_lm_dataset(rows, tokenizer, sequence_length=config.seq_len, next_sentence=config.nsp,
-                                 **batch_options(config, training))
+                                 packed=self._packed(config), **batch_options(config, training))
+
+    def steps_per_epoch(self, rows, tokenizer, config):
+        if not self._packed(config):
+            return super().steps_per_epoch(rows, tokenizer, config)
+        windows = -(-self._stream_tokens(rows, tokenizer) // (config.seq_len - 1))
+        return max(1, -(-windows // config.batch_size))
 
     def tokens_per_example(self, rows, tokenizer, config):
+        if self._packed(config):
+            return float(config.seq_len)
         lengths = token_count(tokenizer, self.tokenizer_texts(rows[:1000]))
         return float(np.minimum(lengths * (2 if config.nsp else 1) + 2, config.seq_len).mean())
 
@@ -111,7 +131,6 @@ class MaskedLM(_TextRecipe):
 class CausalLM(_TextRecipe):
     task = "clm"
     families = ("gpt", "lstm")
-    fixed_batch_shape = True  # windows of seq_len + 1 tokens, no padding
     FAMILY_DEFAULTS = {"gpt": {"learning_rate": 1e-3, "seq_len": 128},
                        "lstm": {"learning_rate": 3e-3, "seq_len": 128}}
 
@@ -131,11 +150,11 @@ class CausalLM(_TextRecipe):
         backbone = backbone_from(init_model, "gpt", config, tokenizer.vocabulary_size, config.seq_len)
         return GPTCausalLM(backbone)
 
+    def fixed_batch_shape(self, config):
+        return True  # windows of seq_len + 1 tokens, no padding
+
     def dataset(self, rows, tokenizer, info, config, training):
         return causal_lm_dataset(rows, tokenizer, sequence_length=config.seq_len, **batch_options(config, training))
-
-    def _stream_tokens(self, rows, tokenizer):
-        return int((token_count(tokenizer, self.tokenizer_texts(rows)) + 1).sum())
 
     def steps_per_epoch(self, rows, tokenizer, config):
         return max(1, self._stream_tokens(rows, tokenizer) // ((config.seq_len + 1) * config.batch_size))

@@ -283,6 +283,38 @@ def test_next_sentence_pairs_follow_the_line_half_of_the_time():
 # --- Causal LM -------------------------------------------------------------------------------
 
 
+def test_packed_masked_lm_windows_reassemble_the_token_stream_behind_bos():
+    """Every window is bos + the next 15 tokens of the stream; only the last one is padded; masks follow the rules."""
+    texts = random_texts(25, seed=6)
+    stream = sum(([*ids(text), EOS] for text in texts), [])
+    batches = as_numpy(masked_lm_dataset([{"text": text} for text in texts], TOKENIZER, sequence_length=16,
+                                         batch_size=4, packed=True, seed=0))
+    windows = []
+    for x, y, weights in batches:
+        assert x["token_ids"].shape[1] == 16 and x["token_ids"].dtype == np.int32
+        np.testing.assert_array_equal(x["segment_ids"], 0)
+        for row in range(len(y)):
+            original = x["token_ids"][row].copy()
+            chosen = weights[row] == 1
+            positions = x["mask_positions"][row][chosen]
+            original[positions] = y[row][chosen]
+            assert original[0] == BOS and (original[positions] > MASK).all(), "only text tokens are masked"
+            n = int(x["padding_mask"][row].sum())
+            np.testing.assert_array_equal(original[n:], PAD)
+            assert chosen.sum() == math.ceil(0.15 * (original[1:n] > MASK).sum())
+            windows.append(original[1:n])
+    assert [len(window) for window in windows[:-1]] == [15] * (len(windows) - 1)
+    assert len(windows) == math.ceil(len(stream) / 15)
+    np.testing.assert_array_equal(np.concatenate(windows), stream)
+
+
+def test_packed_masked_lm_refuses_next_sentence_and_buckets():
+    with pytest.raises(ValueError, match="pass packed=False with next_sentence=True"):
+        masked_lm_dataset([{"text": "a"}] * 3, TOKENIZER, packed=True, next_sentence=True)
+    with pytest.raises(ValueError, match="nothing to bucket"):
+        masked_lm_dataset([{"text": "a"}], TOKENIZER, packed=True, bucket_boundaries=(8,))
+
+
 def test_causal_lm_windows_reassemble_the_token_stream_exactly():
     texts = random_texts(25, seed=5)
     stream = sum(([*ids(text), EOS] for text in texts), [])

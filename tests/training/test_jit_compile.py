@@ -27,6 +27,9 @@ def test_compiled_and_eager_train_steps_give_the_same_losses(tmp_path):
     "task, overrides, tensorflow_choice",
     [
         ("clm", {}, True),  # windows without padding: one shape
+        ("mlm", {}, True),  # packed windows: one shape
+        ("mlm", {"line_by_line": True}, "auto"),
+        ("mlm", {"nsp": True}, "auto"),  # pairs of lines, padded dynamically
         ("classification", {"padding": "max_length"}, True),
         ("classification", {}, "auto"),  # dynamic padding: a compilation per batch width
         ("clm", {"strategy": "data_parallel"}, "auto"),  # XLA under MirroredStrategy fails on CPUs
@@ -40,7 +43,7 @@ def test_auto_compiles_tensorflow_runs_whose_batches_have_one_shape(task, overri
     from zoo.training.trainer import _jit_compile
 
     recipe = get_recipe(task)
-    config = resolve_config(recipe, {"model": "gpt", **overrides})
+    config = resolve_config(recipe, {"model": "bert" if task == "mlm" else "gpt", **overrides})
     expected = {"auto": "auto", "on": True, "off": False}[config.jit_compile]
     if keras.backend.backend() == "tensorflow":
         expected = tensorflow_choice

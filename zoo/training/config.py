@@ -49,10 +49,13 @@ class TrainConfig:
     `jit_compile` compiles the train step: "on" is XLA on TensorFlow and JAX and `torch.compile`
     on torch, "off" runs it eagerly, "auto" is Keras' choice (XLA on JAX and on TensorFlow with a
     GPU, eager on torch and on TensorFlow on CPUs), except that single-device TensorFlow runs
-    whose batches all have one shape (the causal LM, or `padding="max_length"`) use XLA.
+    whose batches all have one shape (the causal LM, the packed masked LM, or
+    `padding="max_length"`) use XLA.
     `remat` recomputes each Transformer block's activations in the backward pass instead of
     keeping them (`zoo.training.remat`): less memory for long sequences, about one more forward
     pass of compute.
+    Masked LM: examples are `seq_len` windows of the lines joined into one stream, unless
+    `line_by_line` (one line per example) or `nsp` (next-sentence prediction on line pairs).
     Evaluation: `decoding` ("greedy" or "beam", `beam_size`, `length_penalty`) on at most
     `eval_examples` validation examples for generation metrics.
     """
@@ -93,6 +96,7 @@ class TrainConfig:
     seed: int = 0
     init_from: str | None = None
     nsp: bool = False
+    line_by_line: bool = False
     decoding: str = "greedy"
     beam_size: int = 4
     length_penalty: float = 0.6

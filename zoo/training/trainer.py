@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
 from zoo.data import split_train_valid
 from zoo.models.registry import count_parameters
@@ -87,6 +88,18 @@ def _tokenizer(run, recipe, config, train_rows, init_tokenizer):
     return tokenizer
 
 
+def _with_known_length(dataset):
+    """`dataset` (finite) with its number of batches known, counted once if tf.data cannot tell.
+
+    Windows of a token stream (`Dataset.rebatch`) have an unknown count, and Keras warns "Your
+    input ran out of data; interrupting training" at the end of every validation over such a set.
+    """
+    if dataset.cardinality() != tf.data.UNKNOWN_CARDINALITY:
+        return dataset
+    batches = int(dataset.reduce(0, lambda count, _: count + 1))
+    return dataset.apply(tf.data.experimental.assert_cardinality(batches))
+
+
 def _schedule_lengths(recipe, config, train_rows, tokenizer):
     """`(total_steps, steps_per_fit_epoch, fit_epochs)`: steps are batches (micro-batches with accumulation)."""
     data_epoch = recipe.steps_per_epoch(train_rows, tokenizer, config)
@@ -132,7 +145,7 @@ def train(recipe, config, command=None, verbose="auto"):
                 model.load_weights(run.checkpoint_weights)
                 print(f"{run.path}: resuming at step {state['step']} of {total_steps}.", file=sys.stderr)
             train_data = recipe.dataset(train_rows, tokenizer, info, config, training=True).skip(state["step"])
-            valid_data = recipe.dataset(valid_rows, tokenizer, info, config, training=False)
+            valid_data = _with_known_length(recipe.dataset(valid_rows, tokenizer, info, config, training=False))
         finally:
             keras.config.set_dtype_policy("float32")
 
@@ -229,11 +242,12 @@ def _jit_compile(recipe, config):
     """Keras' `jit_compile` for the run; "auto" is XLA on TensorFlow too where every batch has one shape.
 
     Keras' "auto" keeps XLA off on TensorFlow CPUs, where each new batch shape would compile
-    again. With one shape (`Recipe.fixed_batch_shape`, or `padding="max_length"`) it compiles once:
+    again. With one shape (`Recipe.fixed_batch_shape`: the causal LM's windows, the masked LM's
+    packed ones; or `padding="max_length"`) it compiles once:
     gpt-tiny on TensorFlow trained 1.35x faster with XLA, gpt-small 1.14x. Single-device runs only:
     Keras' XLA train step fails under `MirroredStrategy` on CPUs.
     """
-    one_shape = recipe.fixed_batch_shape or config.padding == "max_length"
+    one_shape = recipe.fixed_batch_shape(config) or config.padding == "max_length"
     if (config.jit_compile == "auto" and one_shape and config.strategy == "auto"
             and keras.backend.backend() == "tensorflow"):
         return True

@@ -23,10 +23,14 @@ _TOKENIZE_CHUNK = 256
 
 
 def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, max_predictions=None,
-                      mask_token_rate=0.8, random_token_rate=0.1, next_sentence=False, **batch_options):
+                      mask_token_rate=0.8, random_token_rate=0.1, next_sentence=False, packed=False,
+                      **batch_options):
     """A `tf.data.Dataset` of `(x, y, sample_weight)` batches for BERT's masked LM (and NSP).
 
-    Each row's "text" becomes `bos text eos` (`[CLS] text [SEP]`). Masks are drawn anew on every
+    Each row's "text" becomes `bos text eos` (`[CLS] text [SEP]`). With `packed=True` the texts
+    (shuffled as asked), each followed by eos, are joined into one stream instead and cut into
+    windows of `sequence_length - 1` tokens, each after a bos (RoBERTa's full sentences): no
+    padding but the last window's, and every batch has one shape. Masks are drawn anew on every
     pass over the data (dynamic masking, RoBERTa), reproducibly for a `seed`: `ceil(mask_rate *
     n)` of a row's n text tokens (at most `max_predictions`) are chosen, then replaced by the mask
     token (`mask_token_rate`), a random text token (`random_token_rate`) or left as they are.
@@ -50,6 +54,8 @@ def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, m
         max_predictions: mask slots per example; default `ceil(mask_rate * sequence_length)`.
         mask_token_rate, random_token_rate: how chosen tokens are replaced (the rest unchanged).
         next_sentence: add the next-sentence-prediction task.
+        packed: fill every example with the stream of texts rather than one text (not with
+            `next_sentence`, which pairs whole lines; `padding` and `bucket_boundaries` do not apply).
         **batch_options: the options of `BatchOptions` (batch_size, shuffle, seed, padding, ...).
 
     Example:
@@ -71,7 +77,12 @@ def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, m
         max_predictions = math.ceil(mask_rate * sequence_length)
     require_positive_int("max_predictions", max_predictions)
     texts = rows_column(rows, "text")
-    if next_sentence:
+    if packed:
+        if next_sentence:
+            raise ValueError("Packed windows cut across lines, and next-sentence prediction pairs whole lines: "
+                             "pass packed=False with next_sentence=True.")
+        _refuse_buckets("Packed MLM windows", options)
+    elif next_sentence:
         examples, encode = _sentence_pairs(texts, tokenizer, sequence_length, options)
     else:
         examples = shuffled({"text": texts}, options)
@@ -99,9 +110,37 @@ def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, m
         y = {"mlm": masked["mask_labels"], "nsp": nsp}
         return x, y, {"mlm": masked["mask_weights"], "nsp": tf.ones_like(nsp, tf.float32)}
 
-    lengths = {"token_ids": ("tokens", sequence_length), "segment_ids": ("tokens", sequence_length)}
-    batches = padded_batches(examples, encode, lengths, options)
+    if packed:
+        batches = _packed_windows(texts, tokenizer, sequence_length, options)
+    else:
+        lengths = {"token_ids": ("tokens", sequence_length), "segment_ids": ("tokens", sequence_length)}
+        batches = padded_batches(examples, encode, lengths, options)
     return prefetched(with_random_seeds(batches, options.seed, repeated=options.repeat), to_fit_inputs)
+
+
+def _packed_windows(texts, tokenizer, sequence_length, options):
+    """Batches of `{"token_ids", "segment_ids"}`: bos and the next `sequence_length - 1` tokens of the stream.
+
+    The last window of a pass that does not repeat is padded to `sequence_length`.
+    """
+    windows = _token_stream(texts, tokenizer, options).rebatch(sequence_length - 1)
+    windows = windows.map(lambda window: tf.concat([[tokenizer.bos_id], window], axis=0))
+    batches = windows.padded_batch(options.batch_size, padded_shapes=[sequence_length],
+                                   padding_values=tokenizer.pad_id, drop_remainder=options.drop_remainder)
+    return batches.map(lambda token_ids: {"token_ids": token_ids, "segment_ids": tf.zeros_like(token_ids)})
+
+
+def _token_stream(texts, tokenizer, options):
+    """The texts' token ids, shuffled and repeated as asked, each text followed by eos: a stream of 1-D chunks."""
+    stream = shuffled(texts, options).batch(_TOKENIZE_CHUNK)
+    return stream.map(lambda batch: with_specials(tokenizer.tokenize(batch), last=tokenizer.eos_id).flat_values,
+                      num_parallel_calls=AUTOTUNE)
+
+
+def _refuse_buckets(what, options):
+    if options.bucket_boundaries is not None:
+        raise ValueError(f"{what} all have the same length, so there is nothing to bucket. "
+                         f"Received: bucket_boundaries={options.bucket_boundaries}")
 
 
 def _sentence_pairs(texts, tokenizer, sequence_length, options):
@@ -154,16 +193,9 @@ def causal_lm_dataset(rows, tokenizer, *, sequence_length=128, **batch_options):
     """
     options = BatchOptions(**batch_options)
     require_positive_int("sequence_length", sequence_length)
-    if options.bucket_boundaries is not None:
-        raise ValueError(
-            "Causal LM windows all have the same length, so there is nothing to bucket. "
-            f"Received: bucket_boundaries={options.bucket_boundaries}"
-        )
-    texts = rows_column(rows, "text")
-    stream = shuffled(texts, options).batch(_TOKENIZE_CHUNK)
-    stream = stream.map(lambda batch: with_specials(tokenizer.tokenize(batch), last=tokenizer.eos_id).flat_values,
-                        num_parallel_calls=AUTOTUNE)
-    windows = stream.rebatch(sequence_length + 1, drop_remainder=True)
+    _refuse_buckets("Causal LM windows", options)
+    windows = _token_stream(rows_column(rows, "text"), tokenizer, options).rebatch(sequence_length + 1,
+                                                                                  drop_remainder=True)
     batches = windows.batch(options.batch_size, drop_remainder=options.drop_remainder)
 
     def to_fit_inputs(window):
