@@ -183,7 +183,8 @@ class CausalLM(_TextRecipe):
             limit = getattr(getattr(model, "backbone", None), "max_sequence_length", None)
             if limit is not None:
                 max_length = min(max_length, limit)
-            out = generate(model, prompt, max_length, strategy=config.decoding, end_token_id=tokenizer.eos_id, jit_compile=False, **options)
+            out = generate(model, prompt, max_length, strategy=config.decoding, end_token_id=tokenizer.eos_id,
+                           jit_compile=False, **options)
             (continuation,) = generated_sequences(out["token_ids"], out["padding_mask"], np.ones_like(prompt),
                                                   tokenizer.eos_id)
             results.append({"text": text, "continuation": tokenizer.detokenize(continuation)})
