@@ -76,21 +76,8 @@ def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, m
     if max_predictions is None:
         max_predictions = math.ceil(mask_rate * sequence_length)
     require_positive_int("max_predictions", max_predictions)
-    texts = rows_column(rows, "text")
-    if packed:
-        if next_sentence:
-            raise ValueError("Packed windows cut across lines, and next-sentence prediction pairs whole lines: "
-                             "pass packed=False with next_sentence=True.")
-        _refuse_buckets("Packed MLM windows", options)
-    elif next_sentence:
-        examples, encode = _sentence_pairs(texts, tokenizer, sequence_length, options)
-    else:
-        examples = shuffled({"text": texts}, options)
-
-        def encode(strings):
-            token_ids, segment_ids = bert_pack([tokenizer.tokenize(strings["text"])], sequence_length,
-                                               tokenizer.bos_id, tokenizer.eos_id)
-            return {"token_ids": token_ids, "segment_ids": segment_ids}
+    batches = _masked_lm_features(rows_column(rows, "text"), tokenizer, sequence_length, options, next_sentence,
+                                  packed)
 
     def to_fit_inputs(features, seed):
         masked = mask_tokens(
@@ -110,12 +97,32 @@ def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, m
         y = {"mlm": masked["mask_labels"], "nsp": nsp}
         return x, y, {"mlm": masked["mask_weights"], "nsp": tf.ones_like(nsp, tf.float32)}
 
-    if packed:
-        batches = _packed_windows(texts, tokenizer, sequence_length, options)
-    else:
-        lengths = {"token_ids": ("tokens", sequence_length), "segment_ids": ("tokens", sequence_length)}
-        batches = padded_batches(examples, encode, lengths, options)
     return prefetched(with_random_seeds(batches, options.seed, repeated=options.repeat), to_fit_inputs)
+
+
+def _masked_lm_features(texts, tokenizer, sequence_length, options, next_sentence, packed):
+    """Batches of `{"token_ids", "segment_ids"[, "next_sentence"]}`: packed windows, line pairs or single lines."""
+    if packed:
+        if next_sentence:
+            raise ValueError("Packed windows cut across lines, and next-sentence prediction pairs whole lines: "
+                             "pass packed=False with next_sentence=True.")
+        _refuse_buckets("Packed MLM windows", options)
+        return _packed_windows(texts, tokenizer, sequence_length, options)
+    examples, encode = (_sentence_pairs if next_sentence else _single_lines)(texts, tokenizer, sequence_length,
+                                                                            options)
+    lengths = {"token_ids": ("tokens", sequence_length), "segment_ids": ("tokens", sequence_length)}
+    return padded_batches(examples, encode, lengths, options)
+
+
+def _single_lines(texts, tokenizer, sequence_length, options):
+    """Examples (the lines) and their encoder: `bos line eos`, segment ids 0."""
+
+    def encode(strings):
+        token_ids, segment_ids = bert_pack([tokenizer.tokenize(strings["text"])], sequence_length, tokenizer.bos_id,
+                                           tokenizer.eos_id)
+        return {"token_ids": token_ids, "segment_ids": segment_ids}
+
+    return shuffled({"text": texts}, options), encode
 
 
 def _packed_windows(texts, tokenizer, sequence_length, options):
