@@ -25,6 +25,9 @@ class Recipe:
         families: the model families this task trains; `default_model` is the first.
         monitor: `(logged name, "min" | "max")`: the validation value that picks the best weights.
         primary_metric: the metrics.json key that `zoo compare` ranks by, and its direction.
+        default_tokenizer: the tokenizer kind a run trains unless `--tokenizer` says otherwise.
+            Tasks that generate text default to lossless SentencePiece, whose detokenize gives
+            the text back (case, accents, spacing); classifiers and the masked LM keep WordPiece.
         training_accuracy: whether `fit` logs accuracy (and `val_accuracy`) as it trains. Token-level
             tasks leave it off: an argmax over every position's logits cost 2-7% of a gpt-small
             step, and their evaluation reports accuracy, perplexity or BLEU itself.
@@ -36,6 +39,7 @@ class Recipe:
     monitor = ("val_loss", "min")
     primary_metric = ("loss", "min")
     training_accuracy = False
+    default_tokenizer = "wordpiece"
     FAMILY_DEFAULTS = {}
 
     @property
@@ -43,8 +47,8 @@ class Recipe:
         return self.families[0]
 
     def family_defaults(self, model):
-        """Config values of this task for a model family (learning rate, lengths, ...)."""
-        return dict(self.FAMILY_DEFAULTS.get(model, {}))
+        """Config values of this task for a model family (tokenizer, learning rate, lengths, ...)."""
+        return {"tokenizer": self.default_tokenizer, **self.FAMILY_DEFAULTS.get(model, {})}
 
     # --- data ---
     def read(self, path, config):
@@ -58,6 +62,13 @@ class Recipe:
     def tokenizer_texts(self, rows):
         """The texts a new tokenizer is trained on."""
         raise NotImplementedError
+
+    def reference_texts(self, rows):
+        """The texts generated outputs are scored against (None: this task generates no text).
+
+        The trainer checks that the tokenizer gives them back (`zoo.metrics.tokenizer_round_trip`).
+        """
+        return None
 
     def task_info(self, config, rows):
         """JSON-able facts the model and its outputs depend on (e.g. the labels), saved with the model."""

@@ -9,7 +9,9 @@ fine-tuning runs through `--init-from` (BERT for classification; GPT for every t
   lines, half of them with a random second line; implies line by line) also `nsp_accuracy`.
 - `clm`: the lines joined into one token stream cut into `seq_len` windows. Metrics: `loss`,
   `perplexity` per token and `word_perplexity` per whitespace word (end of line counted as a
-  word, as in WikiText's word-level numbers).
+  word, as in WikiText's word-level numbers), and the tokenizer's round trip of the validation
+  lines (`tokenizer_round_trip_bleu`, `tokenizer_round_trip_exact`). Default tokenizer: lossless
+  SentencePiece (the masked LM keeps WordPiece).
 
 Example:
 
@@ -24,7 +26,7 @@ from recipes.base import Recipe, backbone_from, batch_options, mean_nll, require
 from zoo.data import read_text
 from zoo.data.pipelines import causal_lm_dataset, masked_lm_dataset
 from zoo.generation import generate, generated_sequences
-from zoo.metrics import NllAccumulator, count_words, perplexity, word_perplexity
+from zoo.metrics import NllAccumulator, count_words, perplexity, tokenizer_round_trip, word_perplexity
 from zoo.models.bert import BertMaskedLM, BertPretrainer
 from zoo.models.gpt import GPTCausalLM
 from zoo.models.lstm import LSTMCausalLM, causal_lm_config
@@ -131,6 +133,7 @@ class MaskedLM(_TextRecipe):
 class CausalLM(_TextRecipe):
     task = "clm"
     families = ("gpt", "lstm")
+    default_tokenizer = "sentencepiece"
     FAMILY_DEFAULTS = {"gpt": {"learning_rate": 1e-3, "seq_len": 128},
                        "lstm": {"learning_rate": 3e-3, "seq_len": 128}}
 
@@ -149,6 +152,9 @@ class CausalLM(_TextRecipe):
             return LSTMCausalLM(**settings)
         backbone = backbone_from(init_model, "gpt", config, tokenizer.vocabulary_size, config.seq_len)
         return GPTCausalLM(backbone)
+
+    def reference_texts(self, rows):
+        return self.tokenizer_texts(rows)
 
     def fixed_batch_shape(self, config):
         return True  # windows of seq_len + 1 tokens, no padding
@@ -170,7 +176,8 @@ class CausalLM(_TextRecipe):
         tokens_per_word = self._stream_tokens(rows, tokenizer) / count_words([row["text"] for row in rows])
         return {"loss": nll / count, "perplexity": perplexity(nll, count),
                 "word_perplexity": word_perplexity(nll * tokens_per_word, count),
-                "tokens": int(count), "examples": len(rows)}
+                "tokens": int(count), "examples": len(rows),
+                **tokenizer_round_trip(tokenizer, self.reference_texts(rows))}
 
     def predict(self, model, tokenizer, info, texts, config):
         """Continues each text by up to `target_len` tokens with the configured decoding."""

@@ -6,7 +6,9 @@ and `gpt` (decoder-only prefix LM: `source <sep> target <eos>`, loss on the targ
 and target. Validation loss picks the best weights; the final metrics decode up to
 `eval_examples` validation sources with the configured decoding (greedy or beam) and score them
 with sacrebleu (BLEU, chrF) and rouge-score (ROUGE-1/2/L), plus the teacher-forced `loss` and
-token `perplexity`.
+token `perplexity`, and how much of the references survives the tokenizer
+(`tokenizer_round_trip_bleu`, `tokenizer_round_trip_exact`). The default tokenizer is lossless
+SentencePiece, so outputs keep the case, accents and spacing of the training text.
 """
 
 import keras
@@ -15,7 +17,7 @@ import numpy as np
 from recipes.base import Recipe, backbone_from, batch_options, mean_nll, require_init_family, token_count
 from zoo.data.pipelines import prefix_lm_dataset, seq2seq_dataset
 from zoo.generation import generate, generated_sequences
-from zoo.metrics import bleu, chrf, perplexity, rouge
+from zoo.metrics import bleu, chrf, perplexity, rouge, tokenizer_round_trip
 from zoo.models.gpt import GPTSeq2Seq
 from zoo.models.lstm import LSTMSeq2Seq, seq2seq_config
 from zoo.models.seq2seq import Seq2SeqLM
@@ -26,9 +28,13 @@ class Seq2SeqRecipe(Recipe):
 
     families = ("lstm", "transformer", "gpt")
     monitor = ("val_loss", "min")
+    default_tokenizer = "sentencepiece"
 
     def tokenizer_texts(self, rows):
         return [row["source"] for row in rows] + [row["target"] for row in rows]
+
+    def reference_texts(self, rows):
+        return [row["target"] for row in rows]
 
     def check_init(self, config, init_config):
         if config.model != "gpt":
@@ -79,6 +85,7 @@ class Seq2SeqRecipe(Recipe):
             "perplexity": perplexity(nll, count),
             "examples": len(rows),
             "generated_examples": len(scored),
+            **tokenizer_round_trip(tokenizer, references),
         }
 
     def predict(self, model, tokenizer, info, texts, config):

@@ -385,7 +385,7 @@ def test_pipelines_tokenize_like_the_trained_tokenizer_in_python(kind):
     from zoo.data.synthetic import make_lm_text
 
     texts = [row["text"] for row in make_lm_text(300, seed=0)]
-    tokenizer = train_tokenizer(kind, texts, 300)
+    tokenizer = train_tokenizer(kind, texts, 400)
     rows = [{"text": text, "label": "pos"} for text in texts[:20]]
     batches = as_numpy(classification_dataset(rows, tokenizer, LABELS, sequence_length=512, batch_size=8))
     got = sum((real_rows(x["token_ids"]) for x, _ in batches), [])

@@ -1,7 +1,7 @@
 """The tiny runs the export tests train: their flags, and the texts every check feeds them."""
 
 TINY = ["--size", "tiny", "--train-examples", "64", "--valid-examples", "16", "--max-steps", "20", "--batch-size", "8",
-        "--eval-examples", "4", "--seq-len", "24", "--target-len", "10", "--vocabulary-size", "300",
+        "--eval-examples", "4", "--seq-len", "24", "--target-len", "10", "--vocabulary-size", "400",
         "--eval-every", "20", "--padding", "max_length"]  # one validation, one batch shape: few compilations
 # One run per model family (lstm, bert, gpt, seq2seq) and per task.
 RUNS = {

@@ -6,7 +6,7 @@ import pytest
 from zoo.cli import main
 
 TINY = ["--size", "tiny", "--train-examples", "24", "--valid-examples", "8", "--max-steps", "1", "--batch-size", "8",
-        "--seq-len", "32", "--vocabulary-size", "200"]
+        "--seq-len", "32", "--vocabulary-size", "400"]
 
 
 def _fails_with(argv, capsys, message):
@@ -44,6 +44,13 @@ def test_remat_needs_transformer_blocks(tmp_path, capsys):
 def test_remat_with_dropout_is_refused_where_masks_would_be_redrawn(tmp_path, capsys):
     _fails_with(["train", "clm", "--model", "gpt", "--remat", "--dropout", "0.1", *TINY, "--out", str(tmp_path / "r")],
                 capsys, "--remat: transformer_layer_0: rematerialization with dropout > 0 runs on the torch backend")
+
+
+def test_a_vocabulary_too_small_for_the_lossless_tokenizer_names_the_size_it_needs(tmp_path, capsys):
+    _fails_with(["train", "clm", "--model", "gpt", *TINY, "--vocabulary-size", "200", "--out", str(tmp_path / "r")],
+                capsys, "--vocabulary-size 200: too small for the sentencepiece tokenizer on this data")
+    # The message's figure is enough.
+    assert main(["train", "clm", "--model", "gpt", *TINY, "--vocabulary-size", "320", "--out", str(tmp_path / "s")]) == 0
 
 
 def test_a_bad_row_names_file_and_line(tmp_path, capsys):

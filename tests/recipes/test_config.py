@@ -18,6 +18,17 @@ def test_flags_override_file_override_family_defaults(tmp_path):
     assert (config.learning_rate, config.epochs, config.task) == (0.01, 2, "classification")
 
 
+@pytest.mark.parametrize("task,model,tokenizer", [
+    ("translation", "transformer", "sentencepiece"), ("summarization", "gpt", "sentencepiece"),
+    ("clm", "lstm", "sentencepiece"), ("classification", "bert", "wordpiece"), ("mlm", "bert", "wordpiece"),
+])
+def test_tasks_that_generate_text_default_to_a_lossless_tokenizer(task, model, tokenizer):
+    recipe = get_recipe(task)
+    assert resolve_config(recipe, {"model": model}).tokenizer == tokenizer
+    assert resolve_config(recipe, {"model": model, "tokenizer": "byte"}).tokenizer == "byte"
+    assert (recipe.reference_texts([]) is None) == (tokenizer == "wordpiece")
+
+
 def test_toml_config_file(tmp_path):
     settings = tmp_path / "settings.toml"
     settings.write_text('model = "gpt"\nbatch_size = 16\n')

@@ -15,7 +15,7 @@ import time
 
 ARGS = ["train", "classification", "--model", "lstm", "--size", "tiny", "--train-examples", "400",
         "--valid-examples", "32", "--max-steps", "100", "--eval-every", "20", "--batch-size", "8",
-        "--seq-len", "32", "--vocabulary-size", "300"]
+        "--seq-len", "32", "--vocabulary-size", "400"]
 
 
 def _command(out):

@@ -8,15 +8,16 @@ from zoo.cli import main
 from zoo.data.synthetic import write_corpus
 
 TINY = ["--size", "tiny", "--train-examples", "48", "--valid-examples", "16", "--max-steps", "2", "--batch-size", "8",
-        "--eval-examples", "8", "--seq-len", "32", "--target-len", "12", "--vocabulary-size", "300",
+        "--eval-examples", "8", "--seq-len", "32", "--target-len", "12", "--vocabulary-size", "400",
         "--padding", "max_length"]  # one batch shape: one compilation per step function on JAX and XLA
-GENERATION_KEYS = {"bleu", "chrf", "rouge1", "rouge2", "rougeL", "loss", "perplexity"}
+ROUND_TRIP_KEYS = {"tokenizer_round_trip_bleu", "tokenizer_round_trip_exact"}
+GENERATION_KEYS = {"bleu", "chrf", "rouge1", "rouge2", "rougeL", "loss", "perplexity", *ROUND_TRIP_KEYS}
 KEYS = {
     "classification": {"accuracy", "macro_f1", "loss"},
     "translation": GENERATION_KEYS,
     "summarization": GENERATION_KEYS,
     "mlm": {"loss", "perplexity", "accuracy"},
-    "clm": {"loss", "perplexity", "word_perplexity"},
+    "clm": {"loss", "perplexity", "word_perplexity", *ROUND_TRIP_KEYS},
 }
 CASES = [
     ("classification", "lstm", []), ("classification", "bert", []), ("classification", "gpt", []),
@@ -44,6 +45,8 @@ def test_train_evaluate_predict(task, model, extra, tmp_path, capsys):
     assert KEYS[task] <= set(metrics), metrics
     if extra == ["--nsp"]:
         assert 0 <= metrics["nsp_accuracy"] <= 1
+    if ROUND_TRIP_KEYS <= set(KEYS[task]):  # the default (lossless SentencePiece) tokenizer gives the text back
+        assert metrics["tokenizer_round_trip_exact"] == 1.0, metrics
     for name in RUN_FILES:
         assert (out / name).is_file(), name
     assert list((out / "logs").rglob("events.out.tfevents*")), "no TensorBoard events"

@@ -59,14 +59,52 @@ def test_survives_seed_and_session_resets(tokenizer, held_out_sentences):
     assert graph(tf.constant(held_out_sentences)).to_list() == expected
 
 
-def test_trainer_options_reach_the_trainer(corpus):
-    plain = SentencePieceTokenizer.train(corpus[:500], vocabulary_size=300)
-    with_bytes = SentencePieceTokenizer.train(corpus[:500], vocabulary_size=300, byte_fallback=True)
+# Cased German and Spanish as references have it: umlauts, ß, ñ, inverted marks, quotes, apostrophes,
+# hyphens, a non-breaking space, runs of spaces, a tab, a newline, leading and trailing spaces.
+LOSSY_FOR_OTHER_TOKENIZERS = [
+    "Zwei junge Männer laufen über die Straße.",
+    "Ein Mädchen in einem rosa Kleid läuft.",
+    "¡Órale! ¿Dónde está el niño? Mañana, señor.",
+    '„Schön“, sagte sie, "it\'s an e-mail" – l\'été.',
+    "Skłodowska-Curie  maß 120\u00a0cm\tam 3. März",
+    " Anna: Hi!\nBen: Hallo ",
+    "Ａ full-width ﬁ ligature ½ and 😀 猫",
+]
 
-    assert plain.tokenize("猫").tolist()[-1] == plain.unk_id
-    assert with_bytes.unk_id not in with_bytes.tokenize("猫").tolist()
-    assert with_bytes.detokenize(with_bytes.tokenize("Karu 猫 😀")) == "Karu 猫 😀"
-    assert "<0xE7>" in with_bytes.get_vocabulary()
+
+def test_default_training_gives_text_back_exactly(corpus):
+    texts = corpus[:500] + LOSSY_FOR_OTHER_TOKENIZERS[:3] * 5
+    tokenizer = SentencePieceTokenizer.train(texts, vocabulary_size=400)
+    held_out = LOSSY_FOR_OTHER_TOKENIZERS + ["", "   ", "\n"]
+
+    assert tokenizer.detokenize(tokenizer.tokenize(held_out)) == held_out
+    graph = tf.function(lambda t: tokenizer.detokenize(tokenizer.tokenize(t)))
+    assert [text.decode() for text in graph(tf.constant(held_out)).numpy()] == held_out
+    assert tokenizer.unk_id not in [i for row in tokenizer.tokenize(held_out) for i in row.tolist()]
+
+
+def test_sentencepiece_defaults_are_one_option_away(corpus):
+    normalized = SentencePieceTokenizer.train(corpus[:500], vocabulary_size=300, byte_fallback=False,
+                                              normalization_rule_name="nmt_nfkc", remove_extra_whitespaces=True,
+                                              add_dummy_prefix=True)
+
+    assert normalized.tokenize("猫").tolist()[-1] == normalized.unk_id
+    assert "<0xE7>" not in normalized.get_vocabulary()
+    assert normalized.detokenize(normalized.tokenize(" Karu  ｂｒｉ ")) == "Karu bri"
+
+
+def test_lossless_training_keeps_bytes_for_unseen_characters(corpus):
+    tokenizer = SentencePieceTokenizer.train(corpus[:500], vocabulary_size=300)
+
+    assert "<0xE7>" in tokenizer.get_vocabulary()
+    assert tokenizer.unk_id not in tokenizer.tokenize("猫").tolist()
+    assert tokenizer.detokenize(tokenizer.tokenize("Karu 猫 😀")) == "Karu 猫 😀"
+
+
+def test_a_vocabulary_too_small_for_the_byte_pieces_says_how_many_it_needs(corpus):
+    with pytest.raises(ValueError, match=r"vocabulary_size=100 is too small .* take \d+ ids.*byte_fallback=False"):
+        SentencePieceTokenizer.train(corpus[:500], vocabulary_size=100)
+    assert SentencePieceTokenizer.train(corpus[:500], vocabulary_size=100, byte_fallback=False).vocabulary_size <= 100
 
 
 def test_small_corpus_gives_a_smaller_vocabulary_with_a_warning(corpus):

@@ -1,7 +1,8 @@
 """Scores of generated text against one reference per hypothesis, as papers report them.
 
 - `bleu`, `chrf`: sacrebleu corpus scores with default settings (BLEU with the 13a tokenizer,
-  chrF2), on sacrebleu's 0-100 scale.
+  chrF2), on sacrebleu's 0-100 scale. BLEU's "forgot to detokenize" check is off (`force`):
+  its score is the same, and detokenized output against raw references is what is scored here.
 - `rouge`: rouge-score F-measures (0-1) of ROUGE-1, ROUGE-2 and ROUGE-L with the Porter stemmer.
 
 Example:
@@ -24,7 +25,7 @@ def bleu(hypotheses, references):
     Example: `bleu(["the cat sat on the mat"], ["the cat is on the mat"])` is 100 * 48**-0.25.
     """
     hypotheses, references = _checked(hypotheses, references)
-    return float(BLEU().corpus_score(hypotheses, [references]).score)
+    return float(BLEU(force=True).corpus_score(hypotheses, [references]).score)
 
 
 def chrf(hypotheses, references):

@@ -9,7 +9,7 @@ from zoo.tokenizers.base import Tokenizer
 from zoo.tokenizers.byte_tokenizer import ByteTokenizer
 from zoo.tokenizers.kinds import KINDS, train_tokenizer
 from zoo.tokenizers.saving import load_tokenizer
-from zoo.tokenizers.sentencepiece_tokenizer import SentencePieceTokenizer
+from zoo.tokenizers.sentencepiece_tokenizer import SentencePieceTokenizer, VocabularyTooSmall
 from zoo.tokenizers.wordpiece_tokenizer import WordPieceTokenizer
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "ByteTokenizer",
     "SentencePieceTokenizer",
     "Tokenizer",
+    "VocabularyTooSmall",
     "WordPieceTokenizer",
     "load_tokenizer",
     "train_tokenizer",

@@ -38,8 +38,9 @@ class TrainConfig:
     `train_examples` / `valid_examples` examples); without `valid`, `valid_fraction` of `data`
     is held out (seeded); `on_bad_row="skip"` skips (and reports) rows the reader
     rejects instead of stopping. Model: `model` family, `size` preset, `dropout` override, the tokenizer
-    `tokenizer` kind trained to `vocabulary_size` on the training text (or the one of
-    `init_from`). Batches are padded to their longest example rounded up to a multiple of 8
+    `tokenizer` kind (the task's `Recipe.default_tokenizer` unless set: lossless SentencePiece
+    for tasks that generate text, WordPiece for the others) trained to `vocabulary_size` on the
+    training text (or the one of `init_from`). Batches are padded to their longest example rounded up to a multiple of 8
     (`padding="dynamic"`) or always to the maximum length (`"max_length"`: one shape, so one
     compilation on JAX and XLA). Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as
     linear warm-up, then `schedule` decay; `clip_norm`, `accumulation_steps`, `label_smoothing`,

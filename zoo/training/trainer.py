@@ -19,15 +19,17 @@ import math
 import shlex
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import keras
 import tensorflow as tf
 
 from zoo.data import split_train_valid
+from zoo.metrics import is_lossy, tokenizer_round_trip
 from zoo.models.registry import count_parameters
 from zoo.models.saving import load_model_folder, save_model_folder
-from zoo.tokenizers import load_tokenizer, train_tokenizer
+from zoo.tokenizers import VocabularyTooSmall, load_tokenizer, train_tokenizer
 from zoo.training.callbacks import RunTracker
 from zoo.training.config import ConfigError
 from zoo.training.curves import plot_curves
@@ -81,11 +83,31 @@ def _tokenizer(run, recipe, config, train_rows, init_tokenizer):
     elif config.tokenizer == "byte":
         tokenizer = train_tokenizer("byte", [])
     else:
-        tokenizer = train_tokenizer(config.tokenizer, recipe.tokenizer_texts(train_rows), config.vocabulary_size)
+        try:
+            tokenizer = train_tokenizer(config.tokenizer, recipe.tokenizer_texts(train_rows), config.vocabulary_size)
+        except VocabularyTooSmall as error:
+            raise ConfigError(
+                f"--vocabulary-size {config.vocabulary_size}: too small for the {config.tokenizer} tokenizer on this "
+                f"data, whose characters with the special and 256 byte pieces take {error.needed} ids; "
+                f"ask for at least {error.needed} (8000 is typical)."
+            ) from None
     staging = run.file(f".{TOKENIZER_FOLDER}-staging")
     tokenizer.save(staging)
     staging.rename(folder)
     return tokenizer
+
+
+def _warn_if_lossy(tokenizer, recipe, valid_rows):
+    """Warns before training when the tokenizer cannot give back the texts the outputs are scored against."""
+    references = recipe.reference_texts(valid_rows[:1000])
+    round_trip = tokenizer_round_trip(tokenizer, references) if references else {}
+    if is_lossy(round_trip):
+        warnings.warn(
+            f"The {tokenizer.kind} tokenizer of this {recipe.task} run gives the validation references back at "
+            f"BLEU {round_trip['tokenizer_round_trip_bleu']:.1f}, "
+            f"{100 * round_trip['tokenizer_round_trip_exact']:.0f}% exact (detokenize(tokenize(text)) against text), "
+            "so every generated text loses what the tokenizer drops (case, accents, spacing) and scores lower; "
+            "train with --tokenizer sentencepiece (lossless) instead.", stacklevel=2)
 
 
 def _with_known_length(dataset):
@@ -135,6 +157,7 @@ def train(recipe, config, command=None, verbose="auto"):
             with remat_scope(config.remat):
                 init_model, init_tokenizer, _ = _load_init(recipe, config)
                 tokenizer = _tokenizer(run, recipe, config, train_rows, init_tokenizer)
+                _warn_if_lossy(tokenizer, recipe, valid_rows)
                 info = recipe.task_info(config, train_rows)
                 model = recipe.build_model(config, tokenizer, info, init_model)
             if config.remat:
