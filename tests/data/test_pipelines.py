@@ -9,6 +9,7 @@ from keras import ops
 from zoo.data import LabelVocabulary
 from zoo.data.pipelines import (
     BatchOptions,
+    bucket_widths,
     causal_lm_dataset,
     classification_dataset,
     masked_lm_dataset,
@@ -121,6 +122,39 @@ def test_bucketing_batches_similar_lengths_and_keeps_every_example_once():
         assert x["token_ids"].shape[1] % 8 == 0 and x["token_ids"].shape[1] - lengths.max() < 8
         seen += real_rows(x["token_ids"])
     assert sorted(seen) == sorted([BOS, *ids(text), EOS] for text in texts)
+
+
+def test_bucket_widths_are_quarters_of_the_maximum_rounded_up():
+    assert bucket_widths(64, BatchOptions(padding="buckets")) == [16, 32, 48, 64]
+    assert bucket_widths(12, BatchOptions(padding="buckets")) == [8, 8, 12, 12]
+    assert bucket_widths(130, BatchOptions(padding="buckets", bucket_count=2)) == [72, 130]
+
+
+def test_bucket_padding_gives_a_few_shapes_and_keeps_every_pair_once():
+    sources, targets = random_texts(80, seed=1, max_length=60), random_texts(80, seed=2, max_length=30)
+    pairs = [{"source": s, "target": t} for s, t in zip(sources, targets)]
+    options = BatchOptions(padding="buckets")
+    shapes = list(zip(bucket_widths(64, options), bucket_widths(32, options)))  # (16, 8), (32, 16), ...
+    for shuffle in (True, False):
+        dataset = seq2seq_dataset(pairs, TOKENIZER, max_source_length=64, max_target_length=32, batch_size=8,
+                                  padding="buckets", shuffle=shuffle, seed=0)
+        seen = []
+        for x, y, _ in as_numpy(dataset):
+            shape = (x["encoder_token_ids"].shape[1], y.shape[1])
+            assert shape in shapes, shape
+            bucket = shapes.index(shape)
+            fits_smaller = bucket > 0 and all(
+                (x["encoder_padding_mask"].sum(1) <= shapes[bucket - 1][0])
+                & (x["decoder_padding_mask"].sum(1) <= shapes[bucket - 1][1]))
+            assert not fits_smaller, shape  # the smallest bucket that fits the batch
+            if shuffle:  # examples of one bucket batched together
+                assert all(max(np.searchsorted(bucket_widths(64, options), source_length),
+                               np.searchsorted(bucket_widths(32, options), target_length)) == bucket
+                           for source_length, target_length in zip(x["encoder_padding_mask"].sum(1),
+                                                                   x["decoder_padding_mask"].sum(1)))
+            seen += zip(map(tuple, real_rows(x["encoder_token_ids"])), map(tuple, real_rows(y)))
+        expected = [(tuple([*ids(p["source"]), EOS][:64]), tuple([*ids(p["target"]), EOS][:32])) for p in pairs]
+        assert sorted(seen) == sorted(expected)
 
 
 def first_tokens_per_batch(dataset):

@@ -24,6 +24,7 @@ DECODINGS = ("greedy", "beam")
 TOKENIZERS = ("wordpiece", "sentencepiece", "byte")
 STRATEGIES = ("auto", "data_parallel", "model_parallel", "tpu", "multi_worker")
 JIT_COMPILES = ("auto", "on", "off")
+DEFAULT_EPOCHS = 3
 
 
 class ConfigError(ValueError):
@@ -40,13 +41,18 @@ class TrainConfig:
     rejects instead of stopping. Model: `model` family, `size` preset, `dropout` override, the tokenizer
     `tokenizer` kind (the task's `Recipe.default_tokenizer` unless set: lossless SentencePiece
     for tasks that generate text, WordPiece for the others) trained to `vocabulary_size` on the
-    training text (or the one of `init_from`). Batches are padded to their longest example rounded up to a multiple of 8
-    (`padding="dynamic"`) or always to the maximum length (`"max_length"`: one shape, so one
-    compilation on JAX and XLA). Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as
+    training text (or the one of `init_from`). Batches are padded to the smallest of four widths (1/4 to 4/4 of the
+    maximum length) that fits them, with examples of one width batched together
+    (`padding="buckets"`: four shapes, so four compilations on JAX and XLA), to their longest
+    example rounded up to a multiple of 8 (`"dynamic"`: up to one shape per multiple of 8 and
+    length group), or always to the maximum length (`"max_length"`: one shape). Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as
     linear warm-up, then `schedule` decay; `clip_norm`, `accumulation_steps`, `label_smoothing`,
-    `precision`. Length: `epochs` passes over the data, or `max_steps` optimizer steps;
-    `eval_every` steps between validations and checkpoints (default: once per epoch);
-    `patience` validations without improvement stop early; `time_budget` minutes stop cleanly.
+    `precision`. Length: `epochs` passes over the data (default `DEFAULT_EPOCHS`), or
+    `max_steps` optimizer steps; `eval_every` steps between validations and checkpoints
+    (default: once per epoch); `patience` validations without improvement stop early;
+    `time_budget` minutes stop cleanly. A `time_budget` without `epochs` or `max_steps` sizes the
+    schedule to the budget instead: a short timed probe, then warm-up and decay end at the budget
+    (`zoo.training.budget`).
     `jit_compile` compiles the train step: "on" is XLA on TensorFlow and JAX and `torch.compile`
     on torch, "off" runs it eagerly, "auto" is Keras' choice (XLA on JAX and on TensorFlow with a
     GPU, eager on torch and on TensorFlow on CPUs), except that single-device TensorFlow runs
@@ -72,11 +78,11 @@ class TrainConfig:
     valid_examples: int = 2_000
     backend: str | None = None
     strategy: str = "auto"
-    epochs: int = 3
+    epochs: int | None = None
     max_steps: int | None = None
     eval_every: int | None = None
     batch_size: int = 32
-    padding: str = "dynamic"
+    padding: str = "buckets"
     seq_len: int = 128
     target_len: int = 64
     tokenizer: str = "wordpiece"
@@ -120,6 +126,11 @@ class TrainConfig:
     def to_dict(self):
         return dataclasses.asdict(self)
 
+    @property
+    def sized_by_budget(self):
+        """Whether the schedule's length comes from `time_budget` (neither `epochs` nor `max_steps` given)."""
+        return self.time_budget is not None and self.epochs is None and self.max_steps is None
+
 
 FIELDS = {field.name: field for field in dataclasses.fields(TrainConfig)}
 _CHECKS = {
@@ -129,7 +140,7 @@ _CHECKS = {
     **dict.fromkeys(("learning_rate", "clip_norm", "time_budget"), require_positive_number),
     **dict.fromkeys(("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay", "dropout"), require_rate),
 }
-_CHOICES = {"schedule": SCHEDULES, "on_bad_row": ("error", "skip"), "padding": ("dynamic", "max_length"),
+_CHOICES = {"schedule": SCHEDULES, "on_bad_row": ("error", "skip"), "padding": ("buckets", "dynamic", "max_length"),
             "precision": PRECISIONS, "decoding": DECODINGS, "tokenizer": TOKENIZERS, "strategy": STRATEGIES,
             "jit_compile": JIT_COMPILES}
 

@@ -52,20 +52,28 @@ def build_optimizer(
     accumulation_steps = require_positive_int("accumulation_steps", accumulation_steps)
     if clip_norm is not None:
         clip_norm = require_positive_number("clip_norm", clip_norm)
-    rate = WarmupDecay(
-        require_positive_number("learning_rate", learning_rate),
-        total_steps=total_steps,
-        warmup_steps=warmup_steps,
-        decay=require_choice("schedule", schedule, DECAYS),
-        steps_per_update=accumulation_steps,
-    )
     return keras.optimizers.AdamW(
-        learning_rate=rate,
+        learning_rate=learning_rate_schedule(learning_rate, total_steps, warmup_steps, schedule, accumulation_steps),
         weight_decay=require_rate("weight_decay", weight_decay),
         beta_2=require_rate("beta_2", beta_2),
         epsilon=require_positive_number("epsilon", epsilon),
         global_clipnorm=clip_norm,
         gradient_accumulation_steps=accumulation_steps if accumulation_steps > 1 else None,
+    )
+
+
+def learning_rate_schedule(learning_rate, total_steps, warmup_steps, schedule, accumulation_steps):
+    """The `WarmupDecay` of `build_optimizer`; assign a new one to `optimizer.learning_rate` to change its length.
+
+    A compiled train step keeps the schedule it was traced with: make it again
+    (`model.make_train_function(force=True)`) for a new one to apply.
+    """
+    return WarmupDecay(
+        require_positive_number("learning_rate", learning_rate),
+        total_steps=total_steps,
+        warmup_steps=warmup_steps,
+        decay=require_choice("schedule", schedule, DECAYS),
+        steps_per_update=accumulation_steps,
     )
 
 

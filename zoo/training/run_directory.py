@@ -86,7 +86,7 @@ def write_json_atomically(path, value):
 
 def initial_state():
     return {"epoch": 0, "step": 0, "elapsed_s": 0.0, "history": [], "best": None, "best_epoch": None,
-            "wait": 0, "finished": False, "stop_reason": None}
+            "wait": 0, "finished": False, "stop_reason": None, "total_steps": None}
 
 
 class RunDirectory:

@@ -15,6 +15,7 @@ Example:
     metrics = train(get_recipe("classification"), config)
 """
 
+import functools
 import math
 import shlex
 import sys
@@ -30,12 +31,13 @@ from zoo.metrics import is_lossy, tokenizer_round_trip
 from zoo.models.registry import count_parameters
 from zoo.models.saving import load_model_folder, save_model_folder
 from zoo.tokenizers import VocabularyTooSmall, load_tokenizer, train_tokenizer
+from zoo.training.budget import ProbeTimer, probe_steps, steps_within_budget
 from zoo.training.callbacks import RunTracker
-from zoo.training.config import ConfigError
+from zoo.training.config import DEFAULT_EPOCHS, ConfigError
 from zoo.training.curves import plot_curves
 from zoo.training.distribution import distribution_scope
 from zoo.training.model_card import model_card
-from zoo.training.optimizers import build_optimizer, exclude_from_decay
+from zoo.training.optimizers import build_optimizer, exclude_from_decay, learning_rate_schedule
 from zoo.training.remat import (JAX_CPU_MEMORY_SCHEDULER, check_rematerializable, remat_scope,
                                 request_jax_memory_scheduler)
 from zoo.training.run_directory import RunDirectory, write_json_atomically, write_text_atomically
@@ -122,12 +124,19 @@ def _with_known_length(dataset):
     return dataset.apply(tf.data.experimental.assert_cardinality(batches))
 
 
-def _schedule_lengths(recipe, config, train_rows, tokenizer):
-    """`(total_steps, steps_per_fit_epoch, fit_epochs)`: steps are batches (micro-batches with accumulation)."""
+def _schedule_lengths(recipe, config, train_rows, tokenizer, state):
+    """`(total_steps, steps_per_fit_epoch)`: steps are batches (micro-batches with accumulation).
+
+    A run sized by its budget has the length its probe measured (`state["total_steps"]`), or,
+    before the probe, a provisional one whose warm-up is ten probes long.
+    """
     data_epoch = recipe.steps_per_epoch(train_rows, tokenizer, config)
-    total_steps = config.max_steps or config.epochs * data_epoch
-    per_fit_epoch = min(config.eval_every or data_epoch, total_steps)
-    return total_steps, per_fit_epoch, math.ceil(total_steps / per_fit_epoch)
+    per_fit_epoch = config.eval_every or data_epoch
+    if config.sized_by_budget:
+        total_steps = state["total_steps"] or math.ceil(10 * probe_steps(per_fit_epoch) / max(config.warmup_fraction, 0.01))
+    else:
+        total_steps = config.max_steps or (config.epochs or DEFAULT_EPOCHS) * data_epoch
+    return total_steps, min(per_fit_epoch, total_steps)
 
 
 def train(recipe, config, command=None, verbose="auto"):
@@ -162,7 +171,7 @@ def train(recipe, config, command=None, verbose="auto"):
                 model = recipe.build_model(config, tokenizer, info, init_model)
             if config.remat:
                 _check_remat(model, config)
-            total_steps, per_fit_epoch, fit_epochs = _schedule_lengths(recipe, config, train_rows, tokenizer)
+            total_steps, per_fit_epoch = _schedule_lengths(recipe, config, train_rows, tokenizer, state)
             compile_for_training(model, recipe, config, total_steps)
             if run.checkpoint_weights is not None:
                 model.load_weights(run.checkpoint_weights)
@@ -178,16 +187,50 @@ def train(recipe, config, command=None, verbose="auto"):
             time_budget_s=None if config.time_budget is None else 60 * config.time_budget,
             on_validation=lambda state: plot_curves(state["history"], run.file("curves.png")),
         )
+        callbacks = [tracker, keras.callbacks.TensorBoard(str(run.file("logs")))]
+        fit = functools.partial(model.fit, validation_data=valid_data, steps_per_epoch=per_fit_epoch,
+                                verbose=verbose, shuffle=False)
+        if config.sized_by_budget and state["total_steps"] is None:
+            total_steps = _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch,
+                                        fit=lambda **options: fit(placement.prepare(model, train_data), **options))
+            train_data = recipe.dataset(train_rows, tokenizer, info, config, training=True).skip(state["step"])
         resumable = state["stop_reason"] in (None, "max_steps") and state["step"] < total_steps
         if resumable:
-            model.fit(
-                placement.prepare(model, train_data), validation_data=valid_data, epochs=fit_epochs,
-                initial_epoch=state["epoch"], steps_per_epoch=per_fit_epoch,
-                callbacks=[tracker, keras.callbacks.TensorBoard(str(run.file("logs")))], verbose=verbose, shuffle=False,
-            )
+            fit(placement.prepare(model, train_data), initial_epoch=state["epoch"], callbacks=callbacks,
+                epochs=state["epoch"] + math.ceil((total_steps - state["step"]) / per_fit_epoch))
     if not placement.is_chief:
         return _finish_worker(run, model, state, placement)
     return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command)
+
+
+def _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch, fit):
+    """Runs the probe as the run's first `fit` epoch, sizes the schedule to the budget; returns the total steps.
+
+    The probe's validation and checkpoint are the run's first; its measured length is saved in
+    `state["total_steps"]` with that checkpoint, so a resumed run keeps the same schedule.
+    """
+    probe = probe_steps(per_fit_epoch)
+    timer = ProbeTimer()
+
+    def size_schedule(epoch, logs):
+        # Compiling the step again for the new schedule costs about what the probe's first step took extra.
+        remaining = 60 * config.time_budget - state["elapsed_s"] - timer.elapsed_s - timer.first_step_extra_s
+        more = steps_within_budget(remaining, timer.step_s, timer.validation_s, per_fit_epoch)
+        state["total_steps"] = state["step"] + probe + more
+
+    sizer = keras.callbacks.LambdaCallback(on_epoch_end=size_schedule)  # before the tracker writes the checkpoint
+    fit(epochs=1, steps_per_epoch=probe, callbacks=[timer, sizer, *callbacks])
+    total_steps = max(state["total_steps"], state["step"])
+    state["total_steps"] = total_steps
+    updates, warmup_steps = _updates_and_warmup(config, total_steps)
+    model.optimizer.learning_rate = learning_rate_schedule(config.learning_rate, updates, warmup_steps,
+                                                           config.schedule, config.accumulation_steps)
+    model.make_train_function(force=True)  # the compiled step keeps the length it was traced with
+    tracker.total_steps = total_steps
+    print(f"--time-budget {config.time_budget:g} min: {probe} probe steps at {timer.step_s:.3f} s a step, "
+          f"{timer.validation_s:.1f} s a validation: the schedule spans {total_steps:,} steps "
+          f"(warm-up {warmup_steps * config.accumulation_steps:,}).", file=sys.stderr)
+    return total_steps
 
 
 def _check_multi_process(config, placement):
@@ -248,6 +291,7 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
         "tokens_per_s": round(tokens / max(state["elapsed_s"], 1e-9), 1),
         "evaluation_time_s": round(evaluation_s, 2),
         "stop_reason": state["stop_reason"] or "schedule_end",
+        "steps_sized_by_budget": state["total_steps"],
         "best_epoch": state["best_epoch"],
     }
     run.write_metrics(metrics)
@@ -279,6 +323,15 @@ def _jit_compile(recipe, config):
     return JIT_COMPILE[config.jit_compile]
 
 
+def _updates_and_warmup(config, total_steps):
+    """`(updates, warm-up updates)` of a schedule spanning `total_steps` batches."""
+    updates = max(1, total_steps // config.accumulation_steps)
+    warmup_steps = int(config.warmup_fraction * updates)
+    if config.schedule == "inverse_sqrt":
+        warmup_steps = max(1, warmup_steps)  # the inverse square root decays from the end of the warm-up
+    return updates, warmup_steps
+
+
 def compile_for_training(model, recipe, config, total_steps):
     """Compiles `model` as every run trains: AdamW with the config's warm-up, decay and clipping, the recipe's loss.
 
@@ -287,10 +340,7 @@ def compile_for_training(model, recipe, config, total_steps):
     Biases, norms and embeddings are kept out of weight decay, and the optimizer is built so a
     checkpoint's optimizer state can be loaded into it. `total_steps` counts batches.
     """
-    updates = max(1, total_steps // config.accumulation_steps)
-    warmup_steps = int(config.warmup_fraction * updates)
-    if config.schedule == "inverse_sqrt":
-        warmup_steps = max(1, warmup_steps)  # the inverse square root decays from the end of the warm-up
+    updates, warmup_steps = _updates_and_warmup(config, total_steps)
     optimizer = build_optimizer(
         config.learning_rate, total_steps=updates, warmup_steps=warmup_steps,
         schedule=config.schedule, weight_decay=config.weight_decay, clip_norm=config.clip_norm,

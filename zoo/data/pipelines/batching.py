@@ -3,8 +3,10 @@
 A pipeline reads its text columns as batches of strings, tokenizes a whole batch at once inside
 the graph (one tokenizer call per batch, not per example), keeps the token features ragged until
 padding, then pads each group of features that share a length ("tokens", or "source" and
-"target") either to the group's maximum length or to the batch's longest example rounded up to a
-multiple of 8 (fewer distinct shapes, so JAX and `torch.compile` recompile less).
+"target") to the group's maximum length, to the batch's longest example rounded up to a multiple
+of 8, or to the smallest of a few fixed widths that fits the batch ("buckets": every batch has
+one of `bucket_count` shapes, so XLA on JAX and TensorFlow compiles that many train steps, not
+one per batch, and a shuffled stream batches examples of one width together).
 """
 
 import dataclasses
@@ -14,7 +16,7 @@ import tensorflow as tf
 
 from zoo.validation import require_choice, require_positive_int
 
-PADDING = ("dynamic", "max_length")
+PADDING = ("dynamic", "max_length", "buckets")
 AUTOTUNE = tf.data.AUTOTUNE
 # Strings tokenized per call when bucketing regroups the examples afterwards.
 _TOKENIZE_CHUNK = 256
@@ -36,8 +38,12 @@ class BatchOptions:
         repeat: repeat the data forever (give `fit` a `steps_per_epoch`).
         padding: "dynamic" pads each batch to its longest example rounded up to a multiple of
             `pad_to_multiple_of` (never beyond the maximum length); "max_length" pads every
-            batch to the maximum length.
+            batch to the maximum length; "buckets" pads each batch to the smallest of
+            `bucket_count` widths that fits it (`bucket_widths`: 1/4, 2/4, 3/4 and all of each
+            length group's maximum, rounded up to `pad_to_multiple_of`; the groups of a batch
+            share the bucket), and a shuffled stream groups examples of one bucket into batches.
         pad_to_multiple_of: see `padding`.
+        bucket_count: the number of widths of `padding="buckets"`.
         bucket_boundaries: increasing lengths; when given, examples of similar length are
             batched together (`tf.data.Dataset.bucket_by_sequence_length`), so batches hold less
             padding. Needs `padding="dynamic"`. A bucket's length is the example's longest
@@ -57,10 +63,12 @@ class BatchOptions:
     padding: str = "dynamic"
     pad_to_multiple_of: int = 8
     bucket_boundaries: tuple | None = None
+    bucket_count: int = 4
 
     def __post_init__(self):
         require_positive_int("batch_size", self.batch_size)
         require_positive_int("pad_to_multiple_of", self.pad_to_multiple_of)
+        require_positive_int("bucket_count", self.bucket_count)
         require_choice("padding", self.padding, PADDING)
         if self.shuffle_buffer_size is not None:
             require_positive_int("shuffle_buffer_size", self.shuffle_buffer_size)
@@ -152,28 +160,61 @@ def padded_batches(examples, encode, lengths, options):
     feature to its length group and the group's maximum length, e.g.
     `{"token_ids": ("tokens", 128)}`; every feature of a group is padded (with 0) to one length.
     """
-    if options.bucket_boundaries is None:
+    grouped_by_width = options.padding == "buckets" and options.shuffle
+    if options.bucket_boundaries is None and not grouped_by_width:
         batches = examples.batch(options.batch_size, drop_remainder=options.drop_remainder)
         return batches.map(lambda batch: pad_features(encode(batch), lengths, options),
                            num_parallel_calls=AUTOTUNE)
     tokenized = examples.batch(_TOKENIZE_CHUNK).map(encode, num_parallel_calls=AUTOTUNE).unbatch()
     # Unbatched ragged rows are rank-0-ragged specs that `padded_batch` refuses; identity makes them dense.
     tokenized = tokenized.map(lambda features: {name: tf.identity(value) for name, value in features.items()})
+    if grouped_by_width:  # one group per bucket: the "length" is the bucket's index
+        length, boundaries = (lambda features: _bucket_index(features, lengths, options, axis=0),
+                              list(range(1, options.bucket_count)))
+    else:
+        length, boundaries = (lambda features: _longest(features, lengths)), list(options.bucket_boundaries)
     buckets = tokenized.bucket_by_sequence_length(
-        element_length_func=lambda features: _longest(features, lengths),
-        bucket_boundaries=list(options.bucket_boundaries),
-        bucket_batch_sizes=[options.batch_size] * (len(options.bucket_boundaries) + 1),
+        element_length_func=length,
+        bucket_boundaries=boundaries,
+        bucket_batch_sizes=[options.batch_size] * (len(boundaries) + 1),
         drop_remainder=options.drop_remainder,
     )
     return buckets.map(lambda features: pad_features(features, lengths, options), num_parallel_calls=AUTOTUNE)
 
 
+def bucket_widths(max_length, options):
+    """The `options.bucket_count` widths of a length group: `(i + 1) / bucket_count` of `max_length`, rounded up.
+
+    Each is rounded up to `pad_to_multiple_of` and capped at `max_length`, so a short maximum
+    repeats widths.
+
+    Example: `bucket_widths(64, BatchOptions(padding="buckets"))` is `[16, 32, 48, 64]`, and
+    `bucket_widths(12, ...)` is `[8, 8, 12, 12]`.
+    """
+    multiple, count = options.pad_to_multiple_of, options.bucket_count
+    return [min(max_length, -(-max_length * (i + 1) // (count * multiple)) * multiple) for i in range(count)]
+
+
+def _bucket_index(features, lengths, options, axis):
+    """The smallest bucket whose widths fit every length group of `features` (one example: axis 0; a batch: 1)."""
+    index = tf.constant(0, tf.int32)
+    for name, (_, max_length) in lengths.items():
+        length = tf.shape(features[name])[0] if axis == 0 else _batch_length(features[name])
+        widths = tf.constant(bucket_widths(max_length, options), tf.int32)
+        index = tf.maximum(index, tf.reduce_sum(tf.cast(widths < length, tf.int32)))
+    return index
+
+
 def pad_features(features, lengths, options):
     """`features` with every token feature padded to its group's length (see `padded_batches`)."""
     group_lengths = {}
+    if options.padding == "buckets":
+        index = _bucket_index(features, lengths, options, axis=1)
     for name, (group, max_length) in lengths.items():
         if options.padding == "max_length":
             group_lengths[group] = max_length
+        elif options.padding == "buckets":
+            group_lengths[group] = tf.gather(tf.constant(bucket_widths(max_length, options), tf.int32), index)
         else:
             longest = tf.maximum(group_lengths.get(group, 0), _batch_length(features[name]))
             group_lengths[group] = longest
