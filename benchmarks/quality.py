@@ -8,7 +8,7 @@ splits. The test splits are never read. Prints one Markdown table per data set, 
 published from-scratch reference points to compare with.
 
     python benchmarks/quality.py --datasets imdb,sst2 --budget 20 --backend tensorflow
-    python benchmarks/quality.py --datasets multi30k --models transformer --size small --budget 60
+    python benchmarks/quality.py --datasets multi30k --models transformer --size small --budget 25
     python benchmarks/quality.py --datasets sst2 --models bert --size tiny --budget 8 --pretrain 12
 
 With `--pretrain MINUTES` a classification data set gets a second row per pre-trainable family:
@@ -78,7 +78,7 @@ def train_model(name, model, args, init_from=None):
     folder, train_file, valid_file, task, _, _, extra, _ = DATASETS[name]
     suffix = "-pretrained" if init_from else ""
     flags = ["--data", str(DATA / folder / train_file), "--valid", str(DATA / folder / valid_file),
-             "--epochs", str(args.epochs), "--time-budget", str(args.budget), *extra,
+             *(["--epochs", str(args.epochs)] if args.epochs else []), "--time-budget", str(args.budget), *extra,
              *(["--init-from", str(init_from)] if init_from else [])]
     return run_zoo_train(task, model, Path(args.out) / f"{name}-{model}-{args.size}{suffix}", flags, args)
 
@@ -134,8 +134,9 @@ def main():
     parser.add_argument("--models", default=None, help="comma-separated families (default: all of the task)")
     parser.add_argument("--size", default="small")
     parser.add_argument("--budget", type=float, default=20.0, help="minutes of training per model")
-    parser.add_argument("--epochs", type=int, default=3,
-                        help="passes over the data: the warm-up and decay span them, the budget caps them")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="passes over the data: the warm-up and decay span them, the budget caps them "
+                             "(default: the schedule is sized to the budget)")
     parser.add_argument("--pretrain", type=float, default=None,
                         help="minutes of MLM/CLM pre-training before a second, fine-tuned row (classification)")
     parser.add_argument("--pretrain-epochs", type=int, default=3, help="passes over the pre-training text")

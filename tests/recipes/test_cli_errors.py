@@ -50,7 +50,8 @@ def test_a_vocabulary_too_small_for_the_lossless_tokenizer_names_the_size_it_nee
     _fails_with(["train", "clm", "--model", "gpt", *TINY, "--vocabulary-size", "200", "--out", str(tmp_path / "r")],
                 capsys, "--vocabulary-size 200: too small for the sentencepiece tokenizer on this data")
     # The message's figure is enough.
-    assert main(["train", "clm", "--model", "gpt", *TINY, "--vocabulary-size", "320", "--out", str(tmp_path / "s")]) == 0
+    argv = ["train", "clm", "--model", "gpt", *TINY, "--vocabulary-size", "320", "--out", str(tmp_path / "s")]
+    assert main(argv) == 0
 
 
 def test_a_bad_row_names_file_and_line(tmp_path, capsys):

@@ -7,7 +7,7 @@ import pytest
 from zoo.cli import main
 
 PAIRS = [
-    ("Two young men are outside near many bushes.", "Zwei junge Männer sind draußen in der Nähe von vielen Büschen."),
+    ("Two young men are outside near bushes.", "Zwei junge Männer sind draußen in der Nähe von Büschen."),
     ("A girl in a pink dress runs across the street.", "Ein Mädchen in einem rosa Kleid läuft über die Straße."),
     ("The boy's e-mail is short.", "Die E-Mail des Jungen ist kurz."),
     ("A man, a dog and a ball.", "Ein Mann, ein Hund und ein Ball."),

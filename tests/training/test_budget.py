@@ -1,13 +1,16 @@
-"""A time budget without --epochs/--max-steps sizes the schedule: a timed probe, then warm-up and decay end at the budget."""
+"""A time budget without --epochs/--max-steps sizes the schedule: a timed probe, then the decay ends at the budget."""
 
 import csv
 import json
 
+import keras
+import numpy as np
 import pytest
 
 from zoo.cli import main
 from zoo.training import budget
 from zoo.training.budget import ProbeTimer, probe_steps, steps_within_budget
+from zoo.training.compilations import CompilationCounter
 
 
 def test_steps_within_budget_leaves_room_for_the_validations():
@@ -54,6 +57,8 @@ def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path,
     config = json.loads((out / "config.json").read_text())
     assert float(history[-1]["learning_rate"]) < 0.15 * config["learning_rate"], history[-1]
     assert summary["steps"] >= 0.8 * summary["steps_sized_by_budget"], summary
+    # One batch shape (--padding max_length): a handful of programs (train, validation, the re-made train step).
+    assert (summary["xla_compilations"] is None) == (keras.backend.backend() != "jax")
 
     # The same command again finds the run finished; with --epochs the budget only stops training.
     assert main(["train", "translation", *TINY, "--time-budget", "0.4", "--out", str(out)]) == 0
@@ -61,3 +66,14 @@ def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path,
     epochs = tmp_path / "epochs"
     assert main(["train", "translation", *TINY, "--time-budget", "0.4", "--epochs", "1", "--out", str(epochs)]) == 0
     assert json.loads((epochs / "summary.json").read_text())["steps_sized_by_budget"] is None
+
+
+def test_compilations_are_counted_on_jax_and_none_elsewhere():
+    with CompilationCounter() as counter:
+        if keras.backend.backend() == "jax":
+            import jax
+
+            square = jax.jit(lambda x: x * x)
+            for width in (3, 4, 4, 5):  # three shapes, three programs
+                square(np.ones((2, width), "float32"))
+    assert counter.count == (3 if keras.backend.backend() == "jax" else None)

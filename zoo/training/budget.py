@@ -27,7 +27,7 @@ def probe_steps(total_steps):
 
 
 def steps_within_budget(remaining_s, step_s, validation_s, steps_per_validation):
-    """The most steps that fit in `remaining_s` seconds with a validation of `validation_s` every `steps_per_validation`.
+    """The most steps of `step_s` that fit in `remaining_s`, with `validation_s` per `steps_per_validation` steps.
 
     Solves `n * step_s + (n / steps_per_validation) * validation_s <= remaining_s` (validations
     counted as a fraction, so the last one, which always runs, is covered on average).

@@ -25,6 +25,7 @@ TOKENIZERS = ("wordpiece", "sentencepiece", "byte")
 STRATEGIES = ("auto", "data_parallel", "model_parallel", "tpu", "multi_worker")
 JIT_COMPILES = ("auto", "on", "off")
 DEFAULT_EPOCHS = 3
+PADDINGS = ("buckets", "dynamic", "max_length")
 
 
 class ConfigError(ValueError):
@@ -37,16 +38,17 @@ class TrainConfig:
 
     Data: `data`/`valid` are files in the task's format (None: the embedded corpus, of
     `train_examples` / `valid_examples` examples); without `valid`, `valid_fraction` of `data`
-    is held out (seeded); `on_bad_row="skip"` skips (and reports) rows the reader
-    rejects instead of stopping. Model: `model` family, `size` preset, `dropout` override, the tokenizer
+    is held out (seeded); `on_bad_row="skip"` skips (and reports) rows the reader rejects
+    instead of stopping. Model: `model` family, `size` preset, `dropout` override, the
     `tokenizer` kind (the task's `Recipe.default_tokenizer` unless set: lossless SentencePiece
     for tasks that generate text, WordPiece for the others) trained to `vocabulary_size` on the
-    training text (or the one of `init_from`). Batches are padded to the smallest of four widths (1/4 to 4/4 of the
-    maximum length) that fits them, with examples of one width batched together
-    (`padding="buckets"`: four shapes, so four compilations on JAX and XLA), to their longest
-    example rounded up to a multiple of 8 (`"dynamic"`: up to one shape per multiple of 8 and
-    length group), or always to the maximum length (`"max_length"`: one shape). Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as
-    linear warm-up, then `schedule` decay; `clip_norm`, `accumulation_steps`, `label_smoothing`,
+    training text (or the one of `init_from`). Batches are padded to the smallest of four widths
+    (1/4 to 4/4 of the maximum length) that fits them, with examples of one width batched
+    together (`padding="buckets"`: four shapes, so four compilations on JAX and XLA), to their
+    longest example rounded up to a multiple of 8 (`"dynamic"`: up to one shape per multiple of
+    8 and length group), or always to the maximum length (`"max_length"`: one shape).
+    Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as linear
+    warm-up, then `schedule` decay; `clip_norm`, `accumulation_steps`, `label_smoothing`,
     `precision`. Length: `epochs` passes over the data (default `DEFAULT_EPOCHS`), or
     `max_steps` optimizer steps; `eval_every` steps between validations and checkpoints
     (default: once per epoch); `patience` validations without improvement stop early;
@@ -140,7 +142,7 @@ _CHECKS = {
     **dict.fromkeys(("learning_rate", "clip_norm", "time_budget"), require_positive_number),
     **dict.fromkeys(("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay", "dropout"), require_rate),
 }
-_CHOICES = {"schedule": SCHEDULES, "on_bad_row": ("error", "skip"), "padding": ("buckets", "dynamic", "max_length"),
+_CHOICES = {"schedule": SCHEDULES, "on_bad_row": ("error", "skip"), "padding": PADDINGS,
             "precision": PRECISIONS, "decoding": DECODINGS, "tokenizer": TOKENIZERS, "strategy": STRATEGIES,
             "jit_compile": JIT_COMPILES}
 

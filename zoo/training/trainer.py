@@ -33,6 +33,7 @@ from zoo.models.saving import load_model_folder, save_model_folder
 from zoo.tokenizers import VocabularyTooSmall, load_tokenizer, train_tokenizer
 from zoo.training.budget import ProbeTimer, probe_steps, steps_within_budget
 from zoo.training.callbacks import RunTracker
+from zoo.training.compilations import CompilationCounter
 from zoo.training.config import DEFAULT_EPOCHS, ConfigError
 from zoo.training.curves import plot_curves
 from zoo.training.distribution import distribution_scope
@@ -133,7 +134,8 @@ def _schedule_lengths(recipe, config, train_rows, tokenizer, state):
     data_epoch = recipe.steps_per_epoch(train_rows, tokenizer, config)
     per_fit_epoch = config.eval_every or data_epoch
     if config.sized_by_budget:
-        total_steps = state["total_steps"] or math.ceil(10 * probe_steps(per_fit_epoch) / max(config.warmup_fraction, 0.01))
+        provisional = math.ceil(10 * probe_steps(per_fit_epoch) / max(config.warmup_fraction, 0.01))
+        total_steps = state["total_steps"] or provisional
     else:
         total_steps = config.max_steps or (config.epochs or DEFAULT_EPOCHS) * data_epoch
     return total_steps, min(per_fit_epoch, total_steps)
@@ -190,17 +192,19 @@ def train(recipe, config, command=None, verbose="auto"):
         callbacks = [tracker, keras.callbacks.TensorBoard(str(run.file("logs")))]
         fit = functools.partial(model.fit, validation_data=valid_data, steps_per_epoch=per_fit_epoch,
                                 verbose=verbose, shuffle=False)
-        if config.sized_by_budget and state["total_steps"] is None:
-            total_steps = _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch,
-                                        fit=lambda **options: fit(placement.prepare(model, train_data), **options))
-            train_data = recipe.dataset(train_rows, tokenizer, info, config, training=True).skip(state["step"])
-        resumable = state["stop_reason"] in (None, "max_steps") and state["step"] < total_steps
-        if resumable:
-            fit(placement.prepare(model, train_data), initial_epoch=state["epoch"], callbacks=callbacks,
-                epochs=state["epoch"] + math.ceil((total_steps - state["step"]) / per_fit_epoch))
+        with CompilationCounter() as compilations:
+            if config.sized_by_budget and state["total_steps"] is None:
+                total_steps = _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch,
+                                            fit=lambda **options: fit(placement.prepare(model, train_data), **options))
+                train_data = recipe.dataset(train_rows, tokenizer, info, config, training=True).skip(state["step"])
+            resumable = state["stop_reason"] in (None, "max_steps") and state["step"] < total_steps
+            if resumable:
+                fit(placement.prepare(model, train_data), initial_epoch=state["epoch"], callbacks=callbacks,
+                    epochs=state["epoch"] + math.ceil((total_steps - state["step"]) / per_fit_epoch))
     if not placement.is_chief:
         return _finish_worker(run, model, state, placement)
-    return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command)
+    return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command,
+                   compilations.count)
 
 
 def _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch, fit):
@@ -270,8 +274,11 @@ def _finish_worker(run, model, state, placement):
     return None
 
 
-def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command):
-    """Evaluates the best weights and writes model/, metrics.json, the card and the curves."""
+def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command, compilations):
+    """Evaluates the best weights and writes model/, metrics.json, the card and the curves.
+
+    `compilations`: the XLA programs JAX compiled while this process trained (None on other backends).
+    """
     _load_best_weights(run, model)
     # A fresh copy without the optimizer, built outside any --strategy: the saved model holds weights
     # only, and evaluation runs on one device (`predict_on_batch` under MirroredStrategy repeats the batch).
@@ -292,6 +299,7 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
         "evaluation_time_s": round(evaluation_s, 2),
         "stop_reason": state["stop_reason"] or "schedule_end",
         "steps_sized_by_budget": state["total_steps"],
+        "xla_compilations": compilations,
         "best_epoch": state["best_epoch"],
     }
     run.write_metrics(metrics)

@@ -4,7 +4,8 @@ Each `*_dataset(rows, tokenizer, ..., **batch_options)` returns a `tf.data.Datas
 `(x, y[, sample_weight])` with `x` a dict of int32 tensors named as the models expect.
 Tokenization runs inside the graph on whole batches of strings; shuffling, padding (to a few
 fixed bucket widths, dynamic to a multiple of 8, or to the maximum length), length bucketing,
-repeat and prefetch are set by the `BatchOptions` keywords. `keras.Model.fit` reads these datasets on TensorFlow, JAX and PyTorch.
+repeat and prefetch are set by the `BatchOptions` keywords. `keras.Model.fit` reads these datasets
+on TensorFlow, JAX and PyTorch.
 
 - `classification_dataset`: x token_ids, padding_mask (+ segment_ids); y class ids.
 - `masked_lm_dataset`: x token_ids (masked), padding_mask, segment_ids, mask_positions; y the
