@@ -44,15 +44,16 @@ TINY = ["--model", "transformer", "--size", "tiny", "--train-examples", "400", "
 
 
 def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path, capsys):
+    # A minute: the probe's compilations take seconds when the suites of two backends share the cores.
     out = tmp_path / "run"
-    assert main(["train", "translation", *TINY, "--time-budget", "0.4", "--out", str(out)]) == 0
+    assert main(["train", "translation", *TINY, "--time-budget", "1", "--out", str(out)]) == 0
     assert "probe steps at" in capsys.readouterr().err
 
     summary = json.loads((out / "summary.json").read_text())
     history = list(csv.DictReader((out / "history.csv").open()))
     assert summary["steps_sized_by_budget"] > budget.PROBE_STEPS
     assert history[0]["step"] == str(budget.PROBE_STEPS)  # the probe is the first epoch, validated
-    assert summary["train_time_s"] <= 0.4 * 60 + 10
+    assert summary["train_time_s"] <= 60 + 10
     # The cosine has (nearly) decayed: the run was not cut early in its schedule.
     config = json.loads((out / "config.json").read_text())
     assert float(history[-1]["learning_rate"]) < 0.15 * config["learning_rate"], history[-1]
@@ -61,10 +62,10 @@ def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path,
     assert (summary["xla_compilations"] is None) == (keras.backend.backend() != "jax")
 
     # The same command again finds the run finished; with --epochs the budget only stops training.
-    assert main(["train", "translation", *TINY, "--time-budget", "0.4", "--out", str(out)]) == 0
+    assert main(["train", "translation", *TINY, "--time-budget", "1", "--out", str(out)]) == 0
     assert "this run is finished" in capsys.readouterr().err
     epochs = tmp_path / "epochs"
-    assert main(["train", "translation", *TINY, "--time-budget", "0.4", "--epochs", "1", "--out", str(epochs)]) == 0
+    assert main(["train", "translation", *TINY, "--time-budget", "1", "--epochs", "1", "--out", str(epochs)]) == 0
     assert json.loads((epochs / "summary.json").read_text())["steps_sized_by_budget"] is None
 
 

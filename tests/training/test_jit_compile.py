@@ -8,7 +8,7 @@ from tests.training.history import logged
 from zoo.cli import main
 
 TINY = ["clm", "--model", "gpt", "--size", "tiny", "--train-examples", "64", "--valid-examples", "16",
-        "--max-steps", "3", "--eval-every", "3", "--batch-size", "8", "--seq-len", "32", "--vocabulary-size", "300",
+        "--max-steps", "3", "--eval-every", "3", "--batch-size", "8", "--seq-len", "32", "--vocabulary-size", "400",
         "--padding", "max_length", "--dropout", "0"]
 
 
