@@ -21,16 +21,16 @@ import keras
 PROBE_STEPS = 50
 
 
-def probe_steps(total_steps):
-    """Batches of the probe: `PROBE_STEPS`, or fewer when the data gives fewer steps than that."""
-    return max(1, min(PROBE_STEPS, total_steps))
+def probe_steps(steps_per_validation):
+    """Batches of the probe: `PROBE_STEPS`, or fewer when validations come more often than that."""
+    return max(1, min(PROBE_STEPS, steps_per_validation))
 
 
 def steps_within_budget(remaining_s, step_s, validation_s, steps_per_validation):
     """The most steps of `step_s` that fit in `remaining_s`, with `validation_s` per `steps_per_validation` steps.
 
-    Solves `n * step_s + (n / steps_per_validation) * validation_s <= remaining_s` (validations
-    counted as a fraction, so the last one, which always runs, is covered on average).
+    Solves `n * step_s + (n / steps_per_validation) * validation_s <= remaining_s`: validations
+    are counted as a fraction, so a last partial interval's validation is counted in part.
     """
     if remaining_s <= 0:
         return 0
