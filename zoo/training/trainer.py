@@ -178,7 +178,8 @@ def train(recipe, config, command=None, verbose="auto"):
             if run.checkpoint_weights is not None:
                 model.load_weights(run.checkpoint_weights)
                 print(f"{run.path}: resuming at step {state['step']} of {total_steps}.", file=sys.stderr)
-            train_data = recipe.dataset(train_rows, tokenizer, info, config, training=True).skip(state["step"])
+            stream = recipe.dataset(train_rows, tokenizer, info, config, training=True)
+            train_data = stream.skip(state["step"])
             valid_data = _with_known_length(recipe.dataset(valid_rows, tokenizer, info, config, training=False))
         finally:
             keras.config.set_dtype_policy("float32")
@@ -196,7 +197,7 @@ def train(recipe, config, command=None, verbose="auto"):
             if config.sized_by_budget and state["total_steps"] is None:
                 total_steps = _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch,
                                             fit=lambda **options: fit(placement.prepare(model, train_data), **options))
-                train_data = recipe.dataset(train_rows, tokenizer, info, config, training=True).skip(state["step"])
+                train_data = stream.skip(state["step"])
             resumable = state["stop_reason"] in (None, "max_steps") and state["step"] < total_steps
             if resumable:
                 fit(placement.prepare(model, train_data), initial_epoch=state["epoch"], callbacks=callbacks,
@@ -224,8 +225,7 @@ def _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch, fit):
 
     sizer = keras.callbacks.LambdaCallback(on_epoch_end=size_schedule)  # before the tracker writes the checkpoint
     fit(epochs=1, steps_per_epoch=probe, callbacks=[timer, sizer, *callbacks])
-    total_steps = max(state["total_steps"], state["step"])
-    state["total_steps"] = total_steps
+    total_steps = state["total_steps"]
     updates, warmup_steps = _updates_and_warmup(config, total_steps)
     model.optimizer.learning_rate = learning_rate_schedule(config.learning_rate, updates, warmup_steps,
                                                            config.schedule, config.accumulation_steps)
