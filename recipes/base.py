@@ -122,6 +122,17 @@ def batch_options(config, training):
             "padding": config.padding}
 
 
+def decoding_options(config):
+    """The `zoo.generation.generate` keyword arguments of the run's decoding settings.
+
+    Example: `generate(model, prompt, 40, end_token_id=2, **decoding_options(config))`.
+    """
+    options = {"strategy": config.decoding, "no_repeat_ngram_size": config.no_repeat_ngram}
+    if config.decoding == "beam":
+        options.update(beam_size=config.beam_size, length_penalty=config.length_penalty)
+    return options
+
+
 def token_count(tokenizer, texts):
     """Tokens of each text, without special tokens."""
     return np.asarray([len(ids) for ids in tokenizer.tokenize(list(texts))]) if texts else np.zeros(0)

@@ -22,7 +22,15 @@ Example:
 import keras
 import numpy as np
 
-from recipes.base import Recipe, backbone_from, batch_options, mean_nll, require_init_family, token_count
+from recipes.base import (
+    Recipe,
+    backbone_from,
+    batch_options,
+    decoding_options,
+    mean_nll,
+    require_init_family,
+    token_count,
+)
 from zoo.data import read_text
 from zoo.data.pipelines import causal_lm_dataset, masked_lm_dataset
 from zoo.generation import generate, generated_sequences
@@ -185,13 +193,12 @@ class CausalLM(_TextRecipe):
         for text in texts:
             prompt = np.array([[tokenizer.bos_id, *tokenizer.tokenize(text).tolist()]], "int32")
             prompt = prompt[:, -config.seq_len:]
-            options = {"beam_size": config.beam_size} if config.decoding == "beam" else {}
             max_length = prompt.shape[1] + config.target_len
             limit = getattr(getattr(model, "backbone", None), "max_sequence_length", None)
             if limit is not None:
                 max_length = min(max_length, limit)
-            out = generate(model, prompt, max_length, strategy=config.decoding, end_token_id=tokenizer.eos_id,
-                           jit_compile=False, **options)
+            out = generate(model, prompt, max_length, end_token_id=tokenizer.eos_id, jit_compile=False,
+                           **decoding_options(config))
             (continuation,) = generated_sequences(out["token_ids"], out["padding_mask"], np.ones_like(prompt),
                                                   tokenizer.eos_id)
             results.append({"text": text, "continuation": tokenizer.detokenize(continuation)})

@@ -14,7 +14,15 @@ SentencePiece, so outputs keep the case, accents and spacing of the training tex
 import keras
 import numpy as np
 
-from recipes.base import Recipe, backbone_from, batch_options, mean_nll, require_init_family, token_count
+from recipes.base import (
+    Recipe,
+    backbone_from,
+    batch_options,
+    decoding_options,
+    mean_nll,
+    require_init_family,
+    token_count,
+)
 from zoo.data.pipelines import prefix_lm_dataset, seq2seq_dataset
 from zoo.generation import generate, generated_sequences
 from zoo.metrics import bleu, chrf, perplexity, rouge, tokenizer_round_trip
@@ -108,10 +116,7 @@ class Seq2SeqRecipe(Recipe):
         return outputs
 
     def _generate(self, model, tokenizer, sources, config, compiled):
-        decoding = {"strategy": config.decoding, "end_token_id": tokenizer.eos_id,
-                    "jit_compile": compiled}
-        if config.decoding == "beam":
-            decoding.update(beam_size=config.beam_size, length_penalty=config.length_penalty)
+        decoding = {"end_token_id": tokenizer.eos_id, "jit_compile": compiled, **decoding_options(config)}
         if config.model == "gpt":
             source_ids = tokenizer.tokenize(sources, sequence_length=config.seq_len)
             prompt_ids, prompt_mask = model.build_prompt(source_ids)

@@ -21,6 +21,8 @@ import types
 
 TASKS = ("classification", "translation", "summarization", "mlm", "clm")
 BACKENDS = ("jax", "tensorflow", "torch")
+# What `evaluate` and `predict` may decode differently from the run's own settings.
+DECODING_SETTINGS = ("decoding", "beam_size", "length_penalty", "no_repeat_ngram")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,6 +77,16 @@ def _add_config_flags(parser, skip=()):
     parser.add_argument("--config", dest="config_file", default=None, help="JSON or TOML file of settings")
 
 
+def _add_decoding_flags(parser):
+    """How `evaluate` and `predict` decode, each defaulting to the run's own setting."""
+    from zoo.training.config import DECODINGS
+
+    parser.add_argument("--decoding", choices=DECODINGS)
+    parser.add_argument("--beam-size", dest="beam_size", type=int)
+    parser.add_argument("--length-penalty", dest="length_penalty", type=float)
+    parser.add_argument("--no-repeat-ngram", dest="no_repeat_ngram", type=int, help="0 turns it off")
+
+
 def build_parser():
     parser = _Parser(prog="zoo", description="Train, evaluate and ship Keras NLP models on any backend.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -87,15 +99,14 @@ def build_parser():
     evaluate.add_argument("run")
     evaluate.add_argument("--data", required=True)
     evaluate.add_argument("--backend", choices=BACKENDS)
-    evaluate.add_argument("--decoding", choices=("greedy", "beam"))
-    evaluate.add_argument("--beam-size", dest="beam_size", type=int)
+    _add_decoding_flags(evaluate)
     evaluate.add_argument("--eval-examples", dest="eval_examples", type=int)
 
     predict = commands.add_parser("predict", help="predictions of a run for raw strings, one JSON line each")
     predict.add_argument("run")
     predict.add_argument("texts", nargs="+")
     predict.add_argument("--backend", choices=BACKENDS)
-    predict.add_argument("--decoding", choices=("greedy", "beam"))
+    _add_decoding_flags(predict)
 
     export = commands.add_parser("export", help="export a run (SavedModel or .keras)")
     export.add_argument("run")
@@ -145,7 +156,7 @@ def _load(args):
     from zoo.training.trainer import load_run
 
     model, tokenizer, info, saved = load_run(args.run)
-    config = TrainConfig(**_override(saved, args, ("decoding", "beam_size", "eval_examples"))).validate()
+    config = TrainConfig(**_override(saved, args, DECODING_SETTINGS + ("eval_examples",))).validate()
     return get_recipe(config.task), model, tokenizer, info, config
 
 

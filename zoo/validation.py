@@ -16,10 +16,24 @@ def require_positive_int(name, value):
     return int(value)
 
 
+def require_non_negative_int(name, value):
+    """Returns `value` if it is an int >= 0 (0 often meaning "off"), else raises `ValueError` naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ValueError(f"`{name}` must be an integer >= 0. Received: {name}={value!r}")
+    return int(value)
+
+
 def require_positive_number(name, value):
     """Returns `value` as float if it is a number > 0, else raises `ValueError`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
         raise ValueError(f"`{name}` must be a positive number. Received: {name}={value!r}")
+    return float(value)
+
+
+def require_non_negative_number(name, value):
+    """Returns `value` as float if it is a number >= 0, else raises `ValueError`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or value < 0:
+        raise ValueError(f"`{name}` must be a number >= 0. Received: {name}={value!r}")
     return float(value)
 
 

@@ -33,7 +33,7 @@ def serving_functions(model, tokenizer, info, config):
 
     classification: `serving_default(texts) -> {"label", "probabilities"}` and `labels()`.
     translation, summarization, clm: `serving_default(texts) -> {"output"}` with the run's decoding,
-    plus `greedy` and `beam` (beam size and length penalty of the run's config).
+    plus `greedy` and `beam` (beam size, length penalty and `no_repeat_ngram` of the run's config).
     """
     task = config["task"]
     if task == "classification":
@@ -112,7 +112,8 @@ def _generation(model, tokenizer, config, build_prompts, strategy):
     def decoding_loop(max_length):
         # One XLA program per output length; the model's variables are read, never written.
         if max_length not in loops:
-            decoder = Decoder(model, model.decode_step, max_length, tokenizer.eos_id, tokenizer.pad_id)
+            decoder = Decoder(model, model.decode_step, max_length, tokenizer.eos_id, tokenizer.pad_id,
+                              config.get("no_repeat_ngram", 0))
             sampler = build_sampler("greedy")
 
             def loop(prompt_ids, prompt_mask, conditioning):

@@ -52,6 +52,7 @@ def beam_search(decoder, prompt_ids, prompt_mask, conditioning, beam_size, alpha
     finished_scores = ops.full((batch_size, beam_size), DEAD_SCORE)
     vocabulary = ops.arange(vocabulary_size, dtype="int32")[None, :]
     longest = length_penalty(ops.maximum(max_length - prompt_lengths, 1), alpha)
+    beam_prompt_lengths = ops.repeat(prompt_lengths, beam_size, axis=0)
 
     def cond(alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits, index):
         # Log-probabilities only fall as a beam grows, so its best possible score is at the larger penalty.
@@ -62,6 +63,8 @@ def beam_search(decoder, prompt_ids, prompt_mask, conditioning, beam_size, alpha
         return ops.logical_and(ops.less(index, max_length), ops.logical_not(ops.all(done)))
 
     def body(alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits, index):
+        flat_tokens = ops.reshape(alive_tokens, (batch_size * beam_size, max_length))
+        logits = decoder.ban_repeats(logits, flat_tokens, index, beam_prompt_lengths)
         log_probs = ops.reshape(ops.log_softmax(logits, axis=-1), (batch_size, beam_size, vocabulary_size))
         is_forced = column(forced, index)
         prompt_token = column(prompt_tokens, index)

@@ -10,6 +10,8 @@ import dataclasses
 
 from keras import ops
 
+from zoo.generation.repetition import repeated_ngram_tokens
+
 # Finite, so sums and differences of dead scores never produce NaN (keras-hub's BeamSampler uses the same).
 DEAD_SCORE = -1e9
 
@@ -25,6 +27,7 @@ class Decoder:
     """A model under the decoding protocol, the step function to call, and the loop-wide settings.
 
     `decode_step` is `model.decode_step` or a compiled stand-in (see `compiled.py`).
+    `no_repeat_ngram_size` n > 0 bans any token that would repeat an n-gram the row generated.
     """
 
     model: object
@@ -32,11 +35,19 @@ class Decoder:
     max_length: int
     end_token_id: object = None
     pad_token_id: int = 0
+    no_repeat_ngram_size: int = 0
 
     @property
     def settings(self):
         """What a compiled loop closes over besides the model."""
-        return (self.max_length, self.end_token_id, self.pad_token_id)
+        return (self.max_length, self.end_token_id, self.pad_token_id, self.no_repeat_ngram_size)
+
+    def ban_repeats(self, logits, tokens, index, prompt_lengths):
+        """`logits` (rows, vocabulary) for position `index`, DEAD_SCORE where a token would repeat an n-gram."""
+        if not self.no_repeat_ngram_size:
+            return logits
+        banned = repeated_ngram_tokens(tokens, index, prompt_lengths, self.no_repeat_ngram_size, logits.shape[-1])
+        return ops.where(banned, ops.cast(DEAD_SCORE, logits.dtype), logits)
 
     def start(self, prompt_ids, prompt_mask, conditioning):
         """Pads the prompt to `max_length` and runs `decode_step` over the whole prompt array (the prefill).

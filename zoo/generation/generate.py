@@ -68,6 +68,7 @@ def generate(
     beam_size=4,
     length_penalty=0.6,
     num_return_sequences=1,
+    no_repeat_ngram_size=0,
     conditioning=None,
     jit_compile=True,
 ):
@@ -93,6 +94,8 @@ def generate(
         length_penalty: alpha of GNMT's `((5 + length) / 6) ** alpha`, dividing each beam's
             log-probability (0 ranks by plain log-probability; larger favours longer outputs).
         num_return_sequences: hypotheses returned by "beam" (at most `beam_size`), best first.
+        no_repeat_ngram_size: n > 0 never generates an n-gram twice in one sequence (every strategy);
+            n-grams that touch the prompt do not count. 0 turns it off.
         conditioning: keyword arguments of `init_decoding_state`, e.g. `{"encoder_token_ids": ...}`.
         jit_compile: compile the loop (XLA on JAX/TensorFlow; on PyTorch an exported, compiled
             step, which pays a compile per new batch/length shape). False runs eagerly.
@@ -112,7 +115,9 @@ def generate(
     inputs = [keras.ops.convert_to_tensor(x) for x in (prompt_ids, prompt_mask)]
     conditioning = {name: keras.ops.convert_to_tensor(np.asarray(x)) for name, x in (conditioning or {}).items()}
     decode_step = _cached(model, ("decode_step", jit_compile), lambda: decode_step_function(model, jit_compile))
-    decoder = Decoder(model, decode_step, max_length, end_token_id, pad_token_id)
+    if no_repeat_ngram_size:
+        require_positive_int("no_repeat_ngram_size", no_repeat_ngram_size)
+    decoder = Decoder(model, decode_step, max_length, end_token_id, pad_token_id, no_repeat_ngram_size)
     if strategy == "beam":
         tokens, scores = _beam_search(decoder, jit_compile, inputs, conditioning, beam_size, length_penalty,
                                       num_return_sequences)

@@ -13,7 +13,7 @@ def sample(decoder, sampler, prompt_ids, prompt_mask, seed_values, conditioning)
     from then on, and the loop ends early once every row is finished.
     Returns `(tokens (batch, max_length), new_seed_values)`.
     """
-    tokens, forced, _, start, logits, state = decoder.start(prompt_ids, prompt_mask, conditioning)
+    tokens, forced, prompt_lengths, start, logits, state = decoder.start(prompt_ids, prompt_mask, conditioning)
     finished = ops.zeros((tokens.shape[0],), "bool")
     end_token_id = decoder.end_token_id
 
@@ -21,6 +21,7 @@ def sample(decoder, sampler, prompt_ids, prompt_mask, seed_values, conditioning)
         return ops.logical_and(ops.less(index, decoder.max_length), ops.logical_not(ops.all(finished)))
 
     def body(tokens, state, logits, index, finished, seed_values):
+        logits = decoder.ban_repeats(logits, tokens, index, prompt_lengths)
         next_token, seed_values = choose_next_token(sampler, logits, seed_values)
         is_forced = column(forced, index)
         next_token = ops.where(finished, decoder.pad_token_id, next_token)

@@ -16,7 +16,14 @@ import json
 import tomllib
 from pathlib import Path
 
-from zoo.validation import require_choice, require_positive_int, require_positive_number, require_rate
+from zoo.validation import (
+    require_choice,
+    require_non_negative_int,
+    require_non_negative_number,
+    require_positive_int,
+    require_positive_number,
+    require_rate,
+)
 
 SCHEDULES = ("cosine", "linear", "inverse_sqrt", "constant")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
@@ -65,8 +72,9 @@ class TrainConfig:
     pass of compute.
     Masked LM: examples are `seq_len` windows of the lines joined into one stream, unless
     `line_by_line` (one line per example) or `nsp` (next-sentence prediction on line pairs).
-    Evaluation: `decoding` ("greedy" or "beam", `beam_size`, `length_penalty`) on at most
-    `eval_examples` validation examples for generation metrics.
+    Evaluation: `decoding` ("greedy" or "beam", `beam_size`, `length_penalty`; `no_repeat_ngram`
+    n > 0 never repeats an n-gram) on at most `eval_examples` validation examples for generation
+    metrics. `zoo evaluate`, `zoo predict` and the export decode the same way unless told otherwise.
     """
 
     task: str = "classification"
@@ -109,6 +117,7 @@ class TrainConfig:
     decoding: str = "greedy"
     beam_size: int = 4
     length_penalty: float = 0.6
+    no_repeat_ngram: int = 0
     eval_examples: int | None = 1000
     out: str | None = None
 
@@ -140,6 +149,8 @@ _CHECKS = {
                      "target_len", "vocabulary_size", "accumulation_steps", "patience", "beam_size", "eval_examples"),
                     require_positive_int),
     **dict.fromkeys(("learning_rate", "clip_norm", "time_budget"), require_positive_number),
+    "no_repeat_ngram": require_non_negative_int,
+    "length_penalty": require_non_negative_number,
     **dict.fromkeys(("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay", "dropout"), require_rate),
 }
 _CHOICES = {"schedule": SCHEDULES, "on_bad_row": ("error", "skip"), "padding": PADDINGS,

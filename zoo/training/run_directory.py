@@ -34,7 +34,7 @@ import tempfile
 from pathlib import Path
 
 from zoo.models.saving import replace_folder
-from zoo.training.config import ConfigError
+from zoo.training.config import FIELDS, ConfigError
 
 CHECKPOINT = "checkpoint"
 WEIGHTS = "model.weights.h5"
@@ -109,7 +109,8 @@ class RunDirectory:
         if config_path.exists():
             with open(config_path, encoding="utf-8") as f:
                 previous = json.load(f)
-            changed = sorted(name for name in resolved if previous.get(name) != resolved[name]
+            # A setting added after the run started reads as its default.
+            changed = sorted(name for name in resolved if previous.get(name, FIELDS[name].default) != resolved[name]
                              and name not in ("backend", "strategy", "jit_compile", "remat", "time_budget", "out"))
             if changed:
                 details = ", ".join(f"{name}: {previous.get(name)!r} -> {resolved[name]!r}" for name in changed)
