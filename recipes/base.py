@@ -31,6 +31,7 @@ class Recipe:
         training_accuracy: whether `fit` logs accuracy (and `val_accuracy`) as it trains. Token-level
             tasks leave it off: an argmax over every position's logits cost 2-7% of a gpt-small
             step, and their evaluation reports accuracy, perplexity or BLEU itself.
+        copy_families: the families that take `--copy-attention` (encoder-decoders).
     """
 
     task = None
@@ -40,6 +41,7 @@ class Recipe:
     primary_metric = ("loss", "min")
     training_accuracy = False
     default_tokenizer = "wordpiece"
+    copy_families = ()
     FAMILY_DEFAULTS = {}
 
     @property
@@ -75,6 +77,14 @@ class Recipe:
         return {}
 
     # --- model ---
+    def check_config(self, config):
+        """Refuses settings this task or family cannot honour (`ConfigError`), before any work."""
+        if config.copy_attention and config.model not in self.copy_families:
+            raise ConfigError(
+                f"--copy-attention is for encoder-decoders (translation or summarization with --model transformer "
+                f"or lstm), not {self.task} with --model {config.model}."
+            )
+
     def check_init(self, config, init_config):
         """Refuses an `--init-from` run whose model cannot start this one (`ConfigError`)."""
         raise ConfigError(f"--init-from: the {self.task} recipe cannot start a {config.model} model from another run.")

@@ -9,6 +9,8 @@ with sacrebleu (BLEU, chrF) and rouge-score (ROUGE-1/2/L), plus the teacher-forc
 token `perplexity`, and how much of the references survives the tokenizer
 (`tokenizer_round_trip_bleu`, `tokenizer_round_trip_exact`). The default tokenizer is lossless
 SentencePiece, so outputs keep the case, accents and spacing of the training text.
+`copy_attention` gives the transformer and lstm decoders a pointer-generator (copying source
+tokens, e.g. names in a summary).
 """
 
 import keras
@@ -37,6 +39,7 @@ class Seq2SeqRecipe(Recipe):
     families = ("lstm", "transformer", "gpt")
     monitor = ("val_loss", "min")
     default_tokenizer = "sentencepiece"
+    copy_families = ("lstm", "transformer")
 
     def tokenizer_texts(self, rows):
         return [row["source"] for row in rows] + [row["target"] for row in rows]
@@ -59,11 +62,11 @@ class Seq2SeqRecipe(Recipe):
             settings = seq2seq_config(config.size, vocabulary_size, attention="luong")
             if config.dropout is not None:
                 settings["dropout"] = config.dropout
-            return LSTMSeq2Seq(**settings)
+            return LSTMSeq2Seq(**settings, copy_attention=config.copy_attention)
         family = "seq2seq" if config.model == "transformer" else "gpt"
         backbone = backbone_from(init_model, family, config, vocabulary_size, self._max_sequence_length(config))
         if config.model == "transformer":
-            return Seq2SeqLM(backbone)
+            return Seq2SeqLM(backbone, copy_attention=config.copy_attention)
         return GPTSeq2Seq(backbone, separator_token_id=tokenizer.eos_id)
 
     def dataset(self, rows, tokenizer, info, config, training):

@@ -70,7 +70,8 @@ def _add_config_flags(parser, skip=()):
         flag = "--" + field.name.replace("_", "-")
         kind = _flag_type(field)
         if kind is bool:
-            parser.add_argument(flag, dest=field.name, action="store_true", default=argparse.SUPPRESS)
+            # `--remat` / `--no-remat`: a recipe may default a switch to on.
+            parser.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS)
         else:
             parser.add_argument(flag, dest=field.name, type=kind, default=argparse.SUPPRESS,
                                 metavar=field.name.upper())

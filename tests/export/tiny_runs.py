@@ -8,7 +8,9 @@ RUNS = {
     "classification-bert": ["classification", "--model", "bert"],
     "classification-lstm": ["classification", "--model", "lstm"],
     "translation-gpt": ["translation", "--model", "gpt"],
-    "summarization-transformer": ["summarization", "--model", "transformer"],
+    # Copy attention and the n-gram ban run inside the exported decoding loops too.
+    "summarization-transformer": ["summarization", "--model", "transformer", "--copy-attention",
+                                  "--no-repeat-ngram", "2"],
     "clm-gpt": ["clm", "--model", "gpt"],
 }
 # Nine texts: two generation chunks; an empty text, one longer than --seq-len, CJK and emoji.

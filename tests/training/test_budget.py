@@ -69,6 +69,30 @@ def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path,
     assert json.loads((epochs / "summary.json").read_text())["steps_sized_by_budget"] is None
 
 
+def test_a_probe_that_misjudged_the_pace_is_corrected_after_the_first_interval(tmp_path, capsys, monkeypatch):
+    from zoo.training import trainer
+
+    sized = []
+
+    def half_of_it_at_first(*args):
+        steps = steps_within_budget(*args)
+        sized.append(steps if sized else steps // 2)  # the probe's figure is halved, as if it met compilations
+        return sized[-1]
+
+    monkeypatch.setattr(trainer, "steps_within_budget", half_of_it_at_first)
+    out = tmp_path / "run"
+    assert main(["train", "translation", *TINY, "--time-budget", "1", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "so the schedule spans" in err and len(sized) == 2, err
+    summary = json.loads((out / "summary.json").read_text())
+    first_total = budget.PROBE_STEPS + sized[0]
+    assert summary["steps_sized_by_budget"] > 1.3 * first_total, (summary, sized)
+    assert summary["steps"] >= 0.8 * summary["steps_sized_by_budget"], summary
+    history = list(csv.DictReader((out / "history.csv").open()))
+    config = json.loads((out / "config.json").read_text())
+    assert float(history[-1]["learning_rate"]) < 0.15 * config["learning_rate"], history[-1]
+
+
 def test_compilations_are_counted_on_jax_and_none_elsewhere():
     with CompilationCounter() as counter:
         if keras.backend.backend() == "jax":

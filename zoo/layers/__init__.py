@@ -7,6 +7,7 @@ Example:
 """
 
 from zoo.layers.attention import MultiHeadAttention
+from zoo.layers.copy_generator import CopyGenerator
 from zoo.layers.feed_forward import FeedForward
 from zoo.layers.norms import LayerNorm, RMSNorm, build_norm
 from zoo.layers.position_encodings import LearnedPositionEmbedding, RotaryEmbedding, SinusoidalPositionEncoding
@@ -20,6 +21,7 @@ __all__ = [
     "BahdanauAttention",
     "BiasFusedDense",
     "BiasFusedEinsumDense",
+    "CopyGenerator",
     "FeedForward",
     "LayerNorm",
     "LearnedPositionEmbedding",

@@ -114,6 +114,7 @@ class TrainConfig:
     init_from: str | None = None
     nsp: bool = False
     line_by_line: bool = False
+    copy_attention: bool = False
     decoding: str = "greedy"
     beam_size: int = 4
     length_penalty: float = 0.6
@@ -188,4 +189,6 @@ def resolve_config(recipe, overrides, config_file=None):
     if model not in recipe.families:
         raise ConfigError(f"--model {model}: the {recipe.task} recipe trains {', '.join(recipe.families)}.")
     settings = {**recipe.family_defaults(model), **settings, "model": model}
-    return TrainConfig(**settings).validate()
+    config = TrainConfig(**settings).validate()
+    recipe.check_config(config)
+    return config

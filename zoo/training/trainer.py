@@ -31,7 +31,7 @@ from zoo.metrics import is_lossy, tokenizer_round_trip
 from zoo.models.registry import count_parameters
 from zoo.models.saving import load_model_folder, save_model_folder
 from zoo.tokenizers import VocabularyTooSmall, load_tokenizer, train_tokenizer
-from zoo.training.budget import ProbeTimer, probe_steps, steps_within_budget
+from zoo.training.budget import REPLAN_TOLERANCE, ProbeTimer, probe_steps, steps_within_budget
 from zoo.training.callbacks import RunTracker
 from zoo.training.compilations import CompilationCounter
 from zoo.training.config import DEFAULT_EPOCHS, ConfigError
@@ -179,7 +179,6 @@ def train(recipe, config, command=None, verbose="auto"):
                 model.load_weights(run.checkpoint_weights)
                 print(f"{run.path}: resuming at step {state['step']} of {total_steps}.", file=sys.stderr)
             stream = recipe.dataset(train_rows, tokenizer, info, config, training=True)
-            train_data = stream.skip(state["step"])
             valid_data = _with_known_length(recipe.dataset(valid_rows, tokenizer, info, config, training=False))
         finally:
             keras.config.set_dtype_policy("float32")
@@ -193,15 +192,23 @@ def train(recipe, config, command=None, verbose="auto"):
         callbacks = [tracker, keras.callbacks.TensorBoard(str(run.file("logs")))]
         fit = functools.partial(model.fit, validation_data=valid_data, steps_per_epoch=per_fit_epoch,
                                 verbose=verbose, shuffle=False)
+
+        def fit_from_current_step(**options):
+            return fit(placement.prepare(model, stream.skip(state["step"])), **options)
+
         with CompilationCounter() as compilations:
             if config.sized_by_budget and state["total_steps"] is None:
-                total_steps = _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch,
-                                            fit=lambda **options: fit(placement.prepare(model, train_data), **options))
-                train_data = stream.skip(state["step"])
-            resumable = state["stop_reason"] in (None, "max_steps") and state["step"] < total_steps
-            if resumable:
-                fit(placement.prepare(model, train_data), initial_epoch=state["epoch"], callbacks=callbacks,
-                    epochs=state["epoch"] + math.ceil((total_steps - state["step"]) / per_fit_epoch))
+                compile_s = _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch,
+                                          fit=fit_from_current_step)
+                callbacks = [*_budget_check(model, config, state, tracker, per_fit_epoch, compile_s), *callbacks]
+            # A loop: the budget check may lengthen the schedule past the epochs one `fit` was given.
+            while state["stop_reason"] in (None, "max_steps") and state["step"] < tracker.total_steps:
+                started_at = state["step"]
+                fit_from_current_step(initial_epoch=state["epoch"], callbacks=callbacks,
+                                      epochs=state["epoch"] + math.ceil((tracker.total_steps - state["step"])
+                                                                        / per_fit_epoch))
+                if state["step"] == started_at:
+                    break
     if not placement.is_chief:
         return _finish_worker(run, model, state, placement)
     return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command,
@@ -209,10 +216,11 @@ def train(recipe, config, command=None, verbose="auto"):
 
 
 def _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch, fit):
-    """Runs the probe as the run's first `fit` epoch, sizes the schedule to the budget; returns the total steps.
+    """Runs the probe as the run's first `fit` epoch and sizes the schedule to the budget.
 
     The probe's validation and checkpoint are the run's first; its measured length is saved in
     `state["total_steps"]` with that checkpoint, so a resumed run keeps the same schedule.
+    Returns the seconds a new train step takes to compile (what the probe's first step took extra).
     """
     probe = probe_steps(per_fit_epoch)
     timer = ProbeTimer()
@@ -221,20 +229,56 @@ def _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch, fit):
         # Compiling the step again for the new schedule costs about what the probe's first step took extra.
         remaining = 60 * config.time_budget - state["elapsed_s"] - timer.elapsed_s - timer.first_step_extra_s
         more = steps_within_budget(remaining, timer.step_s, timer.validation_s, per_fit_epoch)
-        state["total_steps"] = state["step"] + probe + more
+        _set_schedule(model, config, state, tracker, state["step"] + probe + more)
 
     sizer = keras.callbacks.LambdaCallback(on_epoch_end=size_schedule)  # before the tracker writes the checkpoint
     fit(epochs=1, steps_per_epoch=probe, callbacks=[timer, sizer, *callbacks])
-    total_steps = state["total_steps"]
+    print(f"--time-budget {config.time_budget:g} min: {probe} probe steps at {timer.step_s:.3f} s a step, "
+          f"{timer.validation_s:.1f} s a validation: the schedule spans {tracker.total_steps:,} steps "
+          f"(warm-up {_warmup_batches(config, tracker.total_steps):,}).", file=sys.stderr)
+    return timer.first_step_extra_s
+
+
+def _budget_check(model, config, state, tracker, per_fit_epoch, compile_s):
+    """Callbacks that re-time the first validation interval after the probe and re-size the schedule once.
+
+    The probe's 50 steps see each bucket width's first compilation and few batches of each
+    width; a whole interval gives the pace the run really keeps. The schedule changes only if
+    the two differ by more than `REPLAN_TOLERANCE` of the steps left (a modest jump in the
+    learning rate, early in the decay, for the budget's full use).
+    """
+    timer = ProbeTimer()
+    checked = []
+
+    def check(epoch, logs):
+        if checked:
+            return
+        checked.append(epoch)
+        done = state["step"] + timer.steps  # the tracker counts this interval after us
+        remaining = 60 * config.time_budget - state["elapsed_s"] - timer.elapsed_s - compile_s
+        total = done + steps_within_budget(remaining, timer.step_s, timer.validation_s, per_fit_epoch)
+        if abs(total - tracker.total_steps) > REPLAN_TOLERANCE * max(1, tracker.total_steps - done):
+            old = tracker.total_steps
+            _set_schedule(model, config, state, tracker, total)
+            print(f"--time-budget {config.time_budget:g} min: {timer.step_s:.3f} s a step over the last "
+                  f"{timer.steps:,} steps, so the schedule spans {total:,} steps, not {old:,}.",
+                  file=sys.stderr)
+
+    return [timer, keras.callbacks.LambdaCallback(on_epoch_end=check)]  # before the tracker's checkpoint
+
+
+def _set_schedule(model, config, state, tracker, total_steps):
+    """Makes the learning-rate schedule span `total_steps` batches, saved with the next checkpoint."""
+    state["total_steps"] = total_steps
     updates, warmup_steps = _updates_and_warmup(config, total_steps)
     model.optimizer.learning_rate = learning_rate_schedule(config.learning_rate, updates, warmup_steps,
                                                            config.schedule, config.accumulation_steps)
     model.make_train_function(force=True)  # the compiled step keeps the length it was traced with
     tracker.total_steps = total_steps
-    print(f"--time-budget {config.time_budget:g} min: {probe} probe steps at {timer.step_s:.3f} s a step, "
-          f"{timer.validation_s:.1f} s a validation: the schedule spans {total_steps:,} steps "
-          f"(warm-up {warmup_steps * config.accumulation_steps:,}).", file=sys.stderr)
-    return total_steps
+
+
+def _warmup_batches(config, total_steps):
+    return _updates_and_warmup(config, total_steps)[1] * config.accumulation_steps
 
 
 def _check_multi_process(config, placement):

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from zoo.layers.copy_generator import CopyGenerator
 from zoo.layers.initializers import clone_initializer
 from zoo.layers.seq2seq_attention import BahdanauAttention, LuongAttention
 from zoo.models.lstm.backbone import lstm_token_embedding
@@ -97,7 +98,9 @@ class LSTMDecoder(keras.layers.Layer):
     `attention_keys` from `precompute_keys(encoder_outputs)`; optional `padding_mask` `(batch, T)`
     of the target (a padded step leaves the states unchanged). Returns `(logits, hidden_state,
     cell_state)`: logits `(batch, T, vocabulary_size)` in the compute dtype and the states after
-    the last step.
+    the last step. With `copy_attention` the call also takes `encoder_token_ids` (and optional
+    `copy_keys` from `precompute_copy_keys`), and the logits are the float32 log-probabilities
+    of `zoo.layers.CopyGenerator`'s generate-or-copy mixture, queried by `h~_t`.
 
     Args:
         vocabulary_size: number of target token ids.
@@ -106,6 +109,8 @@ class LSTMDecoder(keras.layers.Layer):
         num_layers: number of stacked LSTM layers.
         attention: "luong", "bahdanau" or "none".
         dropout: dropout rate on the input of every LSTM layer and before the output projection.
+        copy_attention: mix in copying source tokens (pointer-generator); needs attention and one
+            vocabulary for source and target.
 
     Example:
 
@@ -119,7 +124,15 @@ class LSTMDecoder(keras.layers.Layer):
     """
 
     def __init__(
-        self, vocabulary_size, embedding_dim, hidden_dim, num_layers=1, attention="luong", dropout=0.0, **kwargs
+        self,
+        vocabulary_size,
+        embedding_dim,
+        hidden_dim,
+        num_layers=1,
+        attention="luong",
+        dropout=0.0,
+        copy_attention=False,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.vocabulary_size = require_positive_int("vocabulary_size", vocabulary_size)
@@ -128,6 +141,9 @@ class LSTMDecoder(keras.layers.Layer):
         self.num_layers = require_positive_int("num_layers", num_layers)
         self.attention = require_choice("attention", attention, ATTENTIONS)
         self.dropout = require_rate("dropout", dropout)
+        if copy_attention and attention == "none":
+            raise ValueError('`copy_attention=True` reads the encoder outputs, which attention="none" does not keep.')
+        self.copy_attention = bool(copy_attention)
 
     def build(self, token_ids_shape, hidden_state_shape=None, cell_state_shape=None, encoder_outputs_shape=None):
         batch, length = token_ids_shape[0], token_ids_shape[1]
@@ -162,10 +178,18 @@ class LSTMDecoder(keras.layers.Layer):
             self.vocabulary_size, dtype=self.dtype_policy, name="output_projection"
         )
         self.output_projection.build(hidden_shape)
+        if self.copy_attention:
+            self.copy_generator = CopyGenerator(self.hidden_dim, dtype=self.dtype_policy, name="copy_generator")
+            self.copy_generator.build(hidden_shape, (batch, length, self.vocabulary_size), encoder_outputs_shape,
+                                      encoder_outputs_shape[:2], encoder_outputs_shape[:2])
 
     def precompute_keys(self, encoder_outputs):
         """The attention keys of `encoder_outputs`, computed once per source for step-by-step decoding."""
         return self.attention_layer.precompute_keys(encoder_outputs)
+
+    def precompute_copy_keys(self, encoder_outputs):
+        """The copy attention's keys of `encoder_outputs` (with `copy_attention`), computed once per source."""
+        return self.copy_generator.project_keys(encoder_outputs)
 
     def call(
         self,
@@ -176,6 +200,8 @@ class LSTMDecoder(keras.layers.Layer):
         encoder_padding_mask=None,
         attention_keys=None,
         padding_mask=None,
+        encoder_token_ids=None,
+        copy_keys=None,
         training=None,
     ):
         mask = None if padding_mask is None else ops.cast(padding_mask, "bool")
@@ -191,6 +217,13 @@ class LSTMDecoder(keras.layers.Layer):
             context = self.attention_layer(x, encoder_outputs, keys=attention_keys, values_mask=encoder_padding_mask)
             x = self.attention_projection(ops.concatenate([context, x], axis=-1))
         logits = self.output_projection(self.output_dropout(x, training=training))
+        if self.copy_attention:
+            if encoder_token_ids is None:
+                raise ValueError("LSTMDecoder(copy_attention=True) needs `encoder_token_ids`, the ids it copies.")
+            if copy_keys is None:
+                copy_keys = self.copy_generator.project_keys(encoder_outputs)
+            logits = self.copy_generator.mix(x, logits, copy_keys, encoder_outputs, encoder_token_ids,
+                                             encoder_padding_mask)
         return logits, ops.stack(hidden_states, axis=1), ops.stack(cell_states, axis=1)
 
     def compute_output_shape(
@@ -210,6 +243,7 @@ class LSTMDecoder(keras.layers.Layer):
                 "num_layers": self.num_layers,
                 "attention": self.attention,
                 "dropout": self.dropout,
+                "copy_attention": self.copy_attention,
             }
         )
         return config

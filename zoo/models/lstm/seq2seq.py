@@ -40,6 +40,9 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
         attention: "luong", "bahdanau" or "none".
         dropout: dropout rate on the input of every LSTM layer and before the output projection.
         target_vocabulary_size: number of target token ids if the target has its own vocabulary.
+        copy_attention: the decoder mixes in copying source tokens (pointer-generator, see
+            `LSTMDecoder`); needs attention and one vocabulary. The decoding state adds
+            `"copy_keys"` and `"encoder_token_ids"`.
         dtype: dtype policy of the layers (e.g. "mixed_bfloat16"); the logits stay float32.
 
     Example:
@@ -61,12 +64,18 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
         attention="luong",
         dropout=0.0,
         target_vocabulary_size=None,
+        copy_attention=False,
         dtype=None,
         **kwargs,
     ):
         require_rate("dropout", dropout)
         if target_vocabulary_size is not None:
             require_positive_int("target_vocabulary_size", target_vocabulary_size)
+        if copy_attention and target_vocabulary_size not in (None, vocabulary_size):
+            raise ValueError(
+                "`copy_attention=True` copies source ids into the output, so both sides need one vocabulary. "
+                f"Received: vocabulary_size={vocabulary_size}, target_vocabulary_size={target_vocabulary_size}"
+            )
 
         # === Layers ===
         encoder = LSTMBackbone(
@@ -87,6 +96,7 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
             num_layers=num_decoder_layers,
             attention=attention,
             dropout=dropout,
+            copy_attention=copy_attention,
             dtype=dtype,
             name="decoder",
         )
@@ -105,6 +115,7 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
             encoder_outputs=encoded["sequence_output"],
             encoder_padding_mask=inputs["encoder_padding_mask"],
             padding_mask=inputs["decoder_padding_mask"],
+            encoder_token_ids=inputs["encoder_token_ids"] if copy_attention else None,
         )
         super().__init__(inputs=inputs, outputs=ops.cast(logits, "float32"), dtype=dtype, **kwargs)
 
@@ -117,6 +128,7 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
         self.attention = attention
         self.dropout = dropout
         self.target_vocabulary_size = target_vocabulary_size
+        self.copy_attention = copy_attention
         self.encoder = encoder
         self.state_bridge = state_bridge
         self.decoder = decoder
@@ -140,6 +152,9 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
             state["encoder_outputs"] = encoder_outputs
             state["attention_keys"] = self.decoder.precompute_keys(encoder_outputs)
             state["encoder_padding_mask"] = encoder_padding_mask
+        if self.copy_attention:
+            state["copy_keys"] = self.decoder.precompute_copy_keys(encoder_outputs)
+            state["encoder_token_ids"] = encoder_token_ids
         return state
 
     def decode_step(self, token_ids, state, index):
@@ -151,6 +166,8 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
             encoder_outputs=state.get("encoder_outputs"),
             encoder_padding_mask=state.get("encoder_padding_mask"),
             attention_keys=state.get("attention_keys"),
+            encoder_token_ids=state.get("encoder_token_ids"),
+            copy_keys=state.get("copy_keys"),
             training=False,
         )
         return ops.cast(logits, "float32"), {**state, "decoder_hidden": hidden_state, "decoder_cell": cell_state}
@@ -165,4 +182,5 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
             "attention": self.attention,
             "dropout": self.dropout,
             "target_vocabulary_size": self.target_vocabulary_size,
+            "copy_attention": self.copy_attention,
         }

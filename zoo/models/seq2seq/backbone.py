@@ -264,6 +264,14 @@ class Seq2SeqBackbone(FunctionalModel):
     def head_dim(self):
         return self.hidden_dim // self.num_heads
 
+    def with_encoder_outputs(self):
+        """A model sharing this backbone's layers that returns `(decoder hidden states, encoder outputs)`.
+
+        For task heads that read the source too (copy attention), without running the encoder twice.
+        """
+        encoder_outputs = (self.encoder_final_norm or self.encoder_blocks[-1]).output
+        return keras.Model(self.input, [self.output, encoder_outputs], name=f"{self.name}_with_encoder_outputs")
+
     def encode(self, encoder_token_ids, encoder_padding_mask=None, training=None):
         """Encoder outputs `(batch, source_length, hidden_dim)`; padding defaults to `ids != 0`."""
         if encoder_padding_mask is None:

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from zoo.layers import CopyGenerator
 from zoo.models.functional_model import BackboneTask
 from zoo.validation import require_positive_int
 
@@ -49,10 +50,17 @@ class Seq2SeqLM(BackboneTask):
     the state with their keys and values written. Shapes never depend on `index` (which may be
     a scalar int32 tensor), so a decoding loop compiles.
 
+    With `copy_attention` the output is the log-probability of a pointer-generator mixture
+    (`zoo.layers.CopyGenerator`: generate from the vocabulary or copy a source token), still a
+    valid logits tensor for the same loss and decoding; the decoding state adds
+    `"encoder_outputs"`, `"copy_keys"` and `"encoder_token_ids"`.
+
     Args:
         backbone: a `Seq2SeqBackbone`.
         tie_output_embeddings: project to logits with the decoder's token table (transposed);
             if False, with a separate `(hidden_dim, decoder_vocabulary_size)` kernel.
+        copy_attention: mix in copying from the source (summarization); needs one vocabulary
+            for both sides.
 
     Example:
 
@@ -69,9 +77,20 @@ class Seq2SeqLM(BackboneTask):
     (1, 1, 100)
     """
 
-    def __init__(self, backbone, tie_output_embeddings=True, **kwargs):
+    def __init__(self, backbone, tie_output_embeddings=True, copy_attention=False, **kwargs):
+        if copy_attention and backbone.encoder_token_embedding.vocabulary_size != (
+            backbone.decoder_token_embedding.vocabulary_size
+        ):
+            raise ValueError(
+                "`copy_attention=True` copies source ids into the output, so both sides need one vocabulary. "
+                f"Received a backbone with encoder_vocabulary_size={backbone.encoder_token_embedding.vocabulary_size} "
+                f"and decoder_vocabulary_size={backbone.decoder_token_embedding.vocabulary_size}"
+            )
         # === Layers ===
         # Locals, assigned to `self` after `super().__init__()`: torch modules refuse attributes before it.
+        copy_generator = None
+        if copy_attention:
+            copy_generator = CopyGenerator(backbone.hidden_dim, dtype=backbone.dtype_policy, name="copy_generator")
         output_projection = None
         if not tie_output_embeddings:
             output_projection = keras.layers.Dense(
@@ -83,13 +102,22 @@ class Seq2SeqLM(BackboneTask):
             )
 
         # === Functional Model ===
-        hidden = backbone(backbone.input)
-        logits = _logits(hidden, backbone.decoder_token_embedding, output_projection)
-        super().__init__(backbone, inputs=backbone.input, outputs=logits, **kwargs)
+        inputs = backbone.input
+        if copy_generator is None:
+            hidden = backbone(inputs)
+            logits = _logits(hidden, backbone.decoder_token_embedding, output_projection)
+        else:
+            hidden, encoder_outputs = backbone.with_encoder_outputs()(inputs)
+            logits = _logits(hidden, backbone.decoder_token_embedding, output_projection)
+            logits = copy_generator(hidden, logits, encoder_outputs, inputs["encoder_token_ids"],
+                                    inputs["encoder_padding_mask"])
+        super().__init__(backbone, inputs=inputs, outputs=logits, **kwargs)
         self.output_projection = output_projection
+        self.copy_generator = copy_generator
 
         # === Config ===
         self.tie_output_embeddings = tie_output_embeddings
+        self.copy_attention = copy_attention
 
     def compile(self, optimizer="auto", loss="auto", **kwargs):
         super().compile(
@@ -124,11 +152,15 @@ class Seq2SeqLM(BackboneTask):
             (batch_size, backbone.num_decoder_layers, 2, max_length, backbone.num_heads, backbone.head_dim),
             dtype=cross_attention_cache.dtype,
         )
-        return {
+        state = {
             "self_attention_cache": self_attention_cache,
             "cross_attention_cache": cross_attention_cache,
             "encoder_padding_mask": encoder_padding_mask,
         }
+        if self.copy_generator is not None:
+            state.update(encoder_outputs=encoder_outputs, copy_keys=self.copy_generator.project_keys(encoder_outputs),
+                         encoder_token_ids=encoder_token_ids)
+        return state
 
     def decode_step(self, token_ids, state, index):
         backbone = self.backbone
@@ -147,7 +179,11 @@ class Seq2SeqLM(BackboneTask):
         if backbone.decoder_final_norm is not None:
             x = backbone.decoder_final_norm(x)
         logits = _logits(x, backbone.decoder_token_embedding, self.output_projection)
+        if self.copy_generator is not None:
+            logits = self.copy_generator.mix(x, logits, state["copy_keys"], state["encoder_outputs"],
+                                             state["encoder_token_ids"], state["encoder_padding_mask"])
         return logits, {**state, "self_attention_cache": ops.stack(self_attention_caches, axis=1)}
 
     def get_config(self):
-        return super().get_config() | {"tie_output_embeddings": self.tie_output_embeddings}
+        return super().get_config() | {"tie_output_embeddings": self.tie_output_embeddings,
+                                       "copy_attention": self.copy_attention}
