@@ -27,15 +27,14 @@ from zoo.metrics import bleu, chrf, rouge  # noqa: E402
 from zoo.training.config import TrainConfig  # noqa: E402
 from zoo.training.trainer import load_run  # noqa: E402
 
-# name -> TrainConfig decoding fields
+# name -> TrainConfig decoding fields (`nr N`: --no-repeat-ngram N; `a`: the length penalty's alpha)
 SETTINGS = {
     "greedy": {"decoding": "greedy", "no_repeat_ngram": 0},
-    "greedy, no-repeat 3": {"decoding": "greedy", "no_repeat_ngram": 3},
-    "beam 4, alpha 0.6": {"decoding": "beam", "beam_size": 4, "length_penalty": 0.6, "no_repeat_ngram": 0},
-    "beam 4, alpha 0.6, no-repeat 3": {"decoding": "beam", "beam_size": 4, "length_penalty": 0.6,
-                                       "no_repeat_ngram": 3},
-    "beam 4, alpha 1.0, no-repeat 3": {"decoding": "beam", "beam_size": 4, "length_penalty": 1.0,
-                                       "no_repeat_ngram": 3},
+    "greedy nr3": {"decoding": "greedy", "no_repeat_ngram": 3},
+    "beam4 a0.6": {"decoding": "beam", "beam_size": 4, "length_penalty": 0.6, "no_repeat_ngram": 0},
+    "beam4 a0.6 nr3": {"decoding": "beam", "beam_size": 4, "length_penalty": 0.6, "no_repeat_ngram": 3},
+    "beam4 a1.0 nr3": {"decoding": "beam", "beam_size": 4, "length_penalty": 1.0, "no_repeat_ngram": 3},
+    "beam4 a2.0 nr3": {"decoding": "beam", "beam_size": 4, "length_penalty": 2.0, "no_repeat_ngram": 3},
 }
 
 

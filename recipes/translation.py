@@ -17,9 +17,11 @@ class Translation(Seq2SeqRecipe):
     corpus = "translation"
     primary_metric = ("bleu", "max")
     _LENGTHS = {"seq_len": 64, "target_len": 64}
+    # Beam 4 (alpha 0.6) and no repeated trigram: on a 25-minute Multi30k run BLEU 38.1 against
+    # greedy's 36.5 (300 validation pairs, benchmarks/decoding.py); other families not measured.
     FAMILY_DEFAULTS = {
         "lstm": {"learning_rate": 3e-3, **_LENGTHS},
-        "transformer": {"learning_rate": 1e-3, **_LENGTHS},
+        "transformer": {"learning_rate": 1e-3, "decoding": "beam", "no_repeat_ngram": 3, **_LENGTHS},
         "gpt": {"learning_rate": 1e-3, **_LENGTHS},
     }
 

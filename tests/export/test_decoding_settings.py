@@ -45,7 +45,7 @@ def test_decoding_benchmark_scores_each_setting(trained_runs):
     recipe = get_recipe(saved["task"])
     rows = recipe.embedded_rows("valid", TrainConfig(**saved))[:6]
     greedy = measure(recipe, model, tokenizer, saved, rows, SETTINGS["greedy"])
-    banned = measure(recipe, model, tokenizer, saved, rows, SETTINGS["greedy, no-repeat 3"])
+    banned = measure(recipe, model, tokenizer, saved, rows, SETTINGS["greedy nr3"])
     assert greedy["examples"] == banned["examples"] == 6 and 0 <= banned["rouge1"] <= 1
     assert 0 <= banned["loops"] <= 1 and greedy["reference_words"] == banned["reference_words"] > 0
     assert repeats_a_trigram("a b c a b c") and not repeats_a_trigram("a b c a b d")

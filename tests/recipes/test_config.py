@@ -5,6 +5,7 @@ import json
 import pytest
 
 from recipes import get_recipe
+from zoo.cli import build_parser
 from zoo.training.config import ConfigError, TrainConfig, resolve_config
 from zoo.training.run_directory import RunDirectory
 
@@ -68,3 +69,23 @@ def test_a_run_folder_refuses_a_different_config(tmp_path):
     run.claim(TrainConfig(epochs=2, out="moved/elsewhere"))  # so does a run folder that was moved
     with pytest.raises(ConfigError, match=r"other settings \(epochs: 2 -> 3\)"):
         run.claim(TrainConfig(epochs=3))
+
+
+def test_a_setting_added_after_a_run_started_reads_as_its_default(tmp_path):
+    run = RunDirectory(tmp_path / "run")
+    run.claim(TrainConfig(epochs=2))
+    saved = json.loads(run.file("config.json").read_text())
+    del saved["no_repeat_ngram"]  # a config.json written before the setting existed
+    run.file("config.json").write_text(json.dumps(saved))
+    run.claim(TrainConfig(epochs=2))
+    with pytest.raises(ConfigError, match=r"no_repeat_ngram: 0 -> 3"):
+        run.claim(TrainConfig(epochs=2, no_repeat_ngram=3))
+
+
+def test_summarization_transformers_copy_and_switches_turn_off_from_the_command_line():
+    recipe = get_recipe("summarization")
+    assert resolve_config(recipe, {"model": "transformer"}).copy_attention
+    assert not resolve_config(recipe, {"model": "transformer", "copy_attention": False}).copy_attention
+    assert not resolve_config(get_recipe("translation"), {"model": "transformer"}).copy_attention
+    args = build_parser().parse_args(["train", "summarization", "--no-copy-attention", "--remat"])
+    assert args.copy_attention is False and args.remat is True

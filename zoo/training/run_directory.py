@@ -110,10 +110,11 @@ class RunDirectory:
             with open(config_path, encoding="utf-8") as f:
                 previous = json.load(f)
             # A setting added after the run started reads as its default.
-            changed = sorted(name for name in resolved if previous.get(name, FIELDS[name].default) != resolved[name]
+            previous = {name: previous.get(name, FIELDS[name].default) for name in resolved}
+            changed = sorted(name for name in resolved if previous[name] != resolved[name]
                              and name not in ("backend", "strategy", "jit_compile", "remat", "time_budget", "out"))
             if changed:
-                details = ", ".join(f"{name}: {previous.get(name)!r} -> {resolved[name]!r}" for name in changed)
+                details = ", ".join(f"{name}: {previous[name]!r} -> {resolved[name]!r}" for name in changed)
                 raise ConfigError(
                     f"{self.path} holds a run with other settings ({details}); pass --out with a new folder "
                     "or delete it."
