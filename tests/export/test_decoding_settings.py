@@ -1,4 +1,4 @@
-"""The run's decoding settings (here `--no-repeat-ngram 2`) hold in its outputs, and evaluate/predict flags override them."""
+"""A run's decoding settings (`--no-repeat-ngram 2`) hold in its outputs; evaluate/predict flags override them."""
 
 import json
 
