@@ -8,6 +8,8 @@ n-gram that touches the prompt never bans), so a decoder-only model may still co
 
 from keras import ops
 
+from zoo.layers.copy_generator import sum_by_token_id
+
 
 def repeated_ngram_tokens(tokens, index, prompt_lengths, ngram_size, vocabulary_size):
     """A bool (rows, vocabulary) mask, True at each token that would repeat a generated n-gram.
@@ -30,11 +32,5 @@ def repeated_ngram_tokens(tokens, index, prompt_lengths, ngram_size, vocabulary_
     for offset in range(ngram_size - 1):
         same = ops.equal(tokens[:, offset: offset + windows], context[:, offset: offset + 1])
         matches = ops.logical_and(matches, same)
-    # Each window bans the token that followed it: scatter (row, token) pairs, summing duplicates.
-    banned_tokens = tokens[:, ngram_size - 1:]
-    row_ids = ops.broadcast_to(ops.arange(rows, dtype="int32")[:, None], (rows, windows))
-    pairs = ops.reshape(ops.stack([row_ids, ops.cast(banned_tokens, "int32")], axis=-1), (-1, 2))
-    # `scatter_update(..., reduction="add")` rather than `ops.scatter`, which PyTorch runs one index at a time.
-    counts = ops.scatter_update(ops.zeros((rows, vocabulary_size)), pairs,
-                                ops.reshape(ops.cast(matches, "float32"), (-1,)), reduction="add")
-    return counts > 0
+    # Each window bans the token that followed it.
+    return sum_by_token_id(matches, tokens[:, ngram_size - 1:], vocabulary_size) > 0

@@ -85,12 +85,20 @@ class CopyGenerator(keras.layers.Layer):
 def _scatter_to_vocabulary(attention, token_ids, vocabulary_size):
     """`(batch, T, V)`: each source position's attention added at its token id (repeats add up)."""
     batch, target_length, source_length = ops.shape(attention)
-    rows = batch * target_length
-    row_ids = ops.broadcast_to(ops.arange(rows, dtype="int32")[:, None], (rows, source_length))
-    ids = ops.reshape(ops.broadcast_to(ops.cast(token_ids, "int32")[:, None, :], (batch, target_length, source_length)),
-                      (rows, source_length))
-    pairs = ops.reshape(ops.stack([row_ids, ids], axis=-1), (-1, 2))
-    # `scatter_update(..., reduction="add")` rather than `ops.scatter`, which PyTorch runs one index at a time.
-    copied = ops.scatter_update(ops.zeros((rows, vocabulary_size), "float32"), pairs, ops.reshape(attention, (-1,)),
-                                reduction="add")
+    ids = ops.broadcast_to(ops.cast(token_ids, "int32")[:, None, :], (batch, target_length, source_length))
+    copied = sum_by_token_id(ops.reshape(attention, (-1, source_length)), ops.reshape(ids, (-1, source_length)),
+                             vocabulary_size)
     return ops.reshape(copied, (batch, target_length, vocabulary_size))
+
+
+def sum_by_token_id(values, token_ids, vocabulary_size):
+    """`(rows, vocabulary_size)` float32: each row's `values` (rows, n) added at its `token_ids` (rows, n).
+
+    Example: `sum_by_token_id([[0.5, 0.2, 0.3]], [[4, 9, 4]], 10)[0, 4]` is 0.8.
+    """
+    rows, width = ops.shape(token_ids)
+    row_ids = ops.broadcast_to(ops.arange(rows, dtype="int32")[:, None], (rows, width))
+    pairs = ops.reshape(ops.stack([row_ids, ops.cast(token_ids, "int32")], axis=-1), (-1, 2))
+    # `scatter_update(..., reduction="add")` rather than `ops.scatter`, which PyTorch runs one index at a time.
+    return ops.scatter_update(ops.zeros((rows, vocabulary_size), "float32"), pairs,
+                              ops.reshape(ops.cast(values, "float32"), (-1,)), reduction="add")
