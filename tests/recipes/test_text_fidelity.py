@@ -13,7 +13,8 @@ PAIRS = [
     ("A man, a dog and a ball.", "Ein Mann, ein Hund und ein Ball."),
 ]
 TINY = ["--model", "transformer", "--size", "tiny", "--max-steps", "1", "--batch-size", "4", "--eval-examples", "4",
-        "--seq-len", "24", "--target-len", "24", "--vocabulary-size", "400", "--padding", "max_length"]
+        "--seq-len", "24", "--target-len", "24", "--vocabulary-size", "400", "--padding", "max_length",
+        "--decoding", "greedy"]  # the default beam search costs compilations, not what is tested here
 
 
 @pytest.fixture

@@ -2,13 +2,15 @@
 
 import csv
 import json
+from types import SimpleNamespace
 
 import keras
 import numpy as np
 import pytest
+from keras.callbacks import CallbackList
 
 from zoo.cli import main
-from zoo.training import budget
+from zoo.training import budget, callbacks
 from zoo.training.budget import ProbeTimer, probe_steps, steps_within_budget
 from zoo.training.compilations import CompilationCounter
 
@@ -40,27 +42,56 @@ def test_the_probe_timer_leaves_the_first_compilation_out(monkeypatch):
 
 TINY = ["--model", "transformer", "--size", "tiny", "--train-examples", "400", "--valid-examples", "16",
         "--batch-size", "8", "--eval-examples", "8", "--seq-len", "24", "--target-len", "12",
-        "--vocabulary-size", "400", "--padding", "max_length", "--eval-every", "60"]
+        "--vocabulary-size", "400", "--eval-every", "30", "--decoding", "greedy"]
+VALIDATION_S = 1.0
 
 
-def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path, capsys):
-    # Two minutes: the probe's compilations take tens of seconds when the suites of two backends share the cores.
+@pytest.fixture
+def simulated_clock(monkeypatch):
+    """The run's clocks read simulated time: each train batch takes `pace[0]` seconds, each validation 1 s.
+
+    Wall-clock budgets make these tests depend on what else shares the cores (the suites of two
+    backends run side by side); simulated time makes every sizing decision exact. Returns the
+    mutable pace: a test may change it while the run trains (through `on_batch`).
+    """
+    now = [0.0]
+    pace = [0.4]
+    batches = [0]
+    on_batch = []
+    monkeypatch.setattr(budget, "time", SimpleNamespace(perf_counter=lambda: now[0]))
+    monkeypatch.setattr(callbacks, "time", SimpleNamespace(perf_counter=lambda: now[0]))
+    train_batch_end, test_end = CallbackList._on_train_batch_end, CallbackList.on_test_end
+
+    def after_a_batch(self, batch, logs=None):
+        batches[0] += 1
+        for change in on_batch:
+            change(batches[0])
+        now[0] += pace[0]
+        train_batch_end(self, batch, logs)
+
+    def after_a_validation(self, logs=None):
+        now[0] += VALIDATION_S
+        test_end(self, logs)
+
+    monkeypatch.setattr(CallbackList, "_on_train_batch_end", after_a_batch)
+    monkeypatch.setattr(CallbackList, "on_test_end", after_a_validation)
+    return SimpleNamespace(pace=pace, on_batch=on_batch)
+
+
+def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path, capsys, simulated_clock):
     out = tmp_path / "run"
     assert main(["train", "translation", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
-    assert "probe steps at" in capsys.readouterr().err
+    assert "30 probe steps at 0.400 s a step, 1.0 s a validation" in capsys.readouterr().err
 
     summary = json.loads((out / "summary.json").read_text())
     history = list(csv.DictReader((out / "history.csv").open()))
-    assert summary["steps_sized_by_budget"] > budget.PROBE_STEPS
-    assert history[0]["step"] == str(budget.PROBE_STEPS)  # the probe is the first epoch, validated
-    # The budget stops training at a batch end; the last validation and checkpoint follow (slow on shared cores).
-    assert summary["train_time_s"] <= 120 + 30
-    # The cosine has mostly decayed: the run was not cut early in its schedule (the pace of shared
-    # cores changes as other tests start and end, so not to the last step).
+    assert history[0]["step"] == "30"  # the probe (one validation interval here) is the first epoch, validated
+    # After the probe (30 x 0.4 s + 1 s), 107 s hold 246 steps of 0.4 s with 1 s of validation per 30.
+    assert summary["steps_sized_by_budget"] == 30 + 246
+    # The schedule ran to its end inside the budget: warm-up and decay complete, nothing cut.
+    assert summary["steps"] == 276 and summary["stop_reason"] == "max_steps", summary
     config = json.loads((out / "config.json").read_text())
-    assert float(history[-1]["learning_rate"]) < 0.4 * config["learning_rate"], history[-1]
-    assert summary["steps"] >= 0.6 * summary["steps_sized_by_budget"], summary
-    # One batch shape (--padding max_length): a handful of programs (train, validation, the re-made train step).
+    assert float(history[-1]["learning_rate"]) < 0.01 * config["learning_rate"], history[-1]
     assert (summary["xla_compilations"] is None) == (keras.backend.backend() != "jax")
 
     # The same command again finds the run finished; with --epochs the budget only stops training.
@@ -71,27 +102,20 @@ def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path,
     assert json.loads((epochs / "summary.json").read_text())["steps_sized_by_budget"] is None
 
 
-@pytest.mark.slow  # two minutes: under load TensorFlow's first compilations can take most of one
-def test_a_probe_that_misjudged_the_pace_is_corrected_after_the_first_interval(tmp_path, capsys, monkeypatch):
-    from zoo.training import trainer
-
-    sized = []
-
-    def half_of_it_at_first(*args):
-        steps = steps_within_budget(*args)
-        sized.append(steps if sized else steps // 2)  # the probe's figure is halved, as if it met compilations
-        return sized[-1]
-
-    monkeypatch.setattr(trainer, "steps_within_budget", half_of_it_at_first)
+def test_a_probe_that_misjudged_the_pace_is_corrected_after_the_first_interval(tmp_path, capsys, simulated_clock):
+    # Steps take twice as long after the probe (as when the probe met few long batches).
+    simulated_clock.on_batch.append(lambda batch: simulated_clock.pace.__setitem__(0, 0.4 if batch <= 30 else 0.8))
     out = tmp_path / "run"
     assert main(["train", "translation", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "so the schedule spans" in err and len(sized) == 2, err
+    assert "the schedule spans 276 steps" in err, err
+    # After step 60 (38 s), 82 s hold 98 steps of 0.8 s with 1 s of validation per 30.
+    assert "0.800 s a step over the last 30 steps, so the schedule spans 158 steps, not 276" in err, err
     summary = json.loads((out / "summary.json").read_text())
-    first_total = budget.PROBE_STEPS + sized[0]
-    assert summary["steps_sized_by_budget"] > 1.3 * first_total, (summary, sized)
-    # Trained past the halved plan (how far depends on the shared cores' pace after the check).
-    assert summary["steps"] > first_total, (summary, sized)
+    assert summary["steps_sized_by_budget"] == 158 and summary["steps"] == 158, summary
+    history = list(csv.DictReader((out / "history.csv").open()))
+    config = json.loads((out / "config.json").read_text())
+    assert float(history[-1]["learning_rate"]) < 0.01 * config["learning_rate"], history[-1]
 
 
 def test_compilations_are_counted_on_jax_and_none_elsewhere():
