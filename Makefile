@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh clone: `make demo` and `make test`.
-# Both create .venv (Python >= 3.10) and install the pinned set in constraints.txt.
+# Both create .venv (Python >= 3.11) and install the pinned set in constraints.txt.
 
 PYTHON ?= python3
 VENV ?= .venv
