@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.models.bert.tiny import make_backbone, make_inputs
+from zoo.errors import LoadError
 from zoo.export import ExportError, load_keras_file
 from zoo.models.bert import BertClassifier
 from zoo.models.saving import UnsafeModelConfig
@@ -71,3 +72,55 @@ def test_a_truncated_file_is_refused_with_a_clear_error(saved):
 def test_truncated_weights_inside_the_file_are_refused(saved):
     with pytest.raises(ExportError, match="cannot load the model"):
         load_keras_file(_rewrite(saved[1], edit_weights=lambda data: data[:100]))
+
+
+def test_a_lambda_wrapping_a_keras_function_is_refused(tmp_path):
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Lambda(keras.ops.abs)(inputs))
+    model.save(tmp_path / "lambda.keras")
+    with pytest.raises(UnsafeModelConfig, match="a Lambda layer is refused"):
+        load_keras_file(tmp_path / "lambda.keras")
+
+
+def test_a_function_naming_a_python_builtin_is_refused(saved):
+    def edit(config):
+        dense = config["config"]["backbone"]["config"]
+        dense["activation_hook"] = {"module": "builtins", "class_name": "function", "config": "eval",
+                                    "registered_name": "function"}
+
+    with pytest.raises(UnsafeModelConfig, match="refusing the function 'eval'"):
+        load_keras_file(_rewrite(saved[1], edit_config=edit))
+
+
+def _bomb(path, member, size):
+    """A copy of `.keras` file `path` whose `member` is `size` bytes of zeros, deflated (about 1,000-fold)."""
+    hostile = path.with_name("bomb.keras")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(hostile, "w") as target:
+        for item in source.infolist():
+            if item.filename != member:
+                target.writestr(item, source.read(item.filename))
+        info = zipfile.ZipInfo(member)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with target.open(info, "w", force_zip64=True) as f:  # streamed: the test never holds `size` bytes
+            chunk = bytes(1 << 20)
+            for _ in range(size // len(chunk)):
+                f.write(chunk)
+    return hostile
+
+
+@pytest.mark.parametrize("member,message", [
+    ("config.json", "above the 16.0 MiB cap on a model config"),
+    ("model.weights.h5", "refused as a zip bomb"),
+])
+def test_a_zip_bomb_member_is_refused_from_the_headers(saved, member, message):
+    hostile = _bomb(saved[1], member, 256 << 20)
+    with pytest.raises(LoadError, match=message):
+        load_keras_file(hostile)
+
+
+def test_a_config_whose_dimensions_dwarf_its_weights_is_refused(saved):
+    def edit(config):
+        config["config"]["backbone"]["config"]["vocabulary_size"] = 10 ** 12
+
+    with pytest.raises(LoadError, match="vocabulary_size=1,000,000,000,000, .* far larger than"):
+        load_keras_file(_rewrite(saved[1], edit_config=edit))

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from zoo.errors import LoadError
 from zoo.tokenizers import load_tokenizer, train_tokenizer
 
 KINDS = ("wordpiece", "sentencepiece_unigram", "sentencepiece_bpe", "byte")
@@ -90,7 +91,19 @@ def test_corrupt_asset_is_a_clear_error(name, content, message, tokenizers, tmp_
     tokenizers[name].save(tmp_path)
     (tmp_path / ASSET_FILE[name]).write_bytes(content)
 
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(LoadError, match=message):
+        load_tokenizer(tmp_path)
+
+
+def test_assets_over_their_caps_are_refused_before_reading(tokenizers, tmp_path, monkeypatch):
+    tokenizers["wordpiece"].save(tmp_path)
+    vocabulary = tmp_path / ASSET_FILE["wordpiece"]
+    vocabulary.write_bytes(vocabulary.read_bytes() + b"x" * 2000 + b"\n")
+    with pytest.raises(LoadError, match=r"vocab.txt, line \d+: 2,000 bytes, above the 1,024-byte cap on a vocabulary "
+                                        "line; if the file is genuine, raise ZOO_MAX_VOCABULARY_LINE_BYTES"):
+        load_tokenizer(tmp_path)
+    monkeypatch.setenv("ZOO_MAX_ASSET_BYTES", "100")
+    with pytest.raises(LoadError, match="above the 100 bytes cap on a tokenizer asset"):
         load_tokenizer(tmp_path)
 
 
@@ -99,7 +112,7 @@ def test_missing_or_corrupt_config_is_a_clear_error(tokenizers, tmp_path):
         load_tokenizer(tmp_path)
     tokenizers["byte"].save(tmp_path)
     (tmp_path / "tokenizer.json").write_text("{not json")
-    with pytest.raises(ValueError, match="not valid JSON"):
+    with pytest.raises(LoadError, match="tokenizer.json: not valid UTF-8 JSON"):
         load_tokenizer(tmp_path)
 
 

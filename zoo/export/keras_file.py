@@ -1,7 +1,8 @@
 """`zoo export RUN --format keras`: the run's model as one `.keras` file, and its checked loader.
 
-The file loads on any backend. `load_keras_file` checks every class its config names (only
-keras, keras_hub and registered zoo classes; no Lambda) before Keras builds anything, then
+The file loads on any backend. `load_keras_file` checks the archive's member sizes
+(`zoo.loading_limits`) and every class its config names (only keras, keras_hub and registered
+zoo classes; no Lambda) before Keras builds anything, then
 calls `keras.saving.load_model(path, safe_mode=True)`; plain `keras.saving.load_model` also
 works once the zoo families are imported. The file holds the model only: the tokenizer stays
 in the run folder (`RUN/model/tokenizer`); the SavedModel export serves raw strings. Written to
@@ -13,13 +14,13 @@ Example:
     model = load_keras_file("exports/classifier.keras")  # on any backend
 """
 
-import json
 import os
 import zipfile
 
 import keras
 
 from zoo.export.errors import ExportError
+from zoo.loading_limits import cap, parse_json_config, require_dimensions_fit, require_zip_member
 from zoo.models.registry import import_all_families
 from zoo.models.saving import check_config_is_safe
 from zoo.training.run_directory import atomic_output
@@ -38,14 +39,22 @@ def export_keras_file(run_path, out):
 
 
 def load_keras_file(path):
-    """The model of a `.keras` file, its classes checked before anything is imported or built."""
+    """The model of a `.keras` file, its classes and sizes checked before anything is imported or built.
+
+    The archive's headers are checked first (`zoo.loading_limits`): a config or weights member
+    over its cap, or one that expands like a zip bomb, is refused before a byte of it is read.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            require_zip_member(archive, "config.json", cap("config_bytes"), "a model config", "config_bytes")
+            weights_bytes = require_zip_member(archive, "model.weights.h5", cap("weights_bytes"), "model weights",
+                                               "weights_bytes")
+            config = parse_json_config(archive.read("config.json"), f"{path}:config.json")
+    except zipfile.BadZipFile as error:
         raise ExportError(f"{path}: not a readable .keras file ({error}); export the run again.") from None
     import_all_families()
     check_config_is_safe(config, where=str(path))
+    require_dimensions_fit(config, weights_bytes, where=str(path))
     try:
         return keras.saving.load_model(path, safe_mode=True)
     except (OSError, ValueError) as error:
