@@ -19,6 +19,8 @@ import subprocess
 import sys
 import types
 
+from zoo.errors import UserError
+
 TASKS = ("classification", "translation", "summarization", "mlm", "clm")
 BACKENDS = ("jax", "tensorflow", "torch")
 # What `evaluate` and `predict` may decode differently from the run's own settings.
@@ -204,6 +206,9 @@ HANDLERS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "export
 def main(argv=None):
     """Runs the `zoo` command; returns the exit status (0 success, 2 bad input).
 
+    A user error (`zoo.errors.UserError`, a file that cannot be read or written, memory) prints
+    one line, "zoo: error: ...", naming the file or flag; `ZOO_DEBUG=1` shows its traceback.
+
     Run as a command (`argv=None`), it first restarts itself with glibc's malloc tuned for large
     tensors (`zoo.malloc_tuning`), which glibc takes only at start-up.
     """
@@ -220,17 +225,66 @@ def main(argv=None):
         from zoo.training.remat import request_jax_memory_scheduler
 
         request_jax_memory_scheduler()  # XLA reads its flags once, when JAX starts
+    bad_argument = _first_undecodable(argv)
+    if bad_argument is not None:
+        print(f"zoo: error: argument {bad_argument[0]} is not valid UTF-8 text ({bad_argument[1]!r}); "
+              "pass text in UTF-8.", file=sys.stderr)
+        return 2
     args = build_parser().parse_args(argv)
-    from zoo.data import DataError
-    from zoo.export import ExportError
-    from zoo.models.saving import UnsafeModelConfig
-    from zoo.training.config import ConfigError
-
+    _start_tensorflow_quietly()
     try:
         return HANDLERS[args.command](args)
-    except (ConfigError, DataError, ExportError, FileNotFoundError, UnsafeModelConfig) as error:
-        print(f"zoo: error: {error}", file=sys.stderr)
+    except (UserError, OSError, MemoryError) as error:
+        if os.environ.get("ZOO_DEBUG") == "1":
+            raise
+        print(f"zoo: error: {_one_line(error)}", file=sys.stderr)
         return 2
+
+
+def _start_tensorflow_quietly():
+    """Imports TensorFlow (every backend's input pipeline) and lists its devices with the native stderr closed.
+
+    The lines TensorFlow's C++ code logs at start-up ("oneDNN custom operations are on", "Could
+    not find cuda drivers", "failed call to cuInit") come before absl's logging is set up, so
+    `TF_CPP_MIN_LOG_LEVEL` does not silence them, and they bury the command's own output.
+    Python errors still raise; `ZOO_DEBUG=1` keeps the lines.
+    """
+    if "tensorflow" in sys.modules or os.environ.get("ZOO_DEBUG") == "1":
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _first_undecodable(argv):
+    """`(position, argument)` of the first argument the shell passed as bytes that are not UTF-8, or None.
+
+    Python keeps such bytes as lone surrogates (PEP 383), which fail only later, deep in a tokenizer.
+    """
+    for position, argument in enumerate(argv, start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            return position, argument.encode("utf-8", "surrogateescape")
+    return None
+
+
+def _one_line(error):
+    """The message of a user error on one line: an `OSError` as "path: reason" (e.g. "data: Is a directory")."""
+    if isinstance(error, MemoryError):
+        return "out of memory; use a smaller --batch-size, --seq-len or model size."
+    if isinstance(error, OSError) and error.strerror:
+        where = error.filename if error.filename is not None else "a file"
+        return f"{where}: {error.strerror}."
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 if __name__ == "__main__":

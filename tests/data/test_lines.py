@@ -2,8 +2,8 @@ import gzip
 
 import pytest
 
+from zoo.data import DataError
 from zoo.data.lines import infer_format, iter_lines
-from zoo.data.validation import DataError
 
 
 def write(path, content):
@@ -25,8 +25,13 @@ def test_infer_format_ignores_gz(name, expected):
 
 
 def test_infer_format_unknown_extension_names_it():
-    with pytest.raises(ValueError, match=r"'data\.parquet'.*'\.parquet'.*format="):
+    with pytest.raises(DataError, match=r"data\.parquet: .*'\.parquet'.*format="):
         infer_format("data.parquet")
+
+
+def test_infer_format_refuses_a_directory(tmp_path):
+    with pytest.raises(DataError, match=f"{tmp_path}: is a directory; pass a data file"):
+        infer_format(tmp_path)
 
 
 def test_lines_keep_numbers_and_breaks(tmp_path):

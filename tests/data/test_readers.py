@@ -221,12 +221,12 @@ def test_empty_text(tmp_path):
     path = write(tmp_path / "train.tsv", "label\ttext\n1\tok\n0\t  \n")
     message = expect_error(r"train\.tsv, line 3: 'text' \(column 'text'\) is empty",
                            read_classification, path)
-    assert "on_bad_row='skip'" in message
+    assert "--on-bad-row skip" in message and "on_bad_row='skip'" in message
 
 
 def test_unknown_label_lists_the_label_set(tmp_path):
     path = write(tmp_path / "valid.tsv", "label\ttext\n1\tok\n2\tbad\n")
-    expect_error(r"valid\.tsv, line 3: label '2' in 'label' \(column 'label'\) is not in label_set "
+    expect_error(r"valid\.tsv, line 3: label '2' in 'label' \(column 'label'\) is not one of the known labels "
                  r"\['0', '1'\]", read_classification, path, label_set=["0", "1"])
 
 

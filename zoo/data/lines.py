@@ -32,12 +32,14 @@ _CHUNK_BYTES = 1 << 20
 def infer_format(path):
     """The format named by `path`'s extension, ignoring a trailing `.gz` (e.g. "train.tsv.gz")."""
     name = os.fspath(path)
+    if os.path.isdir(name):
+        raise DataError(f"{name}: is a directory; pass a data file (e.g. {os.path.join(name, 'train.tsv')}).")
     stem = name[: -len(".gz")] if name.endswith(".gz") else name
     extension = os.path.splitext(stem)[1].lower()
     if extension not in FORMAT_OF_EXTENSION:
-        raise ValueError(
-            f"Cannot infer the format of {name!r} from its extension {extension!r}; pass "
-            f"`format=` one of {list(FORMATS)} (known extensions: {sorted(FORMAT_OF_EXTENSION)})."
+        raise DataError(
+            f"{name}: cannot infer the format from its extension {extension!r}; name it with one of "
+            f"{sorted(FORMAT_OF_EXTENSION)} (optionally + .gz), or in Python pass `format=` one of {list(FORMATS)}."
         )
     return FORMAT_OF_EXTENSION[extension]
 

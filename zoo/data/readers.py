@@ -140,7 +140,7 @@ def _read(path, columns, check_row, format, has_header, on_bad_row, max_line_byt
             row = check_row(values, describe)
         except RowProblem as bad_row:
             if on_bad_row == "error":
-                hint = "(Or pass on_bad_row='skip' to skip such rows.)"
+                hint = "(Or skip such rows: --on-bad-row skip; in Python, on_bad_row='skip'.)"
                 raise DataError.at(name, number, f"{bad_row.message} {hint}") from None
             report.record_skip(number, bad_row)
         if row is not None:
@@ -217,8 +217,8 @@ def _label(value, labels, where):
     if labels is not None and value not in labels:
         raise RowProblem(
             "unknown_label",
-            f"label {value!r} in {where} is not in label_set {_preview(sorted(labels))}; fix the "
-            "row or add the label to label_set.",
+            f"label {value!r} in {where} is not one of the known labels {_preview(sorted(labels))}; fix the "
+            "row, or add the label to the training data (the label_set).",
         )
     return value
 

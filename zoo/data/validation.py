@@ -9,11 +9,13 @@ import collections
 import dataclasses
 import numbers
 
+from zoo.errors import UserError
+
 ON_BAD_ROW = ("error", "skip")
 FIRST_LINES_KEPT = 5
 
 
-class DataError(ValueError):
+class DataError(UserError):
     """A data file that cannot be read as asked; the message names the file, the line and a fix."""
 
     @classmethod

@@ -19,12 +19,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import keras
 
 from zoo.export.errors import ExportError
 from zoo.models.saving import replace_folder
+from zoo.staging import make_staging_folder
 from zoo.training.trainer import finished_model_folder, load_run
 
 SIGNATURE_INPUT = "texts"
@@ -48,7 +48,7 @@ def export_saved_model(run_path, out):
         setattr(module, name, function)
     out = os.path.abspath(out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=".exporting-", dir=os.path.dirname(out))
+    staging = make_staging_folder(os.path.dirname(out), "exporting")
     try:
         tf.saved_model.save(module, staging, signatures=functions)
         os.chmod(staging, 0o755)

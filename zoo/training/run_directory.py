@@ -12,10 +12,12 @@ history.csv        one row per validation: epoch, step, learning rate, losses an
 curves.png         the curves of history.csv
 logs/              TensorBoard event files
 README.md          the model card
+.lock              held by the process that trains the run (a second one is refused)
 ```
 
 Every file is written to a temporary name and renamed into place, so a crash never leaves a
-half-written file where a good one was.
+half-written file where a good one was. A run that fails before its first checkpoint removes
+the folder it created (`zoo.training.trainer.train`).
 
 Example:
 
@@ -26,17 +28,21 @@ Example:
 
 import contextlib
 import csv
+import fcntl
 import io
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from zoo.models.saving import replace_folder
+from zoo.staging import make_staging_file, make_staging_folder
 from zoo.training.config import FIELDS, ConfigError
 
 CHECKPOINT = "checkpoint"
+LOCK = ".lock"
+# Settings a run may resume with changed: where and how it runs, not what it learns.
+RESUMABLE_CHANGES = ("backend", "strategy", "jit_compile", "remat", "time_budget", "out")
 WEIGHTS = "model.weights.h5"
 STATE = "state.json"
 
@@ -64,8 +70,7 @@ def atomic_output(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=".", suffix=f"-{path.name}", dir=path.parent)
-    os.close(descriptor)
+    temporary = make_staging_file(path.parent, "writing", suffix=f"-{path.name}")
     try:
         yield temporary
         publish_permissions(temporary)
@@ -99,28 +104,77 @@ class RunDirectory:
         return self.path / name
 
     def claim(self, config):
-        """Writes `config.json`, or checks that an existing run used the same config.
+        """Locks the folder for this process and writes `config.json`, or checks an existing run's.
 
         A rerun of the same command resumes; one with different settings would mix two runs in
-        one folder and is refused with a `ConfigError`.
+        one folder and is refused with a `ConfigError`, unless the run never reached a checkpoint
+        (a failed start): then its files are cleared and the folder is reused. A second process
+        on the same folder is refused while the first holds the lock (`release` or exit frees it).
         """
+        self.created = not self.path.exists()
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._lock()
         config_path = self.file("config.json")
         resolved = config.to_dict()
         if config_path.exists():
-            with open(config_path, encoding="utf-8") as f:
-                previous = json.load(f)
-            # A setting added after the run started reads as its default.
-            previous = {name: previous.get(name, FIELDS[name].default) for name in resolved}
-            changed = sorted(name for name in resolved if previous[name] != resolved[name]
-                             and name not in ("backend", "strategy", "jit_compile", "remat", "time_budget", "out"))
-            if changed:
-                details = ", ".join(f"{name}: {previous[name]!r} -> {resolved[name]!r}" for name in changed)
+            changed = self._changed_settings(config_path, resolved)
+            if changed and self.checkpoint_weights is None and not self.state()["finished"]:
+                self.clear_unstarted()
+            elif changed:
+                details = ", ".join(f"{name}: {old!r} -> {new!r}" for name, old, new in changed)
                 raise ConfigError(
                     f"{self.path} holds a run with other settings ({details}); pass --out with a new folder "
                     "or delete it."
                 )
-        self.path.mkdir(parents=True, exist_ok=True)
         write_json_atomically(config_path, resolved)
+
+    @staticmethod
+    def _changed_settings(config_path, resolved):
+        with open(config_path, encoding="utf-8") as f:
+            previous = json.load(f)
+        # A setting added after the run started reads as its default.
+        previous = {name: previous.get(name, FIELDS[name].default) for name in resolved}
+        return [(name, previous[name], resolved[name]) for name in sorted(resolved)
+                if previous[name] != resolved[name] and name not in RESUMABLE_CHANGES]
+
+    def _lock(self):
+        self._lock_file = open(self.file(LOCK), "a+", encoding="utf-8")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.seek(0)
+            holder = self._lock_file.read().strip() or "another process"
+            self._lock_file.close()
+            raise ConfigError(f"{self.path}: another zoo train ({holder}) is writing this run; wait for it to end "
+                              "or pass --out with another folder.") from None
+        self._lock_file.truncate(0)
+        self._lock_file.write(f"pid {os.getpid()}")
+        self._lock_file.flush()
+
+    def release(self):
+        """Frees the lock `claim` took (a finished or failed `train` call)."""
+        lock_file = getattr(self, "_lock_file", None)
+        if lock_file is not None and not lock_file.closed:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+            lock_file.close()
+
+    def discard_failed_start(self):
+        """Removes the folder `claim` created if the run never reached a checkpoint (a failed start)."""
+        if getattr(self, "created", False) and self.checkpoint_weights is None:
+            shutil.rmtree(self.path, ignore_errors=True)
+
+    def clear_unstarted(self):
+        """Removes what a run that never reached a checkpoint left (config, tokenizer, logs).
+
+        The lock and the folders of a multi-process run's other workers (`.worker-N`) stay.
+        """
+        for item in self.path.iterdir():
+            if item.name == LOCK or item.name.startswith(".worker-"):
+                continue
+            if item.is_dir():
+                shutil.rmtree(item)
+            else:
+                item.unlink()
 
     def state(self):
         """The state saved with the last checkpoint, or the state of a run that has not started."""
@@ -137,7 +191,7 @@ class RunDirectory:
 
     def save_checkpoint(self, model, state):
         """Writes weights (with optimizer state) and `state` into a new folder, renamed over the old one."""
-        staging = Path(tempfile.mkdtemp(prefix=".checkpoint-", dir=self.path))
+        staging = Path(make_staging_folder(self.path, "checkpoint"))
         try:
             model.save_weights(staging / WEIGHTS)
             with open(staging / STATE, "w", encoding="utf-8") as f:

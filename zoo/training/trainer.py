@@ -61,7 +61,13 @@ def load_rows(recipe, config):
     train_rows = recipe.read(config.data, config)
     if config.valid is not None:
         return train_rows, recipe.read(config.valid, config)
-    return split_train_valid(train_rows, config.valid_fraction, seed=config.seed)
+    try:
+        return split_train_valid(train_rows, config.valid_fraction, seed=config.seed)
+    except ValueError:
+        raise ConfigError(
+            f"--data {config.data}: too few rows ({len(train_rows)}) to hold out --valid-fraction "
+            f"{config.valid_fraction} of them for validation and train on the rest; pass --valid FILE or use more rows."
+        ) from None
 
 
 def _load_init(recipe, config):
@@ -150,69 +156,80 @@ def train(recipe, config, command=None, verbose="auto"):
     """
     config.out = config.out or default_run_directory(config)
     config.backend = keras.backend.backend()
-    with distribution_scope(config.strategy) as placement:
-        _check_multi_process(config, placement)
-        worker_folder = Path(config.out) / f".worker-{placement.process_index}"
-        run = RunDirectory(config.out if placement.is_chief else worker_folder)
-        run.claim(config)
-        state = run.state()
-        if state["finished"]:
-            print(f"{run.path}: this run is finished; its metrics are in {run.file('metrics.json')}.", file=sys.stderr)
-            return run.metrics()
+    run = None
+    try:
+        with distribution_scope(config.strategy) as placement:
+            _check_multi_process(config, placement)
+            worker_folder = Path(config.out) / f".worker-{placement.process_index}"
+            run = RunDirectory(config.out if placement.is_chief else worker_folder)
+            run.claim(config)
+            state = run.state()
+            if state["finished"]:
+                print(f"{run.path}: this run is finished; its metrics are in {run.file('metrics.json')}.",
+                      file=sys.stderr)
+                return run.metrics()
 
-        # The same global seed on resume: TensorFlow derives the shuffle order from it and the op seed.
-        keras.utils.set_random_seed(config.seed)
-        keras.config.set_dtype_policy(config.precision)
-        try:
-            train_rows, valid_rows = load_rows(recipe, config)
-            with remat_scope(config.remat):
-                init_model, init_tokenizer, _ = _load_init(recipe, config)
-                tokenizer = _tokenizer(run, recipe, config, train_rows, init_tokenizer)
-                _warn_if_lossy(tokenizer, recipe, valid_rows)
-                info = recipe.task_info(config, train_rows)
-                model = recipe.build_model(config, tokenizer, info, init_model)
-            if config.remat:
-                _check_remat(model, config)
-            total_steps, per_fit_epoch = _schedule_lengths(recipe, config, train_rows, tokenizer, state)
-            compile_for_training(model, recipe, config, total_steps)
-            if run.checkpoint_weights is not None:
-                model.load_weights(run.checkpoint_weights)
-                print(f"{run.path}: resuming at step {state['step']} of {total_steps}.", file=sys.stderr)
-            stream = recipe.dataset(train_rows, tokenizer, info, config, training=True)
-            valid_data = _with_known_length(recipe.dataset(valid_rows, tokenizer, info, config, training=False))
-        finally:
-            keras.config.set_dtype_policy("float32")
+            # The same global seed on resume: TensorFlow derives the shuffle order from it and the op seed.
+            keras.utils.set_random_seed(config.seed)
+            keras.config.set_dtype_policy(config.precision)
+            try:
+                train_rows, valid_rows = load_rows(recipe, config)
+                recipe.check_rows(config, train_rows, valid_rows)
+                with remat_scope(config.remat):
+                    init_model, init_tokenizer, _ = _load_init(recipe, config)
+                    tokenizer = _tokenizer(run, recipe, config, train_rows, init_tokenizer)
+                    _warn_if_lossy(tokenizer, recipe, valid_rows)
+                    info = recipe.task_info(config, train_rows)
+                    model = recipe.build_model(config, tokenizer, info, init_model)
+                if config.remat:
+                    _check_remat(model, config)
+                total_steps, per_fit_epoch = _schedule_lengths(recipe, config, train_rows, tokenizer, state)
+                compile_for_training(model, recipe, config, total_steps)
+                if run.checkpoint_weights is not None:
+                    model.load_weights(run.checkpoint_weights)
+                    print(f"{run.path}: resuming at step {state['step']} of {total_steps}.", file=sys.stderr)
+                stream = recipe.dataset(train_rows, tokenizer, info, config, training=True)
+                valid_data = _with_known_length(recipe.dataset(valid_rows, tokenizer, info, config, training=False))
+            finally:
+                keras.config.set_dtype_policy("float32")
 
-        monitor, mode = recipe.monitor
-        tracker = RunTracker(
-            run, state, total_steps, monitor, mode, patience=config.patience,
-            time_budget_s=None if config.time_budget is None else 60 * config.time_budget,
-            on_validation=lambda state: plot_curves(state["history"], run.file("curves.png")),
-        )
-        callbacks = [tracker, keras.callbacks.TensorBoard(str(run.file("logs")))]
-        fit = functools.partial(model.fit, validation_data=valid_data, steps_per_epoch=per_fit_epoch,
-                                verbose=verbose, shuffle=False)
+            monitor, mode = recipe.monitor
+            tracker = RunTracker(
+                run, state, total_steps, monitor, mode, patience=config.patience,
+                time_budget_s=None if config.time_budget is None else 60 * config.time_budget,
+                on_validation=lambda state: plot_curves(state["history"], run.file("curves.png")),
+            )
+            callbacks = [tracker, keras.callbacks.TensorBoard(str(run.file("logs")))]
+            fit = functools.partial(model.fit, validation_data=valid_data, steps_per_epoch=per_fit_epoch,
+                                    verbose=verbose, shuffle=False)
 
-        def fit_from_current_step(**options):
-            return fit(placement.prepare(model, stream.skip(state["step"])), **options)
+            def fit_from_current_step(**options):
+                return fit(placement.prepare(model, stream.skip(state["step"])), **options)
 
-        with CompilationCounter() as compilations:
-            if config.sized_by_budget and state["total_steps"] is None:
-                compile_s = _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch,
-                                          fit=fit_from_current_step)
-                callbacks = [*_budget_check(model, config, state, tracker, per_fit_epoch, compile_s), *callbacks]
-            # A loop: the budget check may lengthen the schedule past the epochs one `fit` was given.
-            while state["stop_reason"] in (None, "max_steps") and state["step"] < tracker.total_steps:
-                started_at = state["step"]
-                fit_from_current_step(initial_epoch=state["epoch"], callbacks=callbacks,
-                                      epochs=state["epoch"] + math.ceil((tracker.total_steps - state["step"])
-                                                                        / per_fit_epoch))
-                if state["step"] == started_at:
-                    break
-    if not placement.is_chief:
-        return _finish_worker(run, model, state, placement)
-    return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command,
-                   compilations.count)
+            with CompilationCounter() as compilations:
+                if config.sized_by_budget and state["total_steps"] is None:
+                    compile_s = _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch,
+                                              fit=fit_from_current_step)
+                    callbacks = [*_budget_check(model, config, state, tracker, per_fit_epoch, compile_s), *callbacks]
+                # A loop: the budget check may lengthen the schedule past the epochs one `fit` was given.
+                while state["stop_reason"] in (None, "max_steps") and state["step"] < tracker.total_steps:
+                    started_at = state["step"]
+                    fit_from_current_step(initial_epoch=state["epoch"], callbacks=callbacks,
+                                          epochs=state["epoch"] + math.ceil((tracker.total_steps - state["step"])
+                                                                            / per_fit_epoch))
+                    if state["step"] == started_at:
+                        break
+        if not placement.is_chief:
+            return _finish_worker(run, model, state, placement)
+        return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command,
+                       compilations.count)
+    except BaseException:
+        if run is not None:
+            run.discard_failed_start()
+        raise
+    finally:
+        if run is not None:
+            run.release()
 
 
 def _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch, fit):
