@@ -32,6 +32,7 @@ class Recipe:
             tasks leave it off: an argmax over every position's logits cost 2-7% of a gpt-small
             step, and their evaluation reports accuracy, perplexity or BLEU itself.
         copy_families: the families that take `--copy-attention` (encoder-decoders).
+        POOLINGS: `{family: poolings}` a classifier of the family takes as `--pooling`, its default first.
     """
 
     task = None
@@ -43,6 +44,7 @@ class Recipe:
     default_tokenizer = "wordpiece"
     copy_families = ()
     FAMILY_DEFAULTS = {}
+    POOLINGS = {}
 
     @property
     def default_model(self):
@@ -72,6 +74,9 @@ class Recipe:
         """
         return None
 
+    def check_rows(self, config, train_rows, valid_rows):
+        """Refuses data this task cannot learn from (`DataError` / `ConfigError`), before any work."""
+
     def task_info(self, config, rows):
         """JSON-able facts the model and its outputs depend on (e.g. the labels), saved with the model."""
         return {}
@@ -79,6 +84,10 @@ class Recipe:
     # --- model ---
     def check_config(self, config):
         """Refuses settings this task or family cannot honour (`ConfigError`), before any work."""
+        poolings = self.POOLINGS.get(config.model, ())
+        if config.pooling is not None and config.pooling not in poolings:
+            raise ConfigError(f"--pooling {config.pooling}: a {config.model} classifier pools by {', '.join(poolings)}."
+                              if poolings else f"--pooling is for classifiers, not {self.task}.")
         if config.copy_attention and config.model not in self.copy_families:
             raise ConfigError(
                 f"--copy-attention is for encoder-decoders (translation or summarization with --model transformer "

@@ -12,7 +12,7 @@ Example:
 import numpy as np
 
 from recipes.base import Recipe, backbone_from, batch_options, predict_in_batches, require_init_family, token_count
-from zoo.data import LabelVocabulary, read_classification
+from zoo.data import DataError, LabelVocabulary, read_classification
 from zoo.data.pipelines import classification_dataset
 from zoo.metrics import classification_metrics
 from zoo.models.bert import BertClassifier
@@ -28,6 +28,7 @@ class Classification(Recipe):
     primary_metric = ("accuracy", "max")
     training_accuracy = True
     # Learning rates tuned on the embedded corpus's validation split; lengths fit its reviews.
+    POOLINGS = {"lstm": ("max", "mean", "last"), "bert": ("first", "mean", "max"), "gpt": ("last",)}
     FAMILY_DEFAULTS = {
         "lstm": {"learning_rate": 3e-3},
         "bert": {"learning_rate": 5e-4},
@@ -40,21 +41,39 @@ class Classification(Recipe):
     def tokenizer_texts(self, rows):
         return [row["text"] for row in rows] + [row["text_pair"] for row in rows if "text_pair" in row]
 
+    def check_rows(self, config, train_rows, valid_rows):
+        labels = LabelVocabulary.from_rows(train_rows).labels
+        source = f"--data {config.data}" if config.data else "the embedded corpus"
+        if len(labels) < 2:
+            raise DataError(f"{source}: every training row has the label {labels[0]!r}; a classifier needs at "
+                            "least two classes. Check the label column, or add rows of the other classes.")
+        unseen = sorted({row["label"] for row in valid_rows} - set(labels))
+        if not unseen:
+            return
+        if config.valid is not None and config.on_bad_row == "error":  # read again, to name the line
+            read_classification(config.valid, on_bad_row="error", label_set=labels)
+        held_out = f"--valid {config.valid}" if config.valid else "the rows held out for validation"
+        raise DataError(f"{held_out}: the label {unseen[0]!r} is not in the training data ({source}); a classifier "
+                        "cannot learn a class it never trains on. Add training rows of it.")
+
     def task_info(self, config, rows):
         return {"labels": list(LabelVocabulary.from_rows(rows).labels)}
 
     def build_model(self, config, tokenizer, info, init_model):
         num_classes = len(info["labels"])
         vocabulary_size = tokenizer.vocabulary_size
+        pooling = config.pooling or self.POOLINGS[config.model][0]
         if config.model == "lstm":
-            settings = classifier_config(config.size, vocabulary_size, num_classes)
+            settings = classifier_config(config.size, vocabulary_size, num_classes, pooling=pooling)
             if config.dropout is not None:
                 settings["dropout"] = config.dropout
             return LSTMClassifier(**settings)
         backbone = backbone_from(init_model, config.model, config, vocabulary_size, config.seq_len)
-        head = BertClassifier if config.model == "bert" else GPTClassifier
         # `--dropout` sets the head's dropout too (else the head's default: BERT's 0.1, GPT's 0).
-        return head(backbone, num_classes, **({} if config.dropout is None else {"dropout": config.dropout}))
+        options = {} if config.dropout is None else {"dropout": config.dropout}
+        if config.model == "bert":
+            return BertClassifier(backbone, num_classes, pooling=pooling, **options)
+        return GPTClassifier(backbone, num_classes, **options)
 
     def check_init(self, config, init_config):
         if config.model == "lstm":

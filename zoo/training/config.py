@@ -16,6 +16,7 @@ import json
 import tomllib
 from pathlib import Path
 
+from zoo.errors import UserError
 from zoo.validation import (
     require_choice,
     require_non_negative_int,
@@ -35,7 +36,7 @@ DEFAULT_EPOCHS = 3
 PADDINGS = ("buckets", "dynamic", "max_length")
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError):
     """A bad setting: the CLI prints its message on one line and exits with status 2."""
 
 
@@ -49,7 +50,10 @@ class TrainConfig:
     instead of stopping. Model: `model` family, `size` preset, `dropout` override, the
     `tokenizer` kind (the task's `Recipe.default_tokenizer` unless set: lossless SentencePiece
     for tasks that generate text, WordPiece for the others) trained to `vocabulary_size` on the
-    training text (or the one of `init_from`). Batches are padded to the smallest of four widths
+    training text (or the one of `init_from`). A classifier summarises the token vectors by its
+    `pooling` ("first": BERT's `[CLS]` pooler; "mean"/"max" over the real tokens; "last": the LSTM's
+    final states, or GPT's last token; None: the family's own, BERT "first", LSTM "max", GPT
+    "last"). Batches are padded to the smallest of four widths
     (1/4 to 4/4 of the maximum length) that fits them, with examples of one width batched
     together (`padding="buckets"`: four shapes, so four compilations on JAX and XLA), to their
     longest example rounded up to a multiple of 8 (`"dynamic"`: up to one shape per multiple of
@@ -98,6 +102,7 @@ class TrainConfig:
     tokenizer: str = "wordpiece"
     vocabulary_size: int = 8000
     dropout: float | None = None
+    pooling: str | None = None
     learning_rate: float = 1e-3
     warmup_fraction: float = 0.05
     schedule: str = "cosine"

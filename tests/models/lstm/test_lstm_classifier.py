@@ -4,7 +4,7 @@ import pytest
 
 from tests.models.lstm import numpy_lstm
 from zoo.models.lstm.backbone import LSTMBackbone
-from zoo.models.lstm.classifier import LSTMClassifier, masked_pooling
+from zoo.models.lstm.classifier import LSTMClassifier, pool_lstm_outputs
 from zoo.testing import assert_allclose, to_numpy
 
 VOCABULARY, CLASSES = 20, 3
@@ -56,7 +56,7 @@ def test_pooling_reads_real_steps_only(pooling):
     final_hidden = np.random.randn(3, 4).astype("float32")
     mask = PADDING_MASK.copy()
     mask[2] = 0  # a row with no real token pools to zeros (max and mean)
-    pooled = to_numpy(masked_pooling({"sequence_output": sequence, "final_hidden": final_hidden}, mask, pooling))
+    pooled = to_numpy(pool_lstm_outputs({"sequence_output": sequence, "final_hidden": final_hidden}, mask, pooling))
     for row in range(2):
         real = sequence[row][mask[row] == 1]
         expected = {"max": real.max(0), "mean": real.mean(0), "last": final_hidden[row]}[pooling]

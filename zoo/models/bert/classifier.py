@@ -1,25 +1,32 @@
-"""BERT sequence classifier: a dense layer on the pooled first token."""
+"""BERT sequence classifier: a dense layer on the pooled first token (or the mean or max of the real tokens)."""
 
 import keras
 from keras import ops
 
+from zoo.layers.pooling import POOLINGS as SEQUENCE_POOLINGS
+from zoo.layers.pooling import masked_pooling
 from zoo.models.bert.backbone import bert_initializer
 from zoo.models.bert.task import BertTask
-from zoo.validation import require_positive_int, require_rate
+from zoo.validation import require_choice, require_positive_int, require_rate
+
+POOLINGS = ("first", *SEQUENCE_POOLINGS)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
 class BertClassifier(BertTask):
-    """Classifies a sentence or a sentence pair from the backbone's pooled `[CLS]` vector.
+    """Classifies a sentence or a sentence pair from the backbone's pooled `[CLS]` vector (or all its tokens).
 
     Inputs are the backbone's dict (`"token_ids"`, `"segment_ids"`, `"padding_mask"`); a pair is
     one sequence `[CLS] a [SEP] b [SEP]` with segment ids 0 for `a` and 1 for `b`. Output:
-    float32 logits `(batch, num_classes)` = `Dense(dropout(pooled_output))`.
+    float32 logits `(batch, num_classes)` = `Dense(dropout(pooled))`.
 
     Args:
         backbone: a `BertBackbone`.
         num_classes: number of classes.
         dropout: dropout rate on the pooled vector before the output layer.
+        pooling: "first": the backbone's `pooled_output` (`tanh(Dense(h_[CLS]))`, BERT's); "mean"
+            or "max": of the final token vectors over the real tokens (`padding_mask`), which a
+            model trained from scratch on long texts learns from sooner.
 
     Example:
 
@@ -32,9 +39,10 @@ class BertClassifier(BertTask):
     (1, 3)
     """
 
-    def __init__(self, backbone, num_classes, dropout=0.1, **kwargs):
+    def __init__(self, backbone, num_classes, dropout=0.1, pooling="first", **kwargs):
         require_positive_int("num_classes", num_classes)
         require_rate("dropout", dropout)
+        require_choice("pooling", pooling, POOLINGS)
 
         # === Layers ===
         # Locals, assigned to `self` after `super().__init__()`: torch modules refuse attributes before it.
@@ -44,7 +52,13 @@ class BertClassifier(BertTask):
         )
 
         # === Functional Model ===
-        pooled = backbone(backbone.input)["pooled_output"]
+        outputs = backbone(backbone.input)
+        if pooling == "first":
+            pooled = outputs["pooled_output"]
+        else:
+            pooled = masked_pooling(outputs["sequence_output"], backbone.input["padding_mask"], pooling)
+            pooled = ops.cast(pooled, output_dense.compute_dtype)
+            backbone.pooler.trainable = False  # unused: it would get no gradient
         logits = ops.cast(output_dense(pooled_dropout(pooled)), "float32")
         super().__init__(backbone, inputs=backbone.input, outputs=logits, **kwargs)
         self.pooled_dropout = pooled_dropout
@@ -53,6 +67,8 @@ class BertClassifier(BertTask):
         # === Config ===
         self.num_classes = num_classes
         self.dropout = dropout
+        self.pooling = pooling
 
     def get_config(self):
-        return super().get_config() | {"num_classes": self.num_classes, "dropout": self.dropout}
+        return super().get_config() | {"num_classes": self.num_classes, "dropout": self.dropout,
+                                       "pooling": self.pooling}

@@ -3,26 +3,21 @@
 import keras
 from keras import ops
 
+from zoo.layers.pooling import POOLINGS as SEQUENCE_POOLINGS
+from zoo.layers.pooling import masked_pooling
 from zoo.models.functional_model import FunctionalModel
 from zoo.models.lstm.backbone import LSTMBackbone
 from zoo.validation import require_choice, require_positive_int, require_rate
 
-POOLINGS = ("max", "mean", "last")
+POOLINGS = (*SEQUENCE_POOLINGS, "last")
 
 
-def masked_pooling(backbone_outputs, padding_mask, pooling):
-    """`(batch, D)` summary of the real steps, in float32; a row with no real token pools to zeros."""
+def pool_lstm_outputs(backbone_outputs, padding_mask, pooling):
+    """`(batch, D)` float32 summary of the real steps: `masked_pooling`, or "last": the final states."""
     if pooling == "last":
         # The final states: forward after the last real token, backward after the first one.
         return ops.cast(backbone_outputs["final_hidden"], "float32")
-    sequence = ops.cast(backbone_outputs["sequence_output"], "float32")
-    mask = ops.expand_dims(ops.cast(padding_mask, "bool"), axis=-1)
-    has_real_token = ops.any(mask, axis=1)
-    if pooling == "max":
-        pooled = ops.max(ops.where(mask, sequence, float("-inf")), axis=1)
-        return ops.where(has_real_token, pooled, 0.0)
-    counts = ops.maximum(ops.sum(ops.cast(mask, "float32"), axis=1), 1.0)
-    return ops.sum(ops.where(mask, sequence, 0.0), axis=1) / counts
+    return masked_pooling(backbone_outputs["sequence_output"], padding_mask, pooling)
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -87,7 +82,7 @@ class LSTMClassifier(FunctionalModel):
 
         # === Functional Model ===
         inputs = backbone.input
-        pooled = masked_pooling(backbone(inputs), inputs["padding_mask"], pooling)
+        pooled = pool_lstm_outputs(backbone(inputs), inputs["padding_mask"], pooling)
         logits = ops.cast(head(head_dropout(ops.cast(pooled, head.compute_dtype))), "float32")
         super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
 
