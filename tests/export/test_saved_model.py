@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 
 from tests.export.tiny_runs import TEXTS, TINY
@@ -47,12 +48,16 @@ def served(trained_runs, tmp_path_factory):
         export_run(run, root / name, format="saved_model")
         request[name] = (str(root / name), "serving_default", TEXTS)
     request["summarization-transformer-beam"] = (request["summarization-transformer"][0], "beam", TEXTS)
+    # Several chunks of each kind (32 texts a classification chunk, 8 a generation chunk), the last one partial.
+    request["classification-lstm-many"] = (request["classification-lstm"][0], "serving_default", TEXTS * 8)
+    request["translation-gpt-many"] = (request["translation-gpt"][0], "serving_default", TEXTS * 2)
     result = subprocess.run([sys.executable, "-c", SERVE], input=json.dumps(request), capture_output=True, text=True,
                             env={"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
     assert result.returncode == 0, result.stderr[-3000:]
     answers = json.loads(result.stdout.strip().splitlines()[-1])
     assert answers.pop("imported") == [], "the serving process imported zoo code"
-    return {name: (trained_runs[name.removesuffix("-beam")], answer) for name, answer in answers.items()}
+    return {name: (trained_runs[name.removesuffix("-beam").removesuffix("-many")], answer)
+            for name, answer in answers.items()}
 
 
 def test_signatures_are_the_documented_ones(served):
@@ -78,6 +83,17 @@ def test_greedy_generations_match_the_run(served, name, key, capsys):
     expected = [prediction[key] for prediction in _predict(run, TEXTS, capsys)]
     assert answer["output"] == expected
     assert any(expected), "every generation is empty: the comparison would be vacuous"
+
+
+@pytest.mark.parametrize("name,key", [("classification-lstm", "probabilities"), ("translation-gpt", "output")])
+def test_a_request_of_several_chunks_gives_what_each_text_gives_alone(served, name, key):
+    one, many = served[name][1][key], served[f"{name}-many"][1][key]
+    repeats = len(many) // len(one)
+    assert repeats > 1 and len(many) == repeats * len(one)
+    if key == "output":
+        assert many == one * repeats
+    else:
+        np.testing.assert_allclose(np.array(many), np.array(one * repeats), atol=1e-6)
 
 
 def test_beam_signature_matches_the_run_with_beam_decoding(served, capsys):

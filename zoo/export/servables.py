@@ -6,8 +6,9 @@ Everything between the strings and the model runs as TensorFlow ops: the run's t
 built exactly as the recipes build them (`recipes/*.py`), so a served prediction equals
 `zoo predict` on the same run. Needs the TensorFlow backend.
 
-Generation runs in chunks of a fixed batch (`GENERATION_CHUNK`): the decoding loop has static
-shapes (one XLA program), and a request of any size is padded to whole chunks.
+A request runs in chunks of a fixed batch, one chunk at a time (`CLASSIFICATION_CHUNK` texts,
+`GENERATION_CHUNK` for generation, whose decoding loop then has static shapes: one XLA program),
+so its memory stays that of one chunk whatever its size; the last chunk is padded.
 
 Example (`zoo.export.saved_model` does this):
 
@@ -25,6 +26,7 @@ from zoo.generation.samplers import build_sampler
 from zoo.generation.sampling import sample
 
 GENERATION_CHUNK = 8
+CLASSIFICATION_CHUNK = 32
 TEXTS = tf.TensorSpec([None], tf.string, name="texts")
 
 
@@ -53,8 +55,7 @@ def _classification(model, tokenizer, labels, config):
     label_names = tf.constant(labels)
     sequence_length = config["seq_len"]
 
-    @tf.function(input_signature=[TEXTS])
-    def classify(texts):
+    def classify_chunk(texts):
         # The recipe's pipeline: `cls text sep` (`bert_pack`), padded; BERT also reads segment ids.
         token_ids, segment_ids = bert_pack([tokenizer.tokenize(texts)], sequence_length, tokenizer.bos_id,
                                            tokenizer.eos_id)
@@ -62,7 +63,12 @@ def _classification(model, tokenizer, labels, config):
         inputs = {"token_ids": token_ids, "padding_mask": tf.cast(token_ids != tokenizer.pad_id, tf.int32)}
         if config["model"] == "bert":
             inputs["segment_ids"] = segment_ids.to_tensor(shape=[None, sequence_length])
-        probabilities = tf.nn.softmax(tf.cast(model(inputs, training=False), tf.float32), axis=-1)
+        return tf.nn.softmax(tf.cast(model(inputs, training=False), tf.float32), axis=-1)
+
+    @tf.function(input_signature=[TEXTS])
+    def classify(texts):
+        probabilities = _in_chunks(classify_chunk, texts, CLASSIFICATION_CHUNK,
+                                   tf.TensorSpec([CLASSIFICATION_CHUNK, len(labels)], tf.float32))
         return {"label": tf.gather(label_names, tf.argmax(probabilities, axis=-1)), "probabilities": probabilities}
 
     @tf.function(input_signature=[])
@@ -70,6 +76,18 @@ def _classification(model, tokenizer, labels, config):
         return {"labels": label_names}
 
     return {"serving_default": classify, "labels": class_labels}
+
+
+def _in_chunks(function, texts, chunk, output_signature):
+    """`function` over `texts` in chunks of `chunk` strings, one after another, the outputs concatenated.
+
+    One chunk is in flight at a time, so a request's memory stays that of one chunk however many
+    texts it holds; the last chunk is padded with empty strings, whose outputs are dropped.
+    """
+    count = tf.shape(texts)[0]
+    chunks = tf.reshape(tf.pad(texts, [[0, -count % chunk]]), [-1, chunk])
+    outputs = tf.map_fn(function, chunks, fn_output_signature=output_signature, parallel_iterations=1)
+    return tf.reshape(outputs, [-1, *output_signature.shape[1:]])[:count]
 
 
 def _seq2seq_prompts(model, tokenizer, texts, config):
@@ -137,11 +155,8 @@ def _generation(model, tokenizer, config, build_prompts, strategy):
 
     @tf.function(input_signature=[TEXTS])
     def generate(texts):
-        count = tf.shape(texts)[0]
-        padded = tf.pad(texts, [[0, -count % GENERATION_CHUNK]])
-        chunks = tf.reshape(padded, [-1, GENERATION_CHUNK])
-        outputs = tf.map_fn(generate_chunk, chunks, fn_output_signature=tf.TensorSpec([GENERATION_CHUNK], tf.string))
-        return {"output": tf.reshape(outputs, [-1])[:count]}
+        return {"output": _in_chunks(generate_chunk, texts, GENERATION_CHUNK,
+                                     tf.TensorSpec([GENERATION_CHUNK], tf.string))}
 
     return generate
 
