@@ -34,9 +34,9 @@ from zoo.data import read_classification, read_summarization, read_text, read_tr
 DATA = ROOT.parent / "shared" / "data"
 # name -> (folder, train file, valid file, task, models, reader, extra flags, reference points)
 DATASETS = {
-    "imdb": ("imdb", "train.tsv.gz", "valid.tsv", "classification", ("lstm", "bert", "gpt"), read_classification,
+    "imdb": ("imdb", "train.tsv.gz", "valid.tsv", "classification", ("lstm", "bert", "gpt", "fasttext"), read_classification,
              ["--seq-len", "256"], "keras-io: 1-block Transformer 87.5%, BiLSTM 84.3%; goal >= 88%"),
-    "sst2": ("sst2", "train.tsv", "valid.tsv", "classification", ("lstm", "bert", "gpt"), read_classification,
+    "sst2": ("sst2", "train.tsv", "valid.tsv", "classification", ("lstm", "bert", "gpt", "fasttext"), read_classification,
              ["--seq-len", "64"], "keras-io: MLM-pretrained 3-layer encoder 85.5% dev; goal >= 85.5%"),
     "multi30k": ("multi30k_en_de", "train.tsv", "valid.tsv", "translation", ("lstm", "transformer", "gpt"),
                  read_translation, [], "text-only Transformers ~35-38 BLEU (test2016); goal >= 35 BLEU"),

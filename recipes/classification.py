@@ -1,4 +1,4 @@
-"""Text classification: LSTM, BERT (from scratch or `--init-from` an MLM run) and GPT classifiers.
+"""Text classification: fastText, LSTM, BERT (from scratch or `--init-from` an MLM run) and GPT classifiers.
 
 Data: a TSV with header `label<TAB>text` (or any reader format; `text_pair` rows make
 sentence-pair inputs, packed `cls a sep b sep` with segment ids). Metrics: `accuracy`,
@@ -15,6 +15,7 @@ from recipes.base import Recipe, backbone_from, batch_options, predict_in_batche
 from zoo.data import DataError, LabelVocabulary, read_classification
 from zoo.data.pipelines import classification_dataset
 from zoo.metrics import classification_metrics
+from zoo.models import fasttext
 from zoo.models.bert import BertClassifier
 from zoo.models.gpt import GPTClassifier
 from zoo.models.lstm import LSTMClassifier, classifier_config
@@ -23,16 +24,18 @@ from zoo.models.lstm import LSTMClassifier, classifier_config
 class Classification(Recipe):
     task = "classification"
     corpus = "classification"
-    families = ("lstm", "bert", "gpt")
+    families = ("lstm", "bert", "gpt", "fasttext")
     monitor = ("val_accuracy", "max")
     primary_metric = ("accuracy", "max")
     training_accuracy = True
     # Learning rates tuned on the embedded corpus's validation split; lengths fit its reviews.
-    POOLINGS = {"lstm": ("max", "mean", "last"), "bert": ("first", "mean", "max"), "gpt": ("last",)}
+    POOLINGS = {"lstm": ("max", "mean", "last"), "bert": ("first", "mean", "max"), "gpt": ("last",), "fasttext": ("mean",)}
     FAMILY_DEFAULTS = {
         "lstm": {"learning_rate": 3e-3},
         "bert": {"learning_rate": 5e-4},
         "gpt": {"learning_rate": 5e-4},
+        # A bag of embeddings costs little per token: read whole documents.
+        "fasttext": {"learning_rate": 3e-3, "seq_len": 1024},
     }
 
     def read(self, path, config):
@@ -68,6 +71,11 @@ class Classification(Recipe):
             if config.dropout is not None:
                 settings["dropout"] = config.dropout
             return LSTMClassifier(**settings)
+        if config.model == "fasttext":
+            settings = fasttext.classifier_config(config.size, vocabulary_size, num_classes)
+            if config.dropout is not None:
+                settings["dropout"] = config.dropout
+            return fasttext.FastTextClassifier(**settings)
         backbone = backbone_from(init_model, config.model, config, vocabulary_size, config.seq_len)
         # `--dropout` sets the head's dropout too (else the head's default: BERT's 0.1, GPT's 0).
         options = {} if config.dropout is None else {"dropout": config.dropout}
@@ -76,7 +84,7 @@ class Classification(Recipe):
         return GPTClassifier(backbone, num_classes, **options)
 
     def check_init(self, config, init_config):
-        if config.model == "lstm":
+        if config.model in ("lstm", "fasttext"):
             super().check_init(config, init_config)
         require_init_family(config, init_config, (config.model,))
 

@@ -66,7 +66,7 @@ def test_signatures_are_the_documented_ones(served):
         assert served[name][1]["signatures"] == ["beam", "greedy", "serving_default"], name
 
 
-@pytest.mark.parametrize("name", ["classification-bert", "classification-lstm"])
+@pytest.mark.parametrize("name", ["classification-bert", "classification-lstm", "classification-fasttext"])
 def test_classification_probabilities_match_the_run(served, name, capsys):
     run, answer = served[name]
     expected = _predict(run, TEXTS, capsys)

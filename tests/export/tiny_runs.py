@@ -3,10 +3,11 @@
 TINY = ["--size", "tiny", "--train-examples", "64", "--valid-examples", "16", "--max-steps", "20", "--batch-size", "8",
         "--eval-examples", "4", "--seq-len", "24", "--target-len", "10", "--vocabulary-size", "400",
         "--eval-every", "20", "--padding", "max_length"]  # one validation, one batch shape: few compilations
-# One run per model family (lstm, bert, gpt, seq2seq) and per task.
+# One run per model family (lstm, bert, gpt, seq2seq, fasttext) and per task.
 RUNS = {
     "classification-bert": ["classification", "--model", "bert"],
     "classification-lstm": ["classification", "--model", "lstm"],
+    "classification-fasttext": ["classification", "--model", "fasttext"],
     "translation-gpt": ["translation", "--model", "gpt"],
     # Copy attention and the n-gram ban run inside the exported decoding loops too.
     "summarization-transformer": ["summarization", "--model", "transformer", "--copy-attention",

@@ -21,6 +21,7 @@ KEYS = {
 }
 CASES = [
     ("classification", "lstm", []), ("classification", "bert", []), ("classification", "gpt", []),
+    ("classification", "fasttext", []),
     ("translation", "lstm", []), ("translation", "transformer", ["--decoding", "greedy"]), ("translation", "gpt", []),
     ("summarization", "lstm", []), ("summarization", "transformer", ["--decoding", "beam", "--beam-size", "2"]),
     ("summarization", "gpt", []),

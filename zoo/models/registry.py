@@ -19,6 +19,8 @@ FAMILIES = {
     "seq2seq": ("zoo.models.seq2seq", "Seq2SeqBackbone"),
 }
 ALIASES = {"transformer": "seq2seq"}
+# Families of one task model and no shared backbone: not built here, imported to register their classes.
+MODEL_ONLY_FAMILIES = {"fasttext": "zoo.models.fasttext"}
 
 
 def resolve_family(family):
@@ -33,7 +35,7 @@ def family_module(family):
 
 def import_all_families():
     """Imports every family's package, which registers its classes with Keras (before loading a saved model)."""
-    for module_name, _ in FAMILIES.values():
+    for module_name in [module for module, _ in FAMILIES.values()] + list(MODEL_ONLY_FAMILIES.values()):
         importlib.import_module(module_name)
 
 

@@ -5,8 +5,8 @@ from keras import ops
 
 from zoo.layers.pooling import POOLINGS as SEQUENCE_POOLINGS
 from zoo.layers.pooling import masked_pooling
-from zoo.models.functional_model import FunctionalModel
 from zoo.models.lstm.backbone import LSTMBackbone
+from zoo.models.text_classifier import TextClassifier
 from zoo.validation import require_choice, require_positive_int, require_rate
 
 POOLINGS = (*SEQUENCE_POOLINGS, "last")
@@ -21,7 +21,7 @@ def pool_lstm_outputs(backbone_outputs, padding_mask, pooling):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class LSTMClassifier(FunctionalModel):
+class LSTMClassifier(TextClassifier):
     """Sequence classifier: embedding, stacked (bi)LSTM, pooling over the real tokens, dense head.
 
     Inputs are `{"token_ids": (batch, T) int32, "padding_mask": (batch, T)}`; the output is
@@ -97,14 +97,6 @@ class LSTMClassifier(FunctionalModel):
         self.dropout = dropout
         self.backbone = backbone
         self.head = head
-
-    def compile(self, optimizer="auto", loss="auto", *, metrics="auto", **kwargs):
-        super().compile(
-            optimizer=keras.optimizers.AdamW(1e-3) if optimizer == "auto" else optimizer,
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True) if loss == "auto" else loss,
-            metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")] if metrics == "auto" else metrics,
-            **kwargs,
-        )
 
     def get_config(self):
         return super().get_config() | {
