@@ -9,6 +9,7 @@ Example:
 from zoo.layers.attention import MultiHeadAttention
 from zoo.layers.copy_generator import CopyGenerator
 from zoo.layers.feed_forward import FeedForward
+from zoo.layers.hashed_bigrams import HashedBigrams
 from zoo.layers.norms import LayerNorm, RMSNorm, build_norm
 from zoo.layers.position_encodings import LearnedPositionEmbedding, RotaryEmbedding, SinusoidalPositionEncoding
 from zoo.layers.projections import BiasFusedDense, BiasFusedEinsumDense
@@ -23,6 +24,7 @@ __all__ = [
     "BiasFusedEinsumDense",
     "CopyGenerator",
     "FeedForward",
+    "HashedBigrams",
     "LayerNorm",
     "LearnedPositionEmbedding",
     "LuongAttention",
