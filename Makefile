@@ -34,5 +34,10 @@ test-all: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/input_pipeline.py
 
+# ruff lint and format check (config in pyproject.toml); `ruff format` and `ruff check --fix` fix most findings.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check zoo recipes tests benchmarks
+	$(VENV)/bin/ruff format --check zoo recipes tests benchmarks
+
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -189,7 +189,7 @@ def lead_sentences(document, count=SELECTED_SENTENCES):
 
     Example: `lead_sentences("A. B. C. D.")` is `["A.", "B.", "C."]`.
     """
-    return split_sentences(document)[:require_positive_int("count", count)]
+    return split_sentences(document)[: require_positive_int("count", count)]
 
 
 def longest_sentences(document, count=SELECTED_SENTENCES):
@@ -220,8 +220,7 @@ def unigram_lm(train_rows, valid_rows):
     counts = collections.Counter(token for line in train_lines for token in _line_tokens(line))
     log_denominator = math.log(sum(counts.values()) + len(counts) + 1)
     total_nll = sum(
-        log_denominator - math.log(counts.get(token, 0) + 1)
-        for line in valid_lines for token in _line_tokens(line)
+        log_denominator - math.log(counts.get(token, 0) + 1) for line in valid_lines for token in _line_tokens(line)
     )
     return {
         "perplexity": perplexity(total_nll, count_words(valid_lines)),
@@ -255,7 +254,7 @@ def _train_softmax_regression(features, targets, num_classes, epochs, seed):
     for _ in range(epochs):
         order = rng.permutation(features.shape[0])
         for start in range(0, len(order), BATCH_SIZE):
-            batch = order[start:start + BATCH_SIZE]
+            batch = order[start : start + BATCH_SIZE]
             inputs = features[batch]
             logits = inputs @ parameters[0] + parameters[1]
             probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -266,8 +265,8 @@ def _train_softmax_regression(features, targets, num_classes, epochs, seed):
             step += 1
             for parameter, gradient, moment, square in zip(parameters, gradients, moments, squares):
                 moment += (1 - beta1) * (gradient - moment)
-                square += (1 - beta2) * (gradient ** 2 - square)
-                mean, variance = moment / (1 - beta1 ** step), square / (1 - beta2 ** step)
+                square += (1 - beta2) * (gradient**2 - square)
+                mean, variance = moment / (1 - beta1**step), square / (1 - beta2**step)
                 parameter -= LEARNING_RATE * mean / (np.sqrt(variance) + ADAM_EPSILON)
     return parameters
 

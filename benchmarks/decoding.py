@@ -40,7 +40,7 @@ SETTINGS = {
 
 def repeats_a_trigram(text):
     words = text.split()
-    trigrams = [tuple(words[i: i + 3]) for i in range(len(words) - 2)]
+    trigrams = [tuple(words[i : i + 3]) for i in range(len(words) - 2)]
     return len(set(trigrams)) < len(trigrams)
 
 
@@ -51,11 +51,14 @@ def measure(recipe, model, tokenizer, saved, rows, settings):
     seconds = time.perf_counter() - started
     references = [row["target"] for row in rows]
     return {
-        "bleu": bleu(outputs, references), "chrf": chrf(outputs, references), **rouge(outputs, references),
+        "bleu": bleu(outputs, references),
+        "chrf": chrf(outputs, references),
+        **rouge(outputs, references),
         "words": sum(len(o.split()) for o in outputs) / len(outputs),
         "reference_words": sum(len(r.split()) for r in references) / len(references),
         "loops": sum(map(repeats_a_trigram, outputs)) / len(outputs),
-        "seconds": seconds, "examples": len(rows),
+        "seconds": seconds,
+        "examples": len(rows),
     }
 
 
@@ -80,9 +83,12 @@ def main():
         if args.json:
             print(json.dumps({"setting": name, **result}))
         else:
-            print(f"| {name} | {result['bleu']:.2f} | {result['chrf']:.2f} | {result['rouge1']:.4f} | "
-                  f"{result['rouge2']:.4f} | {result['rougeL']:.4f} | {result['words']:.1f} "
-                  f"({result['reference_words']:.1f}) | {result['loops']:.1%} | {result['seconds']:.0f} |", flush=True)
+            print(
+                f"| {name} | {result['bleu']:.2f} | {result['chrf']:.2f} | {result['rouge1']:.4f} | "
+                f"{result['rouge2']:.4f} | {result['rougeL']:.4f} | {result['words']:.1f} "
+                f"({result['reference_words']:.1f}) | {result['loops']:.1%} | {result['seconds']:.0f} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -120,8 +120,13 @@ def run_backend(backend, args):
             env["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
     command = [sys.executable, os.path.abspath(__file__), "--worker", "--sizes", ",".join(args.sizes)]
     command += ["--vocabulary-size", str(args.vocabulary_size), "--repeats", str(args.repeats)]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
+    completed = subprocess.run(
+        command,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"{backend} worker failed:\n{completed.stderr[-3000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -129,16 +134,22 @@ def run_backend(backend, args):
 
 def print_table(machine, results, args):
     print(f"CPU: {machine['cpu']} ({machine['cores']} cores; flags: {' '.join(machine['flags']) or 'n/a'})")
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in machine['load_average'])}; "
-          f"threads: {args.threads or 'backend default'}; vocabulary {args.vocabulary_size}; "
-          f"prompt {PROMPT_LENGTH}, {NEW_TOKENS} new tokens; median of {args.repeats}")
-    header = f"{'size':<6} {'backend':<11} {'batch':>5} {'strategy':<8} {'ours tok/s':>11} {'keras-hub tok/s':>16} " \
-             f"{'ours/keras-hub':>15}"
+    print(
+        f"load average at start: {' '.join(f'{x:.2f}' for x in machine['load_average'])}; "
+        f"threads: {args.threads or 'backend default'}; vocabulary {args.vocabulary_size}; "
+        f"prompt {PROMPT_LENGTH}, {NEW_TOKENS} new tokens; median of {args.repeats}"
+    )
+    header = (
+        f"{'size':<6} {'backend':<11} {'batch':>5} {'strategy':<8} {'ours tok/s':>11} {'keras-hub tok/s':>16} "
+        f"{'ours/keras-hub':>15}"
+    )
     print(header)
     print("-" * len(header))
     for r in results:
-        print(f"{r['size']:<6} {r['backend']:<11} {r['batch_size']:>5} {r['strategy']:<8} "
-              f"{r['ours_tokens_per_s']:>11.1f} {r['keras_hub_tokens_per_s']:>16.1f} {r['ratio']:>14.2f}x")
+        print(
+            f"{r['size']:<6} {r['backend']:<11} {r['batch_size']:>5} {r['strategy']:<8} "
+            f"{r['ours_tokens_per_s']:>11.1f} {r['keras_hub_tokens_per_s']:>16.1f} {r['ratio']:>14.2f}x"
+        )
 
 
 def main(argv=None):

@@ -62,17 +62,21 @@ CASES = {
     16: "zoo export again after kill -9 of one",
 }
 # The runs (and the .keras export) each case needs built first.
-NEEDS = {**{case: ("good",) for case in (0, 1, 2, 3, 5, 6, 7, 8, 16)}, 4: ("good", "bigvocab"),
-         14: ("good", "keras")}
+NEEDS = {**{case: ("good",) for case in (0, 1, 2, 3, 5, 6, 7, 8, 16)}, 4: ("good", "bigvocab"), 14: ("good", "keras")}
 TIME_FORMAT = "%M %e"  # peak RSS in KB, wall seconds: GNU time's last line on stderr
 USAGE = re.compile(r"(\d+) (\d+\.\d+)\n?\Z")
 STARTUP_NOISE = re.compile(r"^([IWEF]\d{4} |WARNING: All log messages before absl::InitializeLog)")
 TEMPORARY = re.compile(r"^\.[a-z]+-\d+-")  # zoo.staging's `.<kind>-<pid>-XXXX`
 MESSAGE_CHARS = 100
 TIMEOUT_S = 600
-LAMBDA = {"module": "keras.layers", "class_name": "Lambda", "config": {"function": {
-    "module": "builtins", "class_name": "function", "config": "abs", "registered_name": "function"}},
-    "registered_name": None}
+LAMBDA = {
+    "module": "keras.layers",
+    "class_name": "Lambda",
+    "config": {
+        "function": {"module": "builtins", "class_name": "function", "config": "abs", "registered_name": "function"}
+    },
+    "registered_name": None,
+}
 # Load a .keras file as a server would; a refusal prints one line and exits 2, as the `zoo` command does.
 LOAD_KERAS = """import sys
 from zoo.errors import UserError
@@ -83,8 +87,11 @@ except UserError as error:
     print("zoo: error: " + " ".join(str(error).split()), file=sys.stderr)
     sys.exit(2)
 """
-ENVIRONMENT = {**{name: value for name, value in os.environ.items() if name != "ZOO_DEBUG"},
-               "TF_CPP_MIN_LOG_LEVEL": "2", "KERAS_BACKEND": "jax"}
+ENVIRONMENT = {
+    **{name: value for name, value in os.environ.items() if name != "ZOO_DEBUG"},
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "KERAS_BACKEND": "jax",
+}
 
 
 def zoo(*arguments):
@@ -94,9 +101,27 @@ def zoo(*arguments):
 
 def train_command(out, *settings, vocabulary_size=400):
     """`zoo train classification` of a tiny BERT (5 steps) into `out`; `settings` are more flags."""
-    return zoo("train", "classification", "--model", "bert", "--size", "tiny", "--max-steps", "5", "--batch-size",
-               "8", "--seq-len", "32", "--vocabulary-size", str(vocabulary_size), "--backend", "jax",
-               "--out", str(out), *settings)
+    return zoo(
+        "train",
+        "classification",
+        "--model",
+        "bert",
+        "--size",
+        "tiny",
+        "--max-steps",
+        "5",
+        "--batch-size",
+        "8",
+        "--seq-len",
+        "32",
+        "--vocabulary-size",
+        str(vocabulary_size),
+        "--backend",
+        "jax",
+        "--out",
+        str(out),
+        *settings,
+    )
 
 
 def predict_command(run, text="a fine film"):
@@ -124,15 +149,21 @@ def parse_stderr(text, work):
     usage = USAGE.search(text)
     if usage is None:
         raise RuntimeError(f"no GNU time line at the end of stderr:\n{text[-3000:]}")
-    lines = [line.replace(str(work), "W") for line in text[:usage.start()].splitlines()]
+    lines = [line.replace(str(work), "W") for line in text[: usage.start()].splitlines()]
     lines = [line for line in lines if line.strip() and not STARTUP_NOISE.match(line)]
     return lines, int(usage[1]), float(usage[2])
 
 
 def timed(command, work):
     """`{"exit", "stderr_lines", "message", "peak_rss_mb", "seconds"}` of `command` run under GNU time."""
-    with subprocess.Popen(["/usr/bin/time", "-q", "-f", TIME_FORMAT, *command], cwd=ROOT, env=ENVIRONMENT,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True) as process:
+    with subprocess.Popen(
+        ["/usr/bin/time", "-q", "-f", TIME_FORMAT, *command],
+        cwd=ROOT,
+        env=ENVIRONMENT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    ) as process:
         try:
             _, stderr = process.communicate(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
@@ -141,9 +172,14 @@ def timed(command, work):
     lines, kilobytes, seconds = parse_stderr(stderr.decode("utf-8", "replace"), work)
     message = lines[0] if lines else ""
     if len(message) > MESSAGE_CHARS:
-        message = message[:MESSAGE_CHARS - 1] + "…"
-    return {"exit": process.returncode, "stderr_lines": len(lines), "message": message,
-            "peak_rss_mb": round(kilobytes / 1024, 1), "seconds": seconds}
+        message = message[: MESSAGE_CHARS - 1] + "…"
+    return {
+        "exit": process.returncode,
+        "stderr_lines": len(lines),
+        "message": message,
+        "peak_rss_mb": round(kilobytes / 1024, 1),
+        "seconds": seconds,
+    }
 
 
 def temporaries(work):
@@ -158,8 +194,13 @@ def measure(case, command, work, outputs=(), ignored=None, part="", note=""):
     ignored = temporaries(work) if ignored is None else ignored
     result = timed(command, work)
     left = sorted(temporaries(work) - ignored) + [f"{path.relative_to(work)}/" for path in outputs if path.exists()]
-    return {"case": f"{case}{part}", "input": CASES[case], **result, "left_behind": ", ".join(left) or "none",
-            "note": note}
+    return {
+        "case": f"{case}{part}",
+        "input": CASES[case],
+        **result,
+        "left_behind": ", ".join(left) or "none",
+        "note": note,
+    }
 
 
 @contextlib.contextmanager
@@ -235,8 +276,16 @@ def prepare(work, needs):
     # The embedded corpus's 64 examples give a vocabulary of 213 tokens; 2,000 give `bigvocab` 350 (of 600).
     for name, examples, vocabulary_size in (("good", 64, 400), ("bigvocab", 2000, 600)):
         if name in needs and not (work / name / "model" / "config.json").exists():
-            run_checked(train_command(work / name, "--train-examples", str(examples), "--valid-examples", "16",
-                                      vocabulary_size=vocabulary_size))
+            run_checked(
+                train_command(
+                    work / name,
+                    "--train-examples",
+                    str(examples),
+                    "--valid-examples",
+                    "16",
+                    vocabulary_size=vocabulary_size,
+                )
+            )
     if "keras" in needs:
         run_checked(export_command(work / "good", work / "good.keras", "keras"))
 
@@ -247,8 +296,10 @@ def case_0(work):
 
 def case_1(work):
     with variant(work, "asset_outside") as run:
-        edit_json(run / "model/tokenizer/tokenizer.json",
-                  lambda config: config["assets"].update(dict.fromkeys(config["assets"], "../../../../etc/passwd")))
+        edit_json(
+            run / "model/tokenizer/tokenizer.json",
+            lambda config: config["assets"].update(dict.fromkeys(config["assets"], "../../../../etc/passwd")),
+        )
         return [measure(1, predict_command(run), work)]
 
 
@@ -341,8 +392,15 @@ def case_14(work):
         bomb = work / f"bomb-{member}.keras"
         write_zip_bomb(work / "good.keras", bomb, member, 2 << 30)
         try:
-            rows.append(measure(14, [sys.executable, "-c", LOAD_KERAS, str(bomb)], work, part=part,
-                                note=f"{member}: 2 GiB in {bomb.stat().st_size / 2**20:.1f} MiB"))
+            rows.append(
+                measure(
+                    14,
+                    [sys.executable, "-c", LOAD_KERAS, str(bomb)],
+                    work,
+                    part=part,
+                    note=f"{member}: 2 GiB in {bomb.stat().st_size / 2**20:.1f} MiB",
+                )
+            )
         finally:
             bomb.unlink()
     return rows
@@ -352,15 +410,19 @@ def case_15(work):
     """A tiny 200-step run holds `W/t15`; the same command again, once its `.lock` exists, is refused."""
     out = work / "t15"
     command = train_command(out, "--max-steps", "200", "--train-examples", "64", "--valid-examples", "16")
-    with subprocess.Popen(command, cwd=ROOT, env=ENVIRONMENT, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL) as first:
+    with subprocess.Popen(
+        command, cwd=ROOT, env=ENVIRONMENT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ) as first:
         try:
             wait_for(lambda: (out / ".lock").exists() or first.poll() is not None, "the first run's .lock")
             # The first run writes its own temporaries meanwhile: the second's leftovers are not told apart.
             row = measure(15, command, work)
             row["left_behind"] = "-"
-            row["note"] = ("the first run went on training" if first.poll() is None
-                           else f"the first run had ended (exit {first.returncode})")
+            row["note"] = (
+                "the first run went on training"
+                if first.poll() is None
+                else f"the first run had ended (exit {first.returncode})"
+            )
         finally:
             first.kill()
     shutil.rmtree(out, ignore_errors=True)
@@ -372,14 +434,18 @@ def case_16(work):
     command = export_command(work / "good", work / "exp", "saved_model")
     before = temporaries(work)
     started = time.monotonic()
-    with subprocess.Popen(command, cwd=ROOT, env=ENVIRONMENT, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL) as first:
+    with subprocess.Popen(
+        command, cwd=ROOT, env=ENVIRONMENT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    ) as first:
         wait_for(lambda: temporaries(work) - before or first.poll() is not None, "an .exporting-* folder")
         first.kill()
     killed_at = time.monotonic() - started
     stale = sorted(temporaries(work) - before)
-    note = (f"kill -9 at {killed_at:.0f} s left {', '.join(stale) or 'nothing'}" if first.returncode < 0
-            else f"the first export ended (exit {first.returncode}) before its temporary appeared")
+    note = (
+        f"kill -9 at {killed_at:.0f} s left {', '.join(stale) or 'nothing'}"
+        if first.returncode < 0
+        else f"the first export ended (exit {first.returncode}) before its temporary appeared"
+    )
     row = measure(16, command, work, ignored=before, note=note)
     shutil.rmtree(work / "exp", ignore_errors=True)
     return [row]
@@ -393,16 +459,25 @@ def print_table(rows):
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for row in rows:
-        cells = [row["case"], row["input"], str(row["exit"]), str(row["stderr_lines"]),
-                 f"`{row['message']}`" if row["message"] else "", f"{row['peak_rss_mb']:,.0f}",
-                 f"{row['seconds']:.1f}", row["left_behind"], row["note"]]
+        cells = [
+            row["case"],
+            row["input"],
+            str(row["exit"]),
+            str(row["stderr_lines"]),
+            f"`{row['message']}`" if row["message"] else "",
+            f"{row['peak_rss_mb']:,.0f}",
+            f"{row['seconds']:.1f}",
+            row["left_behind"],
+            row["note"],
+        ]
         print("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default=",".join(map(str, CASES)),
-                        help="comma-separated case numbers, 0 the baseline (default: all)")
+    parser.add_argument(
+        "--cases", default=",".join(map(str, CASES)), help="comma-separated case numbers, 0 the baseline (default: all)"
+    )
     parser.add_argument("--workdir", type=Path, help="build and keep everything here (default: a temporary folder)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per row instead of a table")
     args = parser.parse_args(argv)

@@ -84,8 +84,11 @@ def load_rows(args):
         return read_classification(sst2), read_text(wikitext), "SST-2 train / WikiText-2 train"
     from zoo.data.synthetic import make_corpus
 
-    return (make_corpus("classification", "train"), make_corpus("lm", "train"),
-            "embedded synthetic classification / lm corpora (train)")
+    return (
+        make_corpus("classification", "train"),
+        make_corpus("lm", "train"),
+        "embedded synthetic classification / lm corpora (train)",
+    )
 
 
 def time_pipeline(dataset, num_batches, warmup_batches=5):
@@ -120,8 +123,9 @@ def build_model(task, size, vocabulary_size):
     from zoo.models import bert, gpt
 
     if task == "classification":
-        return bert.BertClassifier(bert.BertBackbone(vocabulary_size=vocabulary_size, **bert.PRESETS[size]),
-                                   num_classes=2)
+        return bert.BertClassifier(
+            bert.BertBackbone(vocabulary_size=vocabulary_size, **bert.PRESETS[size]), num_classes=2
+        )
     if task == "masked_lm":
         return bert.BertMaskedLM(bert.BertBackbone(vocabulary_size=vocabulary_size, **bert.PRESETS[size]))
     return gpt.GPTCausalLM(gpt.GPTBackbone(vocabulary_size=vocabulary_size, **gpt.PRESETS[size]))
@@ -139,37 +143,53 @@ def main(argv=None):
     from zoo.tokenizers import WordPieceTokenizer
 
     print("\n".join(cpu_description()))
-    print(f"Keras {keras.__version__}, backend {keras.backend.backend()}; batch {args.batch_size}, "
-          f"sequence length {args.sequence_length}")
+    print(
+        f"Keras {keras.__version__}, backend {keras.backend.backend()}; batch {args.batch_size}, "
+        f"sequence length {args.sequence_length}"
+    )
     classification_rows, lm_rows, data = load_rows(args)
     print(f"Data: {data} ({len(classification_rows)} / {len(lm_rows)} rows)")
     start = time.perf_counter()
     texts = [row["text"] for rows in (classification_rows, lm_rows) for row in rows[: args.tokenizer_texts]]
     tokenizer = WordPieceTokenizer.train(texts, args.vocabulary_size)
-    print(f"WordPiece: {tokenizer.vocabulary_size} tokens (asked {args.vocabulary_size}), "
-          f"trained in {time.perf_counter() - start:.0f} s")
+    print(
+        f"WordPiece: {tokenizer.vocabulary_size} tokens (asked {args.vocabulary_size}), "
+        f"trained in {time.perf_counter() - start:.0f} s"
+    )
 
     common = {"batch_size": args.batch_size, "shuffle": True, "seed": 0, "repeat": True}
     labels = LabelVocabulary.from_rows(classification_rows)
     pipelines = {
-        "classification": (classification_dataset(classification_rows, tokenizer, labels,
-                                                   sequence_length=args.sequence_length, segment_ids=True, **common),
-                           "BertClassifier"),
-        "masked_lm": (masked_lm_dataset(lm_rows, tokenizer, sequence_length=args.sequence_length, **common),
-                      "BertMaskedLM"),
-        "causal_lm": (causal_lm_dataset(lm_rows, tokenizer, sequence_length=args.sequence_length, **common),
-                      "GPTCausalLM"),
+        "classification": (
+            classification_dataset(
+                classification_rows, tokenizer, labels, sequence_length=args.sequence_length, segment_ids=True, **common
+            ),
+            "BertClassifier",
+        ),
+        "masked_lm": (
+            masked_lm_dataset(lm_rows, tokenizer, sequence_length=args.sequence_length, **common),
+            "BertMaskedLM",
+        ),
+        "causal_lm": (
+            causal_lm_dataset(lm_rows, tokenizer, sequence_length=args.sequence_length, **common),
+            "GPTCausalLM",
+        ),
     }
-    header = (f"{'pipeline':<15}{'examples/s':>12}{'tokens/s':>12}  {'model':<16}{'size':<6}"
-              f"{'train ex/s':>11}{'pipeline/model':>16}")
+    header = (
+        f"{'pipeline':<15}{'examples/s':>12}{'tokens/s':>12}  {'model':<16}{'size':<6}"
+        f"{'train ex/s':>11}{'pipeline/model':>16}"
+    )
     print(header + "\n" + "-" * len(header), flush=True)
     for name, (dataset, model_name) in pipelines.items():
         examples_per_s, tokens_per_s = time_pipeline(dataset, args.pipeline_batches)
         for size in args.sizes.split(","):
             keras.utils.set_random_seed(0)
             model_rate = time_model(build_model(name, size, tokenizer.vocabulary_size), dataset, args.model_batches)
-            print(f"{name:<15}{examples_per_s:>12,.0f}{tokens_per_s:>12,.0f}  {model_name:<16}{size:<6}"
-                  f"{model_rate:>11,.1f}{examples_per_s / model_rate:>15,.0f}x", flush=True)
+            print(
+                f"{name:<15}{examples_per_s:>12,.0f}{tokens_per_s:>12,.0f}  {model_name:<16}{size:<6}"
+                f"{model_rate:>11,.1f}{examples_per_s / model_rate:>15,.0f}x",
+                flush=True,
+            )
             keras.backend.clear_session()
     print(cpu_description()[-1])
     return 0

@@ -83,8 +83,10 @@ def measure_peak(n=2048, repeats=5):
 
 def cpu_line(machine, isa):
     """The line naming the CPU, its core count, vector flags and bf16 instructions."""
-    return (f"CPU: {machine['cpu']} ({machine['cores']} cores; flags: {' '.join(machine['flags']) or 'n/a'}; "
-            f"bf16 ISA: {' '.join(isa) or 'none'})")
+    return (
+        f"CPU: {machine['cpu']} ({machine['cores']} cores; flags: {' '.join(machine['flags']) or 'n/a'}; "
+        f"bf16 ISA: {' '.join(isa) or 'none'})"
+    )
 
 
 def describe(machine, isa, peak):

@@ -32,10 +32,37 @@ PRECISIONS = ("float32", "mixed_bfloat16")
 
 def train_command(backend, precision, data, steps, eval_every, out):
     """The `zoo train` command line of one run."""
-    return [sys.executable, "-m", "zoo.cli", "train", "clm", "--model", "gpt", "--size", "small",
-            "--data", str(data / "train.txt"), "--valid", str(data / "valid.txt"), "--max-steps", str(steps),
-            "--eval-every", str(eval_every), "--batch-size", "8", "--seq-len", "256", "--dropout", "0",
-            "--precision", precision, "--backend", backend, "--out", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "zoo.cli",
+        "train",
+        "clm",
+        "--model",
+        "gpt",
+        "--size",
+        "small",
+        "--data",
+        str(data / "train.txt"),
+        "--valid",
+        str(data / "valid.txt"),
+        "--max-steps",
+        str(steps),
+        "--eval-every",
+        str(eval_every),
+        "--batch-size",
+        "8",
+        "--seq-len",
+        "256",
+        "--dropout",
+        "0",
+        "--precision",
+        precision,
+        "--backend",
+        backend,
+        "--out",
+        str(out),
+    ]
 
 
 def logged_losses(run):
@@ -53,8 +80,12 @@ def run(backend, precision, args, folder):
     """Trains one run in a subprocess; returns `(logged_losses, wall seconds)`."""
     out = folder / f"{backend}-{precision}"
     start = time.perf_counter()
-    completed = subprocess.run(train_command(backend, precision, args.data, args.steps, args.eval_every, out),
-                               capture_output=True, text=True, cwd=ROOT)
+    completed = subprocess.run(
+        train_command(backend, precision, args.data, args.steps, args.eval_every, out),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"{backend} {precision} failed:\n{completed.stderr[-3000:]}")
     return logged_losses(out), time.perf_counter() - start
@@ -64,8 +95,10 @@ def print_comparison(backend, fp32, bf16):
     """Markdown rows: step, fp32 and bf16 train / validation loss, and the validation gap."""
     (fp32_rows, fp32_s), (bf16_rows, bf16_s) = fp32, bf16
     for (step, loss, val), (_, bf_loss, bf_val) in zip(fp32_rows, bf16_rows):
-        print(f"| {backend} | {step} | {loss:.4f} / {bf_loss:.4f} | {val:.4f} / {bf_val:.4f} | "
-              f"{100 * relative_gap(val, bf_val):.2f}% | {fp32_s:.0f} / {bf16_s:.0f} s |")
+        print(
+            f"| {backend} | {step} | {loss:.4f} / {bf_loss:.4f} | {val:.4f} / {bf_val:.4f} | "
+            f"{100 * relative_gap(val, bf_val):.2f}% | {fp32_s:.0f} / {bf16_s:.0f} s |"
+        )
 
 
 def parse_args(argv=None):

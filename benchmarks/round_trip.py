@@ -39,8 +39,15 @@ DATASETS = {
 SETTINGS = {
     "wordpiece-uncased": ("wordpiece", {"lowercase": True}),
     "wordpiece-cased": ("wordpiece", {"lowercase": False}),
-    "sentencepiece-nmt": ("sentencepiece", {"normalization_rule_name": "nmt_nfkc", "byte_fallback": False,
-                                            "remove_extra_whitespaces": True, "add_dummy_prefix": True}),
+    "sentencepiece-nmt": (
+        "sentencepiece",
+        {
+            "normalization_rule_name": "nmt_nfkc",
+            "byte_fallback": False,
+            "remove_extra_whitespaces": True,
+            "add_dummy_prefix": True,
+        },
+    ),
     "sentencepiece": ("sentencepiece", {}),
     "byte": ("byte", {}),
 }
@@ -60,9 +67,15 @@ def measure(name, setting, data_root, vocabulary_size, references):
     else:
         tokenizer = train_tokenizer(kind, recipe.tokenizer_texts(train_rows), vocabulary_size, **options)
     tokens = sum(len(ids) for ids in tokenizer.tokenize(texts)) / len(texts)
-    return {"data": name, "setting": setting, "references": len(texts), "vocabulary_size": tokenizer.vocabulary_size,
-            **tokenizer_round_trip(tokenizer, texts), "tokens_per_reference": round(tokens, 2),
-            "seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "data": name,
+        "setting": setting,
+        "references": len(texts),
+        "vocabulary_size": tokenizer.vocabulary_size,
+        **tokenizer_round_trip(tokenizer, texts),
+        "tokens_per_reference": round(tokens, 2),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def main():
@@ -85,9 +98,11 @@ def main():
             if args.json:
                 print(json.dumps(row), flush=True)
             else:
-                print(f"| {name} | {setting} | {row['vocabulary_size']:,} | {row['tokenizer_round_trip_bleu']:.2f} | "
-                      f"{100 * row['tokenizer_round_trip_exact']:.1f}% | {row['tokens_per_reference']:.1f} |",
-                      flush=True)
+                print(
+                    f"| {name} | {setting} | {row['vocabulary_size']:,} | {row['tokenizer_round_trip_bleu']:.2f} | "
+                    f"{100 * row['tokenizer_round_trip_exact']:.1f}% | {row['tokens_per_reference']:.1f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

@@ -32,19 +32,58 @@ sys.path.insert(0, str(ROOT))  # run as a script: make `benchmarks` and `zoo` im
 from benchmarks.generate import cpu_description  # noqa: E402
 from benchmarks.peak import bf16_isa, cpu_line  # noqa: E402
 
-TINY = ("--size", "tiny", "--train-examples", "64", "--valid-examples", "16", "--max-steps", "5", "--batch-size", "8",
-        "--vocabulary-size", "400", "--backend", "jax")
+TINY = (
+    "--size",
+    "tiny",
+    "--train-examples",
+    "64",
+    "--valid-examples",
+    "16",
+    "--max-steps",
+    "5",
+    "--batch-size",
+    "8",
+    "--vocabulary-size",
+    "400",
+    "--backend",
+    "jax",
+)
 RUNS = {
     "classification": ("classification", "--model", "bert", "--seq-len", "128"),
-    "translation": ("translation", "--model", "transformer", "--seq-len", "24", "--target-len", "16",
-                    "--decoding", "greedy"),
+    "translation": (
+        "translation",
+        "--model",
+        "transformer",
+        "--seq-len",
+        "24",
+        "--target-len",
+        "16",
+        "--decoding",
+        "greedy",
+    ),
 }
 SIZES = (10, 1000, 10000)
-SUBJECTS = ("A man", "Two children", "The old woman", "A small dog", "Three workers", "A girl in a red coat",
-            "The players", "An elderly couple")
+SUBJECTS = (
+    "A man",
+    "Two children",
+    "The old woman",
+    "A small dog",
+    "Three workers",
+    "A girl in a red coat",
+    "The players",
+    "An elderly couple",
+)
 ACTIONS = ("walked along", "sat near", "looked at", "ran across", "waited by", "played in", "painted", "cleaned")
-PLACES = ("the river.", "a busy street.", "the old bridge.", "the park.", "a wooden table.", "the beach at sunset.",
-          "the station.", "a crowded market.")
+PLACES = (
+    "the river.",
+    "a busy street.",
+    "the old bridge.",
+    "the park.",
+    "a wooden table.",
+    "the beach at sunset.",
+    "the station.",
+    "a crowded market.",
+)
 ENVIRONMENT = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
@@ -105,8 +144,15 @@ def serve(export, size):
     if set(answered.values()) != {size}:
         raise RuntimeError(f"{export}: {size} texts in, {answered} out")
     peak = memory_mb("VmHWM")
-    return {"after_load_mb": after_load, "first_call_s": first_call_s, "after_first_call_mb": after_first_call,
-            "peak_mb": peak, "growth_mb": peak - after_load, "seconds": seconds, "ms_per_text": 1000 * seconds / size}
+    return {
+        "after_load_mb": after_load,
+        "first_call_s": first_call_s,
+        "after_first_call_mb": after_first_call,
+        "peak_mb": peak,
+        "growth_mb": peak - after_load,
+        "seconds": seconds,
+        "ms_per_text": 1000 * seconds / size,
+    }
 
 
 def measure(name, export, size):
@@ -119,14 +165,31 @@ def measure(name, export, size):
 
 
 def print_table(rows):
-    header = ["export", "texts", "RSS after load MB", "first call s", "RSS after first call MB", "peak MB",
-              "growth MB", "seconds", "ms per text"]
+    header = [
+        "export",
+        "texts",
+        "RSS after load MB",
+        "first call s",
+        "RSS after first call MB",
+        "peak MB",
+        "growth MB",
+        "seconds",
+        "ms per text",
+    ]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for r in rows:
-        cells = [r["export"], f"{r['texts']:,}", f"{r['after_load_mb']:,.0f}", f"{r['first_call_s']:.1f}",
-                 f"{r['after_first_call_mb']:,.0f}", f"{r['peak_mb']:,.0f}", f"{r['growth_mb']:,.0f}",
-                 f"{r['seconds']:.2f}", f"{r['ms_per_text']:.2f}"]
+        cells = [
+            r["export"],
+            f"{r['texts']:,}",
+            f"{r['after_load_mb']:,.0f}",
+            f"{r['first_call_s']:.1f}",
+            f"{r['after_first_call_mb']:,.0f}",
+            f"{r['peak_mb']:,.0f}",
+            f"{r['growth_mb']:,.0f}",
+            f"{r['seconds']:.2f}",
+            f"{r['ms_per_text']:.2f}",
+        ]
         print("| " + " | ".join(cells) + " |")
 
 

@@ -81,13 +81,31 @@ MODELS = ("gpt", "bert")
 PRECISIONS = ("float32", "mixed_bfloat16")
 RECIPE_TASKS = {"gpt": "clm", "bert": "mlm"}
 CONFIGS = {
-    "tiny": {"num_layers": 2, "hidden_dim": 128, "num_heads": 4, "intermediate_dim": 512,
-             "sequence_length": 128, "batch_size": 16},
-    "small": {"num_layers": 4, "hidden_dim": 256, "num_heads": 4, "intermediate_dim": 1024,
-              "sequence_length": 256, "batch_size": 8},
+    "tiny": {
+        "num_layers": 2,
+        "hidden_dim": 128,
+        "num_heads": 4,
+        "intermediate_dim": 512,
+        "sequence_length": 128,
+        "batch_size": 16,
+    },
+    "small": {
+        "num_layers": 4,
+        "hidden_dim": 256,
+        "num_heads": 4,
+        "intermediate_dim": 1024,
+        "sequence_length": 256,
+        "batch_size": 8,
+    },
     # small at 4x the length: where `--remat` matters.
-    "long": {"num_layers": 4, "hidden_dim": 256, "num_heads": 4, "intermediate_dim": 1024,
-             "sequence_length": 1024, "batch_size": 8},
+    "long": {
+        "num_layers": 4,
+        "hidden_dim": 256,
+        "num_heads": 4,
+        "intermediate_dim": 1024,
+        "sequence_length": 1024,
+        "batch_size": 8,
+    },
 }
 DEFAULT_CONFIGS = ("tiny", "small")
 VOCABULARY_SIZE = 8192
@@ -135,8 +153,12 @@ def bert_examples(rng, shape, count):
     slots = math.ceil(MASK_RATE * length)
     positions = np.sort([rng.choice(np.arange(1, length - 1), slots, replace=False) for _ in range(count)], axis=1)
     positions = positions.astype("int32")
-    x = {"token_ids": token_ids, "padding_mask": np.ones_like(token_ids), "segment_ids": np.zeros_like(token_ids),
-         "mask_positions": positions}
+    x = {
+        "token_ids": token_ids,
+        "padding_mask": np.ones_like(token_ids),
+        "segment_ids": np.zeros_like(token_ids),
+        "mask_positions": positions,
+    }
     return x, np.take_along_axis(token_ids, positions, axis=1), np.ones(positions.shape, "float32")
 
 
@@ -160,8 +182,15 @@ def recipe_config(model, shape, precision, **settings):
     from zoo.training.config import resolve_config
 
     recipe = get_recipe(RECIPE_TASKS[model])
-    overrides = {"model": model, "seq_len": shape["sequence_length"], "batch_size": shape["batch_size"],
-                 "vocabulary_size": VOCABULARY_SIZE, "dropout": 0.0, "precision": precision, **settings}
+    overrides = {
+        "model": model,
+        "seq_len": shape["sequence_length"],
+        "batch_size": shape["batch_size"],
+        "vocabulary_size": VOCABULARY_SIZE,
+        "dropout": 0.0,
+        "precision": precision,
+        **settings,
+    }
     return recipe, resolve_config(recipe, overrides)
 
 
@@ -185,9 +214,15 @@ def zoo_task(model, shape, precision, total_steps, **settings):
         with remat_scope(config.remat):
             # Every argument of the "tiny" preset is overridden: the shape is the benchmark's.
             backbone = zoo.models.build(
-                model, "tiny", vocabulary_size=VOCABULARY_SIZE, dropout=config.dropout,
-                num_layers=shape["num_layers"], hidden_dim=shape["hidden_dim"], num_heads=shape["num_heads"],
-                intermediate_dim=shape["intermediate_dim"], max_sequence_length=shape["sequence_length"],
+                model,
+                "tiny",
+                vocabulary_size=VOCABULARY_SIZE,
+                dropout=config.dropout,
+                num_layers=shape["num_layers"],
+                hidden_dim=shape["hidden_dim"],
+                num_heads=shape["num_heads"],
+                intermediate_dim=shape["intermediate_dim"],
+                max_sequence_length=shape["sequence_length"],
             )
             task = GPTCausalLM(backbone) if model == "gpt" else BertMaskedLM(backbone)
         compile_for_training(task, recipe, config, total_steps)
@@ -205,16 +240,22 @@ def keras_hub_task(model, shape, precision):
     keras.utils.set_random_seed(config.seed)
     keras.config.set_dtype_policy(precision)
     try:
-        arguments = {"vocabulary_size": VOCABULARY_SIZE, "num_layers": shape["num_layers"],
-                     "num_heads": shape["num_heads"], "hidden_dim": shape["hidden_dim"],
-                     "intermediate_dim": shape["intermediate_dim"], "dropout": 0.0,
-                     "max_sequence_length": shape["sequence_length"]}
+        arguments = {
+            "vocabulary_size": VOCABULARY_SIZE,
+            "num_layers": shape["num_layers"],
+            "num_heads": shape["num_heads"],
+            "hidden_dim": shape["hidden_dim"],
+            "intermediate_dim": shape["intermediate_dim"],
+            "dropout": 0.0,
+            "max_sequence_length": shape["sequence_length"],
+        }
         if model == "gpt":
             task = keras_hub.models.GPT2CausalLM(keras_hub.models.GPT2Backbone(**arguments), preprocessor=None)
         else:
             task = keras_hub.models.BertMaskedLM(keras_hub.models.BertBackbone(**arguments), preprocessor=None)
-        task.compile(optimizer=keras.optimizers.AdamW(learning_rate=config.learning_rate,
-                                                      weight_decay=config.weight_decay))
+        task.compile(
+            optimizer=keras.optimizers.AdamW(learning_rate=config.learning_rate, weight_decay=config.weight_decay)
+        )
     finally:
         keras.config.set_dtype_policy("float32")
     return task
@@ -241,8 +282,9 @@ def torch_gpt(shape):
             super().__init__()
             self.attention_norm, self.mlp_norm = torch.nn.LayerNorm(width), torch.nn.LayerNorm(width)
             self.qkv, self.output = torch.nn.Linear(width, 3 * width), torch.nn.Linear(width, width)
-            self.mlp = torch.nn.Sequential(torch.nn.Linear(width, hidden), torch.nn.GELU(approximate="tanh"),
-                                           torch.nn.Linear(hidden, width))
+            self.mlp = torch.nn.Sequential(
+                torch.nn.Linear(width, hidden), torch.nn.GELU(approximate="tanh"), torch.nn.Linear(hidden, width)
+            )
 
         def forward(self, x):
             batch, length, _ = x.shape
@@ -288,8 +330,10 @@ def torch_trainer(compiled, shape, steps, precision, learning_rate=1e-3, weight_
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=weight_decay)
     loss_of = torch.compile(model) if compiled else model
     x, y, _ = gpt_examples(np.random.default_rng(0), shape, DISTINCT_BATCHES * shape["batch_size"])
-    batches = [(torch.from_numpy(ids).long(), torch.from_numpy(targets).long()) for ids, targets in
-               zip(np.split(x["token_ids"], DISTINCT_BATCHES), np.split(y, DISTINCT_BATCHES))]
+    batches = [
+        (torch.from_numpy(ids).long(), torch.from_numpy(targets).long())
+        for ids, targets in zip(np.split(x["token_ids"], DISTINCT_BATCHES), np.split(y, DISTINCT_BATCHES))
+    ]
 
     def run_block():
         for step in range(steps):
@@ -321,7 +365,8 @@ def keras_trainer(impl, model, shape, steps, precision, total_steps, **settings)
     ends = []
     clock = keras.callbacks.LambdaCallback(
         # Reading the loss waits for the step to finish (JAX and torch dispatch asynchronously).
-        on_train_batch_end=lambda batch, logs: (float(logs["loss"]), ends.append(time.perf_counter())))
+        on_train_batch_end=lambda batch, logs: (float(logs["loss"]), ends.append(time.perf_counter()))
+    )
 
     def run_block():
         ends.clear()
@@ -331,8 +376,19 @@ def keras_trainer(impl, model, shape, steps, precision, total_steps, **settings)
     return run_block, int(sum(np.prod(variable.shape) for variable in task.trainable_weights))
 
 
-def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, precision="float32", jit_compile="auto",
-            remat=False, peak_gflops):
+def measure(
+    impl,
+    model,
+    config="tiny",
+    *,
+    shape=None,
+    blocks=5,
+    steps=20,
+    precision="float32",
+    jit_compile="auto",
+    remat=False,
+    peak_gflops,
+):
     """Trains one model on this process's Keras backend; returns the measurement's result dict.
 
     `shape` (the keys of a `CONFIGS` entry) replaces the named `config`'s shape, e.g. for tests.
@@ -350,8 +406,9 @@ def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, preci
     require_positive_int("blocks", blocks)
     require_positive_int("steps", steps)
     if steps < 2:
-        raise ValueError(f"`steps` must be at least 2: a block is timed between its first and last step. "
-                         f"Received: steps={steps}")
+        raise ValueError(
+            f"`steps` must be at least 2: a block is timed between its first and last step. Received: steps={steps}"
+        )
     require_positive_number("peak_gflops", peak_gflops)
     settings = {"jit_compile": require_choice("jit_compile", jit_compile, JIT_COMPILES), "remat": bool(remat)}
     if impl != "zoo" and settings != {"jit_compile": "auto", "remat": False}:
@@ -367,16 +424,31 @@ def measure(impl, model, config="tiny", *, shape=None, blocks=5, steps=20, preci
     warmup_s, times = time_blocks(run_block, blocks, self_timed=impl in KERAS_IMPLS)
     tokens = steps * shape["batch_size"] * shape["sequence_length"]
     tokens_per_s = tokens / statistics.median(times)
-    flops = flops_per_token(parameters, shape["num_layers"], shape["hidden_dim"], shape["sequence_length"],
-                            *output_head(model, shape))
+    flops = flops_per_token(
+        parameters, shape["num_layers"], shape["hidden_dim"], shape["sequence_length"], *output_head(model, shape)
+    )
     return {
-        "impl": impl, "backend": backend, "model": model, "config": config, "precision": precision, **settings,
-        "batch_size": shape["batch_size"], "sequence_length": shape["sequence_length"], "blocks": blocks,
-        "steps": steps, "tokens_per_s": tokens_per_s, "best_tokens_per_s": tokens / min(times),
-        "warmup_s": warmup_s, "block_times_s": times, "parameters": parameters, "flops_per_token": flops,
-        "peak_gflops": peak_gflops, "peak_fraction": tokens_per_s * flops / (peak_gflops * 1e9),
+        "impl": impl,
+        "backend": backend,
+        "model": model,
+        "config": config,
+        "precision": precision,
+        **settings,
+        "batch_size": shape["batch_size"],
+        "sequence_length": shape["sequence_length"],
+        "blocks": blocks,
+        "steps": steps,
+        "tokens_per_s": tokens_per_s,
+        "best_tokens_per_s": tokens / min(times),
+        "warmup_s": warmup_s,
+        "block_times_s": times,
+        "parameters": parameters,
+        "flops_per_token": flops,
+        "peak_gflops": peak_gflops,
+        "peak_fraction": tokens_per_s * flops / (peak_gflops * 1e9),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "malloc_huge_pages": malloc_uses_huge_pages(), "malloc_keeps_freed_memory": malloc_keeps_freed_memory(),
+        "malloc_huge_pages": malloc_uses_huge_pages(),
+        "malloc_keeps_freed_memory": malloc_keeps_freed_memory(),
     }
 
 
@@ -392,11 +464,28 @@ def measurements(args):
 
 def run_worker(impl, backend, model, config, args, peak_gflops):
     """One measurement in a subprocess with KERAS_BACKEND=backend; returns its result dict."""
-    env = with_malloc_tuning(dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3"),
-                             args.malloc_tuning == "on")
-    command = [sys.executable, os.path.abspath(__file__), "--worker", "--impls", impl, "--models", model,
-               "--configs", config, "--blocks", str(args.blocks), "--steps", str(args.steps),
-               "--precision", args.precision, "--peak-gflops", str(peak_gflops)]
+    env = with_malloc_tuning(
+        dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3"), args.malloc_tuning == "on"
+    )
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        "--impls",
+        impl,
+        "--models",
+        model,
+        "--configs",
+        config,
+        "--blocks",
+        str(args.blocks),
+        "--steps",
+        str(args.steps),
+        "--precision",
+        args.precision,
+        "--peak-gflops",
+        str(peak_gflops),
+    ]
     if impl == "zoo":
         command += ["--jit-compile", args.jit_compile] + (["--remat"] if args.remat else [])
         if args.remat and backend == "jax":
@@ -445,15 +534,17 @@ def print_table(results, impls):
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for config, model in dict.fromkeys((r["config"], r["model"]) for r in results):
-        backends = dict.fromkeys(r["backend"] for r in results if (r["config"], r["model"]) == (config, model)
-                                 and r["impl"] in KERAS_IMPLS)
+        backends = dict.fromkeys(
+            r["backend"] for r in results if (r["config"], r["model"]) == (config, model) and r["impl"] in KERAS_IMPLS
+        )
         for backend in backends or [None]:
             row = {impl: found.get((config, model, backend if impl in KERAS_IMPLS else None, impl)) for impl in impls}
             cells = [config, model, backend or "-", *(_cell(row[impl]) for impl in impls)]
             if ratio:
                 ours, hub = row["zoo"], row["keras-hub"]
-                cells.append("n/a" if ours is None or hub is None else
-                             f"{ours['tokens_per_s'] / hub['tokens_per_s']:.2f}x")
+                cells.append(
+                    "n/a" if ours is None or hub is None else f"{ours['tokens_per_s'] / hub['tokens_per_s']:.2f}x"
+                )
             print("| " + " | ".join(cells) + " |")
 
 
@@ -469,16 +560,24 @@ def parse_args(argv=None):
     parser.add_argument("--precision", default="float32", choices=PRECISIONS)
     parser.add_argument("--jit-compile", default="auto", choices=JIT_COMPILES, help="the zoo runs' --jit-compile")
     parser.add_argument("--remat", action="store_true", help="the zoo runs recompute each block's activations")
-    parser.add_argument("--malloc-tuning", default="on", choices=("on", "off"),
-                        help="every measurement's process starts with glibc's malloc tuned for large buffers "
-                             "(huge pages, freed memory kept; as `zoo` runs), or with glibc's defaults")
+    parser.add_argument(
+        "--malloc-tuning",
+        default="on",
+        choices=("on", "off"),
+        help="every measurement's process starts with glibc's malloc tuned for large buffers "
+        "(huge pages, freed memory kept; as `zoo` runs), or with glibc's defaults",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per measurement")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--peak-gflops", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
-        for name, choices in (("backends", BACKENDS), ("configs", tuple(CONFIGS)), ("models", MODELS),
-                              ("impls", IMPLS)):
+        for name, choices in (
+            ("backends", BACKENDS),
+            ("configs", tuple(CONFIGS)),
+            ("models", MODELS),
+            ("impls", IMPLS),
+        ):
             values = getattr(args, name).split(",")
             setattr(args, name, [require_choice(f"--{name}", value, choices) for value in values])
         require_positive_int("--blocks", args.blocks)
@@ -491,17 +590,32 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     if args.worker:
-        print(json.dumps(measure(args.impls[0], args.models[0], args.configs[0], blocks=args.blocks, steps=args.steps,
-                                 precision=args.precision, jit_compile=args.jit_compile, remat=args.remat,
-                                 peak_gflops=args.peak_gflops)))
+        print(
+            json.dumps(
+                measure(
+                    args.impls[0],
+                    args.models[0],
+                    args.configs[0],
+                    blocks=args.blocks,
+                    steps=args.steps,
+                    precision=args.precision,
+                    jit_compile=args.jit_compile,
+                    remat=args.remat,
+                    peak_gflops=args.peak_gflops,
+                )
+            )
+        )
         return
     peak = measure_peak()
     peak_name, peak_gflops = chosen_peak(peak, args.precision)
     if not args.json:
         print("\n".join(describe(cpu_description(), bf16_isa(), peak)))
-        print(f"precision {args.precision}, against the {peak_name} peak; vocabulary {VOCABULARY_SIZE}; "
-              f"median of {args.blocks} blocks of {args.steps} steps after a warm-up block; transparent huge "
-              f"pages {transparent_huge_pages_mode()}, malloc tuning {args.malloc_tuning}\n", flush=True)
+        print(
+            f"precision {args.precision}, against the {peak_name} peak; vocabulary {VOCABULARY_SIZE}; "
+            f"median of {args.blocks} blocks of {args.steps} steps after a warm-up block; transparent huge "
+            f"pages {transparent_huge_pages_mode()}, malloc tuning {args.malloc_tuning}\n",
+            flush=True,
+        )
     results = []
     for impl, backend, model, config in measurements(args):
         results.append(run_worker(impl, backend, model, config, args, peak_gflops))
@@ -512,8 +626,10 @@ def main(argv=None):
     if not args.json:
         end_peak = measure_peak()
         _, table_peak = chosen_peak(higher_peak(peak, end_peak), args.precision)
-        print(f"matmul peak at the end: fp32 numpy {end_peak['fp32_numpy_gflops']:.1f} GFLOP/s; the table's "
-              f"percentages are of the higher {peak_name} peak, {table_peak:.1f} GFLOP/s\n")
+        print(
+            f"matmul peak at the end: fp32 numpy {end_peak['fp32_numpy_gflops']:.1f} GFLOP/s; the table's "
+            f"percentages are of the higher {peak_name} peak, {table_peak:.1f} GFLOP/s\n"
+        )
         print_table([against_peak(result, table_peak) for result in results], args.impls)
 
 

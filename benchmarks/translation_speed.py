@@ -175,11 +175,12 @@ def timed_fit(model, dataset, steps, blocks):
             # Reading the loss waits for the step to finish (JAX and torch dispatch asynchronously).
             keras.callbacks.LambdaCallback(
                 on_train_batch_end=lambda batch, logs: (float(logs["loss"]), ends.append(time.perf_counter())),
-                on_epoch_end=lambda epoch, logs: warmup_compilations.append(compilations.count)),
+                on_epoch_end=lambda epoch, logs: warmup_compilations.append(compilations.count),
+            ),
         ]
         start = time.perf_counter()
         model.fit(dataset, steps_per_epoch=steps, epochs=blocks + 1, verbose=0, shuffle=False, callbacks=callbacks)
-    block_ends = ends[steps - 1::steps]
+    block_ends = ends[steps - 1 :: steps]
     warmup = warmup_compilations[0]
     timed = None if warmup is None else compilations.count - warmup
     return block_ends[0] - start, np.diff(block_ends).tolist(), warmup, timed
@@ -199,25 +200,39 @@ def measure(impl, recipe, config, rows, tokenizer, *, fixed_length=FIXED_LENGTH,
     require_positive_int("steps", steps)
     require_positive_int("blocks", blocks)
     keras.utils.set_random_seed(config.seed)
-    real, padded = batch_tokens(training_dataset(impl, recipe, config, rows, tokenizer, fixed_length),
-                                (blocks + 1) * steps)
+    real, padded = batch_tokens(
+        training_dataset(impl, recipe, config, rows, tokenizer, fixed_length), (blocks + 1) * steps
+    )
     real, padded = (tokens[steps:].reshape(blocks, steps).sum(axis=1) for tokens in (real, padded))
     model = compiled_model(recipe, config, rows, tokenizer, (blocks + 1) * steps)
     dataset = training_dataset(impl, recipe, config, rows, tokenizer, fixed_length)
     warmup_s, times, warmup_compilations, compilations = timed_fit(model, dataset, steps, blocks)
     seconds = np.array(times)
-    source_length, target_length = ((config.seq_len, config.target_len) if impl == "zoo"
-                                    else (fixed_length, fixed_length))
+    source_length, target_length = (
+        (config.seq_len, config.target_len) if impl == "zoo" else (fixed_length, fixed_length)
+    )
     return {
-        "impl": impl, "backend": keras.backend.backend(), "size": config.size, "batch_size": config.batch_size,
-        "max_source_length": source_length, "max_target_length": target_length, "steps": steps, "blocks": blocks,
-        "tokens_per_s": statistics.median(real / seconds), "padded_tokens_per_s": statistics.median(padded / seconds),
-        "steps_per_s": statistics.median(steps / seconds), "padding_share": 1 - real.sum() / padded.sum(),
+        "impl": impl,
+        "backend": keras.backend.backend(),
+        "size": config.size,
+        "batch_size": config.batch_size,
+        "max_source_length": source_length,
+        "max_target_length": target_length,
+        "steps": steps,
+        "blocks": blocks,
+        "tokens_per_s": statistics.median(real / seconds),
+        "padded_tokens_per_s": statistics.median(padded / seconds),
+        "steps_per_s": statistics.median(steps / seconds),
+        "padding_share": 1 - real.sum() / padded.sum(),
         "truncated_sources": truncated_share(tokenizer, [row["source"] for row in rows], source_length),
         "truncated_targets": truncated_share(tokenizer, [row["target"] for row in rows], target_length),
-        "warmup_xla_compilations": warmup_compilations, "xla_compilations": compilations,
-        "warmup_s": warmup_s, "block_times_s": times, "block_real_tokens": real.tolist(),
-        "parameters": count_parameters(model), "examples": len(rows),
+        "warmup_xla_compilations": warmup_compilations,
+        "xla_compilations": compilations,
+        "warmup_s": warmup_s,
+        "block_times_s": times,
+        "block_real_tokens": real.tolist(),
+        "parameters": count_parameters(model),
+        "examples": len(rows),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -225,9 +240,25 @@ def measure(impl, recipe, config, rows, tokenizer, *, fixed_length=FIXED_LENGTH,
 def run_worker(impl, backend, args, tokenizer_folder):
     """One measurement in a subprocess with KERAS_BACKEND=backend; returns its result dict."""
     env = with_malloc_tuning(dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3"), True)
-    command = [sys.executable, os.path.abspath(__file__), "--worker", "--impl", impl, "--tokenizer",
-               tokenizer_folder, "--data", str(args.data), "--size", args.size, "--fixed-length",
-               str(args.fixed_length), "--steps", str(args.steps), "--blocks", str(args.blocks)]
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--worker",
+        "--impl",
+        impl,
+        "--tokenizer",
+        tokenizer_folder,
+        "--data",
+        str(args.data),
+        "--size",
+        args.size,
+        "--fixed-length",
+        str(args.fixed_length),
+        "--steps",
+        str(args.steps),
+        "--blocks",
+        str(args.blocks),
+    ]
     if args.batch_size is not None:
         command += ["--batch-size", str(args.batch_size)]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
@@ -241,8 +272,16 @@ def worker(args):
     from zoo.tokenizers import load_tokenizer
 
     recipe, config = translation_config(args.data, args.size, args.batch_size)
-    return measure(args.impl, recipe, config, training_rows(recipe, config), load_tokenizer(args.tokenizer),
-                   fixed_length=args.fixed_length, steps=args.steps, blocks=args.blocks)
+    return measure(
+        args.impl,
+        recipe,
+        config,
+        training_rows(recipe, config),
+        load_tokenizer(args.tokenizer),
+        fixed_length=args.fixed_length,
+        steps=args.steps,
+        blocks=args.blocks,
+    )
 
 
 def _compilations(result):
@@ -253,15 +292,32 @@ def _compilations(result):
 
 def print_table(results):
     """A Markdown table: a row per backend and impl; the zoo's rows carry zoo / keras-io of real tokens/s."""
-    header = ["backend", "impl", "real tokens/s", "padded tokens/s", "steps/s", "padding", "truncated targets",
-              "XLA compilations (warm-up, timed)", "zoo / keras-io"]
+    header = [
+        "backend",
+        "impl",
+        "real tokens/s",
+        "padded tokens/s",
+        "steps/s",
+        "padding",
+        "truncated targets",
+        "XLA compilations (warm-up, timed)",
+        "zoo / keras-io",
+    ]
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---" for _ in header) + "|")
     for r in results:
         ratio = r.get("zoo_over_keras_io")
-        cells = [r["backend"], r["impl"], f"{r['tokens_per_s']:,.0f}", f"{r['padded_tokens_per_s']:,.0f}",
-                 f"{r['steps_per_s']:.2f}", f"{100 * r['padding_share']:.0f}%",
-                 f"{100 * r['truncated_targets']:.2f}%", _compilations(r), "-" if ratio is None else f"{ratio:.2f}x"]
+        cells = [
+            r["backend"],
+            r["impl"],
+            f"{r['tokens_per_s']:,.0f}",
+            f"{r['padded_tokens_per_s']:,.0f}",
+            f"{r['steps_per_s']:.2f}",
+            f"{100 * r['padding_share']:.0f}%",
+            f"{100 * r['truncated_targets']:.2f}%",
+            _compilations(r),
+            "-" if ratio is None else f"{ratio:.2f}x",
+        ]
         print("| " + " | ".join(cells) + " |")
 
 
@@ -272,8 +328,9 @@ def parse_args(argv=None):
     parser.add_argument("--data", type=Path, default=DATA, help="Multi30k's train.tsv: source<TAB>target lines")
     parser.add_argument("--size", default="small", choices=SIZES, help="the transformer's size")
     parser.add_argument("--batch-size", type=int, help="default: the recipe's")
-    parser.add_argument("--fixed-length", type=int, default=FIXED_LENGTH,
-                        help="the keras-io batches' source and target length")
+    parser.add_argument(
+        "--fixed-length", type=int, default=FIXED_LENGTH, help="the keras-io batches' source and target length"
+    )
     parser.add_argument("--blocks", type=int, default=5, help="timed blocks (the median is reported)")
     parser.add_argument("--steps", type=int, default=20, help="training steps per block")
     parser.add_argument("--json", action="store_true", help="print one JSON object per measurement")
@@ -286,8 +343,9 @@ def parse_args(argv=None):
         for name in ("blocks", "steps") + (("batch_size",) if args.batch_size is not None else ()):
             require_positive_int("--" + name.replace("_", "-"), getattr(args, name))
         if args.fixed_length < 2:
-            raise ValueError(f"`--fixed-length` must leave room for a token beside bos or eos. "
-                             f"Received: {args.fixed_length}")
+            raise ValueError(
+                f"`--fixed-length` must leave room for a token beside bos or eos. Received: {args.fixed_length}"
+            )
     except ValueError as error:
         parser.error(str(error))
     if not args.worker and not args.data.is_file():
@@ -307,10 +365,13 @@ def main(argv=None):
     rows = training_rows(recipe, config)
     tokenizer = new_tokenizer(recipe, config, rows)
     if not args.json:
-        print(f"{args.data}: {len(rows):,} training pairs; transformer {args.size}, batch {config.batch_size}, "
-              f"{tokenizer.kind} vocabulary {tokenizer.vocabulary_size:,}; keras-io length {args.fixed_length}; "
-              f"median of {args.blocks} blocks of {args.steps} steps after a warm-up block; transparent huge "
-              f"pages {transparent_huge_pages_mode()}, malloc tuning on\n", flush=True)
+        print(
+            f"{args.data}: {len(rows):,} training pairs; transformer {args.size}, batch {config.batch_size}, "
+            f"{tokenizer.kind} vocabulary {tokenizer.vocabulary_size:,}; keras-io length {args.fixed_length}; "
+            f"median of {args.blocks} blocks of {args.steps} steps after a warm-up block; transparent huge "
+            f"pages {transparent_huge_pages_mode()}, malloc tuning on\n",
+            flush=True,
+        )
     results = []
     with tempfile.TemporaryDirectory() as folder:
         tokenizer.save(folder)
@@ -323,8 +384,9 @@ def main(argv=None):
                 if args.json:
                     print(json.dumps(result), flush=True)
                 else:
-                    print(f"{impl} on {backend}: {result['tokens_per_s']:,.0f} real tokens/s", file=sys.stderr,
-                          flush=True)
+                    print(
+                        f"{impl} on {backend}: {result['tokens_per_s']:,.0f} real tokens/s", file=sys.stderr, flush=True
+                    )
     if not args.json:
         print_table(results)
 

@@ -47,12 +47,21 @@ def measure(name, data_root, size):
     rows = []
     for setting, vocabulary_size in ((f"joint {size}", size), (f"joint {2 * size}", 2 * size)):
         tokenizer = train_tokenizer("sentencepiece", both, vocabulary_size)
-        rows.append({"setting": setting, "embedding_rows": tokenizer.vocabulary_size,
-                     **{f"{side}_tokens": mean_tokens(tokenizer, texts[1]) for side, texts in sides.items()}})
+        rows.append(
+            {
+                "setting": setting,
+                "embedding_rows": tokenizer.vocabulary_size,
+                **{f"{side}_tokens": mean_tokens(tokenizer, texts[1]) for side, texts in sides.items()},
+            }
+        )
     per_language = {side: train_tokenizer("sentencepiece", texts[0], size) for side, texts in sides.items()}
-    rows.append({"setting": f"per-language {size}",
-                 "embedding_rows": sum(tokenizer.vocabulary_size for tokenizer in per_language.values()),
-                 **{f"{side}_tokens": mean_tokens(per_language[side], texts[1]) for side, texts in sides.items()}})
+    rows.append(
+        {
+            "setting": f"per-language {size}",
+            "embedding_rows": sum(tokenizer.vocabulary_size for tokenizer in per_language.values()),
+            **{f"{side}_tokens": mean_tokens(per_language[side], texts[1]) for side, texts in sides.items()},
+        }
+    )
     return [{"data": name, **row} for row in rows]
 
 
@@ -73,8 +82,11 @@ def main():
             if args.json:
                 print(json.dumps(row), flush=True)
             else:
-                print(f"| {name} | {row['setting']} | {row['embedding_rows']:,} | {row['source_tokens']:.2f} | "
-                      f"{row['target_tokens']:.2f} |", flush=True)
+                print(
+                    f"| {name} | {row['setting']} | {row['embedding_rows']:,} | {row['source_tokens']:.2f} | "
+                    f"{row['target_tokens']:.2f} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

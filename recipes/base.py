@@ -86,8 +86,11 @@ class Recipe:
         """Refuses settings this task or family cannot honour (`ConfigError`), before any work."""
         poolings = self.POOLINGS.get(config.model, ())
         if config.pooling is not None and config.pooling not in poolings:
-            raise ConfigError(f"--pooling {config.pooling}: a {config.model} classifier pools by {', '.join(poolings)}."
-                              if poolings else f"--pooling is for classifiers, not {self.task}.")
+            raise ConfigError(
+                f"--pooling {config.pooling}: a {config.model} classifier pools by {', '.join(poolings)}."
+                if poolings
+                else f"--pooling is for classifiers, not {self.task}."
+            )
         if config.copy_attention and config.model not in self.copy_families:
             raise ConfigError(
                 f"--copy-attention is for encoder-decoders (translation or summarization with --model transformer "
@@ -137,8 +140,13 @@ class Recipe:
 
 def batch_options(config, training):
     """The `BatchOptions` keywords of a training or an evaluation pipeline."""
-    return {"batch_size": config.batch_size, "shuffle": training, "seed": config.seed, "repeat": training,
-            "padding": config.padding}
+    return {
+        "batch_size": config.batch_size,
+        "shuffle": training,
+        "seed": config.seed,
+        "repeat": training,
+        "padding": config.padding,
+    }
 
 
 def decoding_options(config):

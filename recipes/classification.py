@@ -29,7 +29,12 @@ class Classification(Recipe):
     primary_metric = ("accuracy", "max")
     training_accuracy = True
     # Learning rates tuned on the embedded corpus's validation split; lengths fit its reviews.
-    POOLINGS = {"lstm": ("max", "mean", "last"), "bert": ("first", "mean", "max"), "gpt": ("last",), "fasttext": ("mean",)}
+    POOLINGS = {
+        "lstm": ("max", "mean", "last"),
+        "bert": ("first", "mean", "max"),
+        "gpt": ("last",),
+        "fasttext": ("mean",),
+    }
     FAMILY_DEFAULTS = {
         "lstm": {"learning_rate": 3e-3},
         "bert": {"learning_rate": 5e-4},
@@ -48,16 +53,20 @@ class Classification(Recipe):
         labels = LabelVocabulary.from_rows(train_rows).labels
         source = f"--data {config.data}" if config.data else "the embedded corpus"
         if len(labels) < 2:
-            raise DataError(f"{source}: every training row has the label {labels[0]!r}; a classifier needs at "
-                            "least two classes. Check the label column, or add rows of the other classes.")
+            raise DataError(
+                f"{source}: every training row has the label {labels[0]!r}; a classifier needs at "
+                "least two classes. Check the label column, or add rows of the other classes."
+            )
         unseen = sorted({row["label"] for row in valid_rows} - set(labels))
         if not unseen:
             return
         if config.valid is not None and config.on_bad_row == "error":  # read again, to name the line
             read_classification(config.valid, on_bad_row="error", label_set=labels)
         held_out = f"--valid {config.valid}" if config.valid else "the rows held out for validation"
-        raise DataError(f"{held_out}: the label {unseen[0]!r} is not in the training data ({source}); a classifier "
-                        "cannot learn a class it never trains on. Add training rows of it.")
+        raise DataError(
+            f"{held_out}: the label {unseen[0]!r} is not in the training data ({source}); a classifier "
+            "cannot learn a class it never trains on. Add training rows of it."
+        )
 
     def task_info(self, config, rows):
         return {"labels": list(LabelVocabulary.from_rows(rows).labels)}
@@ -90,8 +99,12 @@ class Classification(Recipe):
 
     def dataset(self, rows, tokenizer, info, config, training):
         return classification_dataset(
-            rows, tokenizer, LabelVocabulary(tuple(info["labels"])), sequence_length=config.seq_len,
-            segment_ids=config.model == "bert", **batch_options(config, training),
+            rows,
+            tokenizer,
+            LabelVocabulary(tuple(info["labels"])),
+            sequence_length=config.seq_len,
+            segment_ids=config.model == "bert",
+            **batch_options(config, training),
         )
 
     def tokens_per_example(self, rows, tokenizer, config):
@@ -110,15 +123,21 @@ class Classification(Recipe):
         truth = np.asarray(labels.encode_rows(rows))
         loss = float(-np.log(np.maximum(probabilities[np.arange(len(truth)), truth], 1e-12)).mean())
         predicted = probabilities.argmax(axis=-1)
-        return {**classification_metrics(truth.tolist(), predicted.tolist(), classes=list(range(len(labels)))),
-                "loss": loss, "examples": len(rows)}
+        return {
+            **classification_metrics(truth.tolist(), predicted.tolist(), classes=list(range(len(labels)))),
+            "loss": loss,
+            "examples": len(rows),
+        }
 
     def predict(self, model, tokenizer, info, texts, config):
         labels = info["labels"]
         rows = [{"text": text, "label": labels[0]} for text in texts]
         probabilities = self._probabilities(model, tokenizer, info, rows, config)
         return [
-            {"text": text, "label": labels[int(p.argmax())],
-             "probabilities": {label: round(float(value), 6) for label, value in zip(labels, p)}}
+            {
+                "text": text,
+                "label": labels[int(p.argmax())],
+                "probabilities": {label: round(float(value), 6) for label, value in zip(labels, p)},
+            }
             for text, p in zip(texts, probabilities)
         ]

@@ -42,9 +42,16 @@ def leaderboard(recipe, rows):
     header = ["model", "size", metric, "params", "train time (s)", "tokens/s", "steps", *others]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for model, size, metrics, summary in rows:
-        cells = [model, size, _number(metrics[metric]), f"{summary['parameters']:,}",
-                 f"{summary['train_time_s']:.0f}", f"{summary['tokens_per_s']:,.0f}", str(summary["steps"]),
-                 *[_number(metrics.get(name)) for name in others]]
+        cells = [
+            model,
+            size,
+            _number(metrics[metric]),
+            f"{summary['parameters']:,}",
+            f"{summary['train_time_s']:.0f}",
+            f"{summary['tokens_per_s']:,.0f}",
+            str(summary["steps"]),
+            *[_number(metrics.get(name)) for name in others],
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

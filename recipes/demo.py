@@ -44,7 +44,9 @@ def run_demo(out="runs/demo"):
     served = tf.saved_model.load(exported).signatures["serving_default"](texts=tf.constant(texts))
     expected = np.array([[p["probabilities"][label] for label in info["labels"]] for p in predictions])
     same_labels = [label.decode() for label in served["label"].numpy()] == [p["label"] for p in predictions]
-    print(f"== Exported a SavedModel that takes raw strings -> {exported}; reloaded, it gives the same labels: "
-          f"{same_labels}, probabilities within {np.abs(served['probabilities'].numpy() - expected).max():.1e}")
+    print(
+        f"== Exported a SavedModel that takes raw strings -> {exported}; reloaded, it gives the same labels: "
+        f"{same_labels}, probabilities within {np.abs(served['probabilities'].numpy() - expected).max():.1e}"
+    )
     print(f"== Run folder: {out} (model/, export/, metrics.json, history.csv, curves.png, README.md, logs/)")
     return test_metrics

@@ -80,8 +80,14 @@ class MaskedLM(_TextRecipe):
         return not (config.line_by_line or config.nsp)
 
     def dataset(self, rows, tokenizer, info, config, training):
-        return masked_lm_dataset(rows, tokenizer, sequence_length=config.seq_len, next_sentence=config.nsp,
-                                 packed=self._packed(config), **batch_options(config, training))
+        return masked_lm_dataset(
+            rows,
+            tokenizer,
+            sequence_length=config.seq_len,
+            next_sentence=config.nsp,
+            packed=self._packed(config),
+            **batch_options(config, training),
+        )
 
     def steps_per_epoch(self, rows, tokenizer, config):
         if not self._packed(config):
@@ -108,8 +114,13 @@ class MaskedLM(_TextRecipe):
             logits = keras.ops.convert_to_numpy(logits)
             nll.add(logits, y, weights)
             correct += float(((logits.argmax(-1) == y) * weights).sum())
-        metrics = {"loss": nll.mean_nll, "perplexity": nll.perplexity, "accuracy": correct / nll.num_tokens,
-                   "masked_tokens": int(nll.num_tokens), "examples": len(rows)}
+        metrics = {
+            "loss": nll.mean_nll,
+            "perplexity": nll.perplexity,
+            "accuracy": correct / nll.num_tokens,
+            "masked_tokens": int(nll.num_tokens),
+            "examples": len(rows),
+        }
         if config.nsp:
             metrics["nsp_accuracy"] = nsp_correct / nsp_counted
         return metrics
@@ -130,8 +141,12 @@ class MaskedLM(_TextRecipe):
                     ids.append(tokenizer.mask_id)
             ids = (ids + [tokenizer.eos_id])[: config.seq_len]
             positions = [p for p in positions if p < len(ids)] or [0]
-            x = {"token_ids": np.array([ids], "int32"), "segment_ids": np.zeros((1, len(ids)), "int32"),
-                 "padding_mask": np.ones((1, len(ids)), "int32"), "mask_positions": np.array([positions], "int32")}
+            x = {
+                "token_ids": np.array([ids], "int32"),
+                "segment_ids": np.zeros((1, len(ids)), "int32"),
+                "padding_mask": np.ones((1, len(ids)), "int32"),
+                "mask_positions": np.array([positions], "int32"),
+            }
             logits = keras.ops.convert_to_numpy(masked_lm.predict_on_batch(x))[0]
             top = np.argsort(-logits, axis=-1)[:, :5]
             results.append({"text": text, "masks": [[vocabulary[i] for i in row] for row in top]})
@@ -142,8 +157,7 @@ class CausalLM(_TextRecipe):
     task = "clm"
     families = ("gpt", "lstm")
     default_tokenizer = "sentencepiece"
-    FAMILY_DEFAULTS = {"gpt": {"learning_rate": 1e-3, "seq_len": 128},
-                       "lstm": {"learning_rate": 3e-3, "seq_len": 128}}
+    FAMILY_DEFAULTS = {"gpt": {"learning_rate": 1e-3, "seq_len": 128}, "lstm": {"learning_rate": 3e-3, "seq_len": 128}}
 
     def check_init(self, config, init_config):
         require_init_family(config, init_config, (config.model,))
@@ -182,24 +196,30 @@ class CausalLM(_TextRecipe):
             raise ValueError(f"The validation text holds fewer than seq_len + 1 = {config.seq_len + 1} tokens.")
         # The stream's last partial window is not scored: spread the mean over the whole text.
         tokens_per_word = self._stream_tokens(rows, tokenizer) / count_words([row["text"] for row in rows])
-        return {"loss": nll / count, "perplexity": perplexity(nll, count),
-                "word_perplexity": word_perplexity(nll * tokens_per_word, count),
-                "tokens": int(count), "examples": len(rows),
-                **tokenizer_round_trip(tokenizer, self.reference_texts(rows))}
+        return {
+            "loss": nll / count,
+            "perplexity": perplexity(nll, count),
+            "word_perplexity": word_perplexity(nll * tokens_per_word, count),
+            "tokens": int(count),
+            "examples": len(rows),
+            **tokenizer_round_trip(tokenizer, self.reference_texts(rows)),
+        }
 
     def predict(self, model, tokenizer, info, texts, config):
         """Continues each text by up to `target_len` tokens with the configured decoding."""
         results = []
         for text in texts:
             prompt = np.array([[tokenizer.bos_id, *tokenizer.tokenize(text).tolist()]], "int32")
-            prompt = prompt[:, -config.seq_len:]
+            prompt = prompt[:, -config.seq_len :]
             max_length = prompt.shape[1] + config.target_len
             limit = getattr(getattr(model, "backbone", None), "max_sequence_length", None)
             if limit is not None:
                 max_length = min(max_length, limit)
-            out = generate(model, prompt, max_length, end_token_id=tokenizer.eos_id, jit_compile=False,
-                           **decoding_options(config))
-            (continuation,) = generated_sequences(out["token_ids"], out["padding_mask"], np.ones_like(prompt),
-                                                  tokenizer.eos_id)
+            out = generate(
+                model, prompt, max_length, end_token_id=tokenizer.eos_id, jit_compile=False, **decoding_options(config)
+            )
+            (continuation,) = generated_sequences(
+                out["token_ids"], out["padding_mask"], np.ones_like(prompt), tokenizer.eos_id
+            )
             results.append({"text": text, "continuation": tokenizer.detokenize(continuation)})
         return results

@@ -53,8 +53,9 @@ class Seq2SeqRecipe(Recipe):
         require_init_family(config, init_config, ("gpt",))
 
     def _max_sequence_length(self, config):
-        return config.seq_len + config.target_len + 1 if config.model == "gpt" else max(config.seq_len,
-                                                                                        config.target_len)
+        return (
+            config.seq_len + config.target_len + 1 if config.model == "gpt" else max(config.seq_len, config.target_len)
+        )
 
     def build_model(self, config, tokenizer, info, init_model):
         vocabulary_size = tokenizer.vocabulary_size
@@ -72,10 +73,10 @@ class Seq2SeqRecipe(Recipe):
     def dataset(self, rows, tokenizer, info, config, training):
         options = batch_options(config, training)
         if config.model == "gpt":
-            return prefix_lm_dataset(rows, tokenizer, sequence_length=config.seq_len + config.target_len,
-                                     **options)
-        return seq2seq_dataset(rows, tokenizer, max_source_length=config.seq_len,
-                               max_target_length=config.target_len, **options)
+            return prefix_lm_dataset(rows, tokenizer, sequence_length=config.seq_len + config.target_len, **options)
+        return seq2seq_dataset(
+            rows, tokenizer, max_source_length=config.seq_len, max_target_length=config.target_len, **options
+        )
 
     def tokens_per_example(self, rows, tokenizer, config):
         sample = rows[:1000]
@@ -100,8 +101,10 @@ class Seq2SeqRecipe(Recipe):
         }
 
     def predict(self, model, tokenizer, info, texts, config):
-        return [{"source": text, "output": output}
-                for text, output in zip(texts, self.translate(model, tokenizer, texts, config))]
+        return [
+            {"source": text, "output": output}
+            for text, output in zip(texts, self.translate(model, tokenizer, texts, config))
+        ]
 
     def translate(self, model, tokenizer, sources, config):
         """Generated target strings for raw `sources`, decoded as `config.decoding` says."""
@@ -111,7 +114,7 @@ class Seq2SeqRecipe(Recipe):
         # PyTorch decodes eagerly (its exported step compiles per shape, tens of seconds).
         compiled = keras.backend.backend() != "torch" and len(sources) > 4 * batch_size
         for start in range(0, len(sources), batch_size):
-            chunk = list(sources[start: start + batch_size])
+            chunk = list(sources[start : start + batch_size])
             # A constant batch and length: each backend compiles the decoding loop once.
             padded = chunk + [chunk[0]] * (batch_size - len(chunk))
             ids = self._generate(model, tokenizer, padded, config, compiled)
@@ -123,13 +126,20 @@ class Seq2SeqRecipe(Recipe):
         if config.model == "gpt":
             source_ids = tokenizer.tokenize(sources, sequence_length=config.seq_len)
             prompt_ids, prompt_mask = model.build_prompt(source_ids)
-            out = generate(model, prompt_ids, prompt_ids.shape[1] + config.target_len, prompt_mask=prompt_mask,
-                           **decoding)
+            out = generate(
+                model, prompt_ids, prompt_ids.shape[1] + config.target_len, prompt_mask=prompt_mask, **decoding
+            )
             return generated_sequences(out["token_ids"], out["padding_mask"], prompt_mask, tokenizer.eos_id)
         source_ids = tokenizer.tokenize(sources, add_eos=True, sequence_length=config.seq_len)
         start = np.full((len(sources), 1), tokenizer.bos_id, "int32")
-        out = generate(model, start, config.target_len + 1,
-                       conditioning={"encoder_token_ids": source_ids,
-                                     "encoder_padding_mask": (source_ids != tokenizer.pad_id).astype("int32")},
-                       **decoding)
+        out = generate(
+            model,
+            start,
+            config.target_len + 1,
+            conditioning={
+                "encoder_token_ids": source_ids,
+                "encoder_padding_mask": (source_ids != tokenizer.pad_id).astype("int32"),
+            },
+            **decoding,
+        )
         return generated_sequences(out["token_ids"], out["padding_mask"], np.ones_like(start), tokenizer.eos_id)

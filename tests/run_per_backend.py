@@ -30,7 +30,7 @@ def parse_args(argv):
         parser.error(f"--jobs must be at least 1. Received: {args.jobs}")
     if len(set(args.backends)) < len(args.backends):
         parser.error(f"each backend at most once. Received: {' '.join(args.backends)}")
-    return args, argv[split + 1:]
+    return args, argv[split + 1 :]
 
 
 def start(backend, pytest_args, log):

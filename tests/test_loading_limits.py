@@ -3,11 +3,23 @@
 import pytest
 
 from zoo.errors import LoadError
-from zoo.loading_limits import (cap, parse_json_config, require_depth, require_dimensions_fit, require_file_size,
-                                require_line_lengths)
+from zoo.loading_limits import (
+    cap,
+    parse_json_config,
+    require_depth,
+    require_dimensions_fit,
+    require_file_size,
+    require_line_lengths,
+)
 
-GPT2_BASE = {"vocabulary_size": 50257, "num_layers": 12, "hidden_dim": 768, "intermediate_dim": 3072,
-             "max_sequence_length": 1024, "num_heads": 12}
+GPT2_BASE = {
+    "vocabulary_size": 50257,
+    "num_layers": 12,
+    "hidden_dim": 768,
+    "intermediate_dim": 3072,
+    "max_sequence_length": 1024,
+    "num_heads": 12,
+}
 
 
 def test_caps_are_configurable_from_the_environment(monkeypatch):
@@ -38,11 +50,14 @@ def test_depth_is_checked_without_recursion():
         require_depth(deep, "c.json")
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"\xff{}", "not valid UTF-8 JSON"),
-    (b"[1, 2]", "must hold a JSON object, not list"),
-    (b"[" * 100_000 + b"]" * 100_000, "nests deeper than"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"\xff{}", "not valid UTF-8 JSON"),
+        (b"[1, 2]", "must hold a JSON object, not list"),
+        (b"[" * 100_000 + b"]" * 100_000, "nests deeper than"),
+    ],
+)
 def test_json_configs_that_are_refused(data, message):
     with pytest.raises(LoadError, match=message):
         parse_json_config(data, "config.json")
@@ -59,11 +74,14 @@ def test_a_genuine_gpt2_config_fits_its_weights(weights_bytes):
     require_dimensions_fit({"config": GPT2_BASE}, weights_bytes, "gpt2")
 
 
-@pytest.mark.parametrize("edit,named", [
-    ({"vocabulary_size": 10 ** 12}, "vocabulary_size=1,000,000,000,000"),
-    ({"hidden_dim": 200_000, "intermediate_dim": 200_000}, "hidden_dim=200,000"),
-    ({"num_layers": 100_000}, "num_layers=100,000"),
-])
+@pytest.mark.parametrize(
+    "edit,named",
+    [
+        ({"vocabulary_size": 10**12}, "vocabulary_size=1,000,000,000,000"),
+        ({"hidden_dim": 200_000, "intermediate_dim": 200_000}, "hidden_dim=200,000"),
+        ({"num_layers": 100_000}, "num_layers=100,000"),
+    ],
+)
 def test_dimensions_far_beyond_the_weights_are_refused(edit, named):
     with pytest.raises(LoadError, match=f"gpt2.config: .*{named}.* far larger than its 473.0 MiB of weights"):
         require_dimensions_fit({"config": {**GPT2_BASE, **edit}}, 124_000_000 * 4, "gpt2")

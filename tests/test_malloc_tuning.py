@@ -62,7 +62,9 @@ def test_transparent_huge_pages_mode_unreadable(tmp_path):
 def test_environment_adds_the_tunables():
     environ = {"PATH": "/bin", "GLIBC_TUNABLES": "glibc.malloc.arena_max=2"}
     assert malloc_tuning_environment(environ, mode="madvise", glibc=(2, 36)) == {
-        "PATH": "/bin", "GLIBC_TUNABLES": f"glibc.malloc.arena_max=2:{ALL}"}
+        "PATH": "/bin",
+        "GLIBC_TUNABLES": f"glibc.malloc.arena_max=2:{ALL}",
+    }
     assert environ["GLIBC_TUNABLES"] == "glibc.malloc.arena_max=2"  # not modified in place
 
 
@@ -82,7 +84,8 @@ def test_environment_without_huge_pages_keeps_freed_memory(mode, glibc):
 def test_environment_leaves_the_users_tunables():
     environ = {"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0:glibc.malloc.mmap_max=4"}
     assert malloc_tuning_environment(environ, mode="madvise", glibc=(2, 36)) == {
-        "GLIBC_TUNABLES": f"glibc.malloc.hugetlb=0:glibc.malloc.mmap_max=4:{KEEP_FREED_MEMORY[1]}"}
+        "GLIBC_TUNABLES": f"glibc.malloc.hugetlb=0:glibc.malloc.mmap_max=4:{KEEP_FREED_MEMORY[1]}"
+    }
 
 
 @pytest.mark.parametrize(
@@ -102,7 +105,9 @@ def test_environment_unchanged(environ, glibc):
 def test_with_malloc_tuning_replaces_the_settings():
     environ = {"GLIBC_TUNABLES": f"glibc.malloc.arena_max=2:{HUGE_PAGES}:glibc.malloc.mmap_max=7", "PATH": "/bin"}
     assert with_malloc_tuning(environ, False) == {
-        "GLIBC_TUNABLES": "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0", "PATH": "/bin"}
+        "GLIBC_TUNABLES": "glibc.malloc.arena_max=2:glibc.malloc.hugetlb=0",
+        "PATH": "/bin",
+    }
     assert with_malloc_tuning(environ, True) == {"GLIBC_TUNABLES": f"glibc.malloc.arena_max=2:{ALL}", "PATH": "/bin"}
     assert with_malloc_tuning({}, True) == {"GLIBC_TUNABLES": ALL}
 
@@ -124,8 +129,9 @@ def _probe(restart, **environ):
     restart_line = "from zoo.malloc_tuning import restart_with_malloc_tuning; restart_with_malloc_tuning()\n"
     code = (restart_line if restart else "") + PROBE
     env = {key: value for key, value in os.environ.items() if key not in ("GLIBC_TUNABLES", "ZOO_MALLOC_TUNING")}
-    completed = subprocess.run([sys.executable, "-c", code], env={**env, **environ}, capture_output=True, text=True,
-                               check=True)
+    completed = subprocess.run(
+        [sys.executable, "-c", code], env={**env, **environ}, capture_output=True, text=True, check=True
+    )
     tunables, huge_kb, faults = completed.stdout.split()
     return tunables, int(huge_kb), int(faults)
 
@@ -145,8 +151,10 @@ def test_restart_keeps_freed_memory_for_the_next_allocation():
         assert without[2] >= 32
 
 
-@pytest.mark.skipif((glibc_version() or (0, 0)) < HUGE_PAGES_GLIBC or transparent_huge_pages_mode() != "madvise",
-                    reason="needs Linux with THP in madvise mode and glibc >= 2.35")
+@pytest.mark.skipif(
+    (glibc_version() or (0, 0)) < HUGE_PAGES_GLIBC or transparent_huge_pages_mode() != "madvise",
+    reason="needs Linux with THP in madvise mode and glibc >= 2.35",
+)
 def test_restart_gives_malloc_huge_pages():
     """After the restart glibc backs a fresh 64 MB block with huge pages; without it, with none."""
     tunables, huge_kb, _ = _probe(restart=True)

@@ -24,7 +24,8 @@ def test_the_next_export_removes_what_a_killed_one_left(tmp_path):
 
     staging = make_staging_folder(tmp_path, "exporting")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f".writing-{dead}-xyz-model.keras", live.name, "model", os.path.basename(staging)])
+        [f".writing-{dead}-xyz-model.keras", live.name, "model", os.path.basename(staging)]
+    )
     make_staging_file(tmp_path, "writing", suffix="-model.keras")
     assert not (tmp_path / f".writing-{dead}-xyz-model.keras").exists()
 

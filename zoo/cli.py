@@ -75,8 +75,7 @@ def _add_config_flags(parser, skip=()):
             # `--remat` / `--no-remat`: a recipe may default a switch to on.
             parser.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction, default=argparse.SUPPRESS)
         else:
-            parser.add_argument(flag, dest=field.name, type=kind, default=argparse.SUPPRESS,
-                                metavar=field.name.upper())
+            parser.add_argument(flag, dest=field.name, type=kind, default=argparse.SUPPRESS, metavar=field.name.upper())
     parser.add_argument("--config", dest="config_file", default=None, help="JSON or TOML file of settings")
 
 
@@ -199,8 +198,14 @@ def _demo(args):
     return 0
 
 
-HANDLERS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "export": _export, "compare": _compare,
-            "demo": _demo}
+HANDLERS = {
+    "train": _train,
+    "evaluate": _evaluate,
+    "predict": _predict,
+    "export": _export,
+    "compare": _compare,
+    "demo": _demo,
+}
 
 
 def main(argv=None):
@@ -227,8 +232,11 @@ def main(argv=None):
         request_jax_memory_scheduler()  # XLA reads its flags once, when JAX starts
     bad_argument = _first_undecodable(argv)
     if bad_argument is not None:
-        print(f"zoo: error: argument {bad_argument[0]} is not valid UTF-8 text ({bad_argument[1]!r}); "
-              "pass text in UTF-8.", file=sys.stderr)
+        print(
+            f"zoo: error: argument {bad_argument[0]} is not valid UTF-8 text ({bad_argument[1]!r}); "
+            "pass text in UTF-8.",
+            file=sys.stderr,
+        )
         return 2
     args = build_parser().parse_args(argv)
     _start_tensorflow_quietly()

@@ -57,8 +57,10 @@ def _size_text(size):
 
 
 def _over_cap_message(where, size, limit, what, name):
-    return (f"{where}: {_size_text(size)}, above the {_size_text(limit)} cap on {what}; if the file is genuine, "
-            f"raise ZOO_MAX_{name.upper()}.")
+    return (
+        f"{where}: {_size_text(size)}, above the {_size_text(limit)} cap on {what}; if the file is genuine, "
+        f"raise ZOO_MAX_{name.upper()}."
+    )
 
 
 def require_file_size(path, limit, what, name="config_bytes"):
@@ -107,8 +109,10 @@ def require_line_lengths(data, where, limit=None):
     limit = cap("vocabulary_line_bytes") if limit is None else limit
     for number, line in enumerate(data.split(b"\n"), start=1):
         if len(line) > limit:
-            raise LoadError(f"{where}, line {number}: {len(line):,} bytes, above the {limit:,}-byte cap on a "
-                            "vocabulary line; if the file is genuine, raise ZOO_MAX_VOCABULARY_LINE_BYTES.")
+            raise LoadError(
+                f"{where}, line {number}: {len(line):,} bytes, above the {limit:,}-byte cap on a "
+                "vocabulary line; if the file is genuine, raise ZOO_MAX_VOCABULARY_LINE_BYTES."
+            )
 
 
 def parse_json_config(data, where):
@@ -133,9 +137,15 @@ def read_json_config(path, what="a model config"):
 
 
 def _is_dimension(key, value):
-    return (isinstance(value, int) and not isinstance(value, bool)
-            and (key.endswith(("_size", "_dim", "_length")) or key in ("units", "input_dim", "output_dim")
-                 or key.startswith("num_")))
+    return (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and (
+            key.endswith(("_size", "_dim", "_length"))
+            or key in ("units", "input_dim", "output_dim")
+            or key.startswith("num_")
+        )
+    )
 
 
 def require_dimensions_fit(config, weights_bytes, where):
@@ -164,6 +174,8 @@ def require_dimensions_fit(config, weights_bytes, where):
         matrix = math.prod([value for value, key in dimensions if "layers" not in key][:2])
         if sizes and (sizes[0] > values or matrix > 4 * values or layers * matrix > 64 * values):
             named = ", ".join(f"{key}={value:,}" for value, key in dimensions[:3])
-            raise LoadError(f"{path}: {named} describe a model far larger than its {_size_text(weights_bytes)} of "
-                            "weights; the config does not belong to these weights (edited or damaged).")
+            raise LoadError(
+                f"{path}: {named} describe a model far larger than its {_size_text(weights_bytes)} of "
+                "weights; the config does not belong to these weights (edited or damaged)."
+            )
         stack.extend((child, f"{path}.{key}") for key, child in item.items() if isinstance(child, (dict, list)))

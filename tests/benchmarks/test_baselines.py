@@ -82,7 +82,7 @@ def test_bag_of_words_learns_a_separable_task_deterministically():
 
 @pytest.mark.parametrize("argument", [{"vocabulary_size": 0}, {"epochs": 1.5}])
 def test_bag_of_words_rejects_bad_arguments(argument):
-    (name, value), = argument.items()
+    ((name, value),) = argument.items()
     with pytest.raises(ValueError, match=f"`{name}` must be a positive integer. Received: {name}={value}"):
         bag_of_words(_labelled(["a"]), _labelled(["a"]), **argument)
 
@@ -98,13 +98,15 @@ def test_copy_source_of_identical_pairs_is_perfect():
 def test_copy_source_scores_the_source_against_the_target():
     source, target = "the cat sat on the mat", "the cat is on the mat"
     # 5 of 6 words match, 3 of 5 bigrams, and the longest common subsequence has 5 words.
-    assert copy_source([{"source": source, "target": target}]) == pytest.approx({
-        "bleu": sacrebleu.corpus_bleu([source], [[target]]).score,
-        "chrf": sacrebleu.corpus_chrf([source], [[target]]).score,
-        "rouge1": 5 / 6,
-        "rouge2": 3 / 5,
-        "rougeL": 5 / 6,
-    })
+    assert copy_source([{"source": source, "target": target}]) == pytest.approx(
+        {
+            "bleu": sacrebleu.corpus_bleu([source], [[target]]).score,
+            "chrf": sacrebleu.corpus_chrf([source], [[target]]).score,
+            "rouge1": 5 / 6,
+            "rouge2": 3 / 5,
+            "rougeL": 5 / 6,
+        }
+    )
 
 
 def test_split_sentences_splits_dialogues_into_utterances():
@@ -149,5 +151,5 @@ def test_unigram_lm_is_add_one_smoothed_with_an_unknown_bucket():
     # Train tokens a b <eol> a <eol>: N = 5 over V = 3 types, so p = (count + 1) / 9 and the
     # unseen "c" gets 1 / 9. Valid tokens a c <eol> b <eol>: 3/9 * 1/9 * 3/9 * 2/9 * 3/9 over 5 words.
     scores = unigram_lm([{"text": "a b"}, {"text": "a"}], [{"text": "a c"}, {"text": "b"}])
-    expected = (9 ** 5 / (3 * 1 * 3 * 2 * 3)) ** (1 / 5)
+    expected = (9**5 / (3 * 1 * 3 * 2 * 3)) ** (1 / 5)
     assert scores == pytest.approx({"perplexity": expected, "word_perplexity": expected})

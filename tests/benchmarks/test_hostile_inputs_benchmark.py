@@ -4,9 +4,11 @@ from benchmarks import hostile_inputs
 
 
 def test_gnu_time_and_tensorflow_start_up_lines_are_not_counted():
-    stderr = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-              "E0000 00:00:1712 cuda_dnn.cc:8310] Unable to register cuDNN factory\n\n"
-              "zoo: error: /w/run/config.json: bad\n1024 0.25\n")
+    stderr = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "E0000 00:00:1712 cuda_dnn.cc:8310] Unable to register cuDNN factory\n\n"
+        "zoo: error: /w/run/config.json: bad\n1024 0.25\n"
+    )
     assert hostile_inputs.parse_stderr(stderr, "/w") == (["zoo: error: W/run/config.json: bad"], 1024, 0.25)
 
 

@@ -8,8 +8,9 @@ from benchmarks import precision
 
 
 def test_both_precisions_train_the_same_run():
-    fp32, bf16 = (precision.train_command("torch", name, Path("wiki"), 200, 100, Path("out"))
-                  for name in precision.PRECISIONS)
+    fp32, bf16 = (
+        precision.train_command("torch", name, Path("wiki"), 200, 100, Path("out")) for name in precision.PRECISIONS
+    )
     differ = [(a, b) for a, b in zip(fp32, bf16) if a != b]
     assert differ == [("float32", "mixed_bfloat16")]
     assert fp32[fp32.index("--data") + 1] == str(Path("wiki/train.txt"))

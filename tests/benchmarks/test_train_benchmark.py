@@ -10,19 +10,41 @@ from zoo.malloc_tuning import malloc_keeps_freed_memory, malloc_uses_huge_pages
 from zoo.models.gpt.presets import parameter_count
 
 # Smaller than any CONFIGS entry: one step takes milliseconds.
-SHAPE = {"num_layers": 1, "hidden_dim": 32, "num_heads": 2, "intermediate_dim": 64, "sequence_length": 16,
-         "batch_size": 2}
-RESULT_KEYS = {"impl", "backend", "model", "config", "tokens_per_s", "best_tokens_per_s", "peak_fraction",
-               "peak_rss_mb", "flops_per_token", "parameters", "malloc_huge_pages",
-               "malloc_keeps_freed_memory"}
+SHAPE = {
+    "num_layers": 1,
+    "hidden_dim": 32,
+    "num_heads": 2,
+    "intermediate_dim": 64,
+    "sequence_length": 16,
+    "batch_size": 2,
+}
+RESULT_KEYS = {
+    "impl",
+    "backend",
+    "model",
+    "config",
+    "tokens_per_s",
+    "best_tokens_per_s",
+    "peak_fraction",
+    "peak_rss_mb",
+    "flops_per_token",
+    "parameters",
+    "malloc_huge_pages",
+    "malloc_keeps_freed_memory",
+}
 
 
 def _gpt_parameters(shape):
-    return parameter_count({
-        "vocabulary_size": train.VOCABULARY_SIZE, "num_layers": shape["num_layers"], "hidden_dim": shape["hidden_dim"],
-        "num_heads": shape["num_heads"], "intermediate_dim": shape["intermediate_dim"],
-        "max_sequence_length": shape["sequence_length"],
-    })
+    return parameter_count(
+        {
+            "vocabulary_size": train.VOCABULARY_SIZE,
+            "num_layers": shape["num_layers"],
+            "hidden_dim": shape["hidden_dim"],
+            "num_heads": shape["num_heads"],
+            "intermediate_dim": shape["intermediate_dim"],
+            "max_sequence_length": shape["sequence_length"],
+        }
+    )
 
 
 def _check_result(result, impl, backend):
@@ -47,7 +69,8 @@ def test_bert_counts_its_mlm_head_at_the_masked_positions_only():
     head, fraction = train.output_head("bert", shape)
     assert (head, fraction) == (8192 * 128 + 128 * 128, 20 / 128)
     assert train.flops_per_token(1_000_000, 2, 128, 128, head, fraction) == pytest.approx(
-        6 * (1_000_000 - head) + 6 * head * 20 / 128 + 393_216)
+        6 * (1_000_000 - head) + 6 * head * 20 / 128 + 393_216
+    )
     assert train.output_head("gpt", shape) == (0, 1.0)
 
 
@@ -81,7 +104,9 @@ def test_the_command_line_names_an_unknown_impl(capsys):
 def test_the_table_takes_the_higher_peak():
     start = {"fp32_numpy_gflops": 265.6, "bf16_torch_gflops": None}
     assert train.higher_peak(start, {"fp32_numpy_gflops": 377.2, "bf16_torch_gflops": None}) == {
-        "fp32_numpy_gflops": 377.2, "bf16_torch_gflops": None}
+        "fp32_numpy_gflops": 377.2,
+        "bf16_torch_gflops": None,
+    }
     result = {"tokens_per_s": 1000.0, "peak_gflops": 200.0, "peak_fraction": 0.5}
     assert train.against_peak(result, 400.0) == {"tokens_per_s": 1000.0, "peak_gflops": 400.0, "peak_fraction": 0.25}
 

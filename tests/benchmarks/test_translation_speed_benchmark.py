@@ -24,7 +24,11 @@ def tiny_run():
 def test_a_measurement_on_this_backend(tiny_run, impl):
     result = translation_speed.measure(impl, *tiny_run, fixed_length=LENGTH, steps=2, blocks=1)
     assert (result["impl"], result["backend"], result["size"], result["batch_size"]) == (
-        impl, keras.backend.backend(), "tiny", 4)
+        impl,
+        keras.backend.backend(),
+        "tiny",
+        4,
+    )
     for key in ("tokens_per_s", "padded_tokens_per_s", "steps_per_s", "warmup_s", "parameters", "peak_rss_mb"):
         assert math.isfinite(result[key]) and result[key] > 0, key
     assert result["padded_tokens_per_s"] >= result["tokens_per_s"]
@@ -46,7 +50,8 @@ def test_every_build_yields_the_same_batches(tiny_run, impl):
     first, second = (list(build.take(3).as_numpy_iterator()) for build in builds)
     for (x, y, weights), (x_again, y_again, weights_again) in zip(first, second):
         assert {name: value.tolist() for name, value in x.items()} == {
-            name: value.tolist() for name, value in x_again.items()}
+            name: value.tolist() for name, value in x_again.items()
+        }
         np.testing.assert_array_equal(y, y_again)
         np.testing.assert_array_equal(weights, weights_again)
 

@@ -17,8 +17,15 @@ def texts(path, **kwargs):
 
 @pytest.mark.parametrize(
     "name, expected",
-    [("train.tsv", "tsv"), ("train.tsv.gz", "tsv"), ("a.b.CSV", "csv"), ("x.jsonl.gz", "jsonl"),
-     ("x.ndjson", "jsonl"), ("wiki.train.tokens", "txt"), ("notes.txt", "txt")],
+    [
+        ("train.tsv", "tsv"),
+        ("train.tsv.gz", "tsv"),
+        ("a.b.CSV", "csv"),
+        ("x.jsonl.gz", "jsonl"),
+        ("x.ndjson", "jsonl"),
+        ("wiki.train.tokens", "txt"),
+        ("notes.txt", "txt"),
+    ],
 )
 def test_infer_format_ignores_gz(name, expected):
     assert infer_format(name) == expected
@@ -41,7 +48,7 @@ def test_lines_keep_numbers_and_breaks(tmp_path):
 
 @pytest.mark.parametrize("name", ["a.txt.gz", "a.txt"])
 def test_gzip_is_read_by_name_or_magic_bytes(tmp_path, name):
-    path = write(tmp_path / name, gzip.compress("é one\ntwo\n".encode("utf-8")))
+    path = write(tmp_path / name, gzip.compress("é one\ntwo\n".encode()))
     assert texts(path) == [(1, "é one\n"), (2, "two\n")]
 
 

@@ -55,8 +55,11 @@ LABELS = LabelVocabulary(("neg", "pos"))
 
 
 def test_classification_packs_bos_text_eos_with_padding_mask_and_label_ids():
-    batches = as_numpy(classification_dataset(CLASSIFICATION_ROWS, TOKENIZER, LABELS, sequence_length=10,
-                                              batch_size=2, padding="max_length"))
+    batches = as_numpy(
+        classification_dataset(
+            CLASSIFICATION_ROWS, TOKENIZER, LABELS, sequence_length=10, batch_size=2, padding="max_length"
+        )
+    )
     assert [len(y) for _, y in batches] == [2, 1]
     x, y = batches[0]
     assert sorted(x) == ["padding_mask", "token_ids"]
@@ -73,19 +76,23 @@ def test_classification_of_pairs_cuts_the_longer_text_first_and_sets_segment_ids
         {"text": "abcdefgh", "text_pair": "xy", "label": "pos"},
         {"text": "abcdef", "text_pair": "uvwxyz", "label": "neg"},
     ]
-    (x, _), = as_numpy(classification_dataset(rows, TOKENIZER, LABELS, sequence_length=9, batch_size=2,
-                                              padding="max_length"))
+    ((x, _),) = as_numpy(
+        classification_dataset(rows, TOKENIZER, LABELS, sequence_length=9, batch_size=2, padding="max_length")
+    )
     # 9 tokens leave 6 for text: 4 + 2 (the longer cut), then 3 + 3.
-    np.testing.assert_array_equal(x["token_ids"], [
-        [BOS, *ids("abcd"), EOS, *ids("xy"), EOS],
-        [BOS, *ids("abc"), EOS, *ids("uvw"), EOS],
-    ])
+    np.testing.assert_array_equal(
+        x["token_ids"],
+        [
+            [BOS, *ids("abcd"), EOS, *ids("xy"), EOS],
+            [BOS, *ids("abc"), EOS, *ids("uvw"), EOS],
+        ],
+    )
     np.testing.assert_array_equal(x["segment_ids"], [[0] * 6 + [1] * 3, [0] * 5 + [1] * 4])
     np.testing.assert_array_equal(x["padding_mask"], np.ones((2, 9)))
 
 
 def test_classification_segment_ids_can_be_asked_for_single_texts():
-    (x, _), = as_numpy(classification_dataset(CLASSIFICATION_ROWS[:1], TOKENIZER, LABELS, segment_ids=True))
+    ((x, _),) = as_numpy(classification_dataset(CLASSIFICATION_ROWS[:1], TOKENIZER, LABELS, segment_ids=True))
     np.testing.assert_array_equal(x["segment_ids"], np.zeros_like(x["token_ids"]))
 
 
@@ -100,12 +107,18 @@ def test_an_unknown_label_is_refused_with_the_vocabulary():
 def test_dynamic_padding_rounds_the_longest_example_up_to_a_multiple_of_8_within_the_max():
     texts = ["a" * n for n in (1, 5, 7, 9, 17, 30)]
     rows = [{"text": text, "label": "pos"} for text in texts]
-    widths = [x["token_ids"].shape[1] for x, _ in as_numpy(
-        classification_dataset(rows, TOKENIZER, LABELS, sequence_length=30, batch_size=2))]
+    widths = [
+        x["token_ids"].shape[1]
+        for x, _ in as_numpy(classification_dataset(rows, TOKENIZER, LABELS, sequence_length=30, batch_size=2))
+    ]
     # Longest per batch (with bos/eos): 7, 11, 30 (cut to the max) -> 8, 16, 30 (not 32).
     assert widths == [8, 16, 30]
-    widths = [x["token_ids"].shape[1] for x, _ in as_numpy(
-        classification_dataset(rows, TOKENIZER, LABELS, sequence_length=64, batch_size=2, pad_to_multiple_of=4))]
+    widths = [
+        x["token_ids"].shape[1]
+        for x, _ in as_numpy(
+            classification_dataset(rows, TOKENIZER, LABELS, sequence_length=64, batch_size=2, pad_to_multiple_of=4)
+        )
+    ]
     assert widths == [8, 12, 32]
 
 
@@ -113,8 +126,9 @@ def test_bucketing_batches_similar_lengths_and_keeps_every_example_once():
     texts = random_texts(60, seed=0, max_length=40)
     rows = [{"text": text, "label": "pos"} for text in texts]
     boundaries = (10, 20, 30)
-    dataset = classification_dataset(rows, TOKENIZER, LABELS, sequence_length=64, batch_size=4,
-                                     bucket_boundaries=boundaries, shuffle=True, seed=0)
+    dataset = classification_dataset(
+        rows, TOKENIZER, LABELS, sequence_length=64, batch_size=4, bucket_boundaries=boundaries, shuffle=True, seed=0
+    )
     seen = []
     for x, _ in as_numpy(dataset):
         lengths = x["padding_mask"].sum(axis=1)
@@ -136,8 +150,16 @@ def test_bucket_padding_gives_a_few_shapes_and_keeps_every_pair_once():
     options = BatchOptions(padding="buckets")
     shapes = list(zip(bucket_widths(64, options), bucket_widths(32, options)))  # (16, 8), (32, 16), ...
     for shuffle in (True, False):
-        dataset = seq2seq_dataset(pairs, TOKENIZER, max_source_length=64, max_target_length=32, batch_size=8,
-                                  padding="buckets", shuffle=shuffle, seed=0)
+        dataset = seq2seq_dataset(
+            pairs,
+            TOKENIZER,
+            max_source_length=64,
+            max_target_length=32,
+            batch_size=8,
+            padding="buckets",
+            shuffle=shuffle,
+            seed=0,
+        )
         seen = []
         for x, y, _ in as_numpy(dataset):
             shape = (x["encoder_token_ids"].shape[1], y.shape[1])
@@ -145,13 +167,20 @@ def test_bucket_padding_gives_a_few_shapes_and_keeps_every_pair_once():
             bucket = shapes.index(shape)
             fits_smaller = bucket > 0 and all(
                 (x["encoder_padding_mask"].sum(1) <= shapes[bucket - 1][0])
-                & (x["decoder_padding_mask"].sum(1) <= shapes[bucket - 1][1]))
+                & (x["decoder_padding_mask"].sum(1) <= shapes[bucket - 1][1])
+            )
             assert not fits_smaller, shape  # the smallest bucket that fits the batch
             if shuffle:  # examples of one bucket batched together
-                assert all(max(np.searchsorted(bucket_widths(64, options), source_length),
-                               np.searchsorted(bucket_widths(32, options), target_length)) == bucket
-                           for source_length, target_length in zip(x["encoder_padding_mask"].sum(1),
-                                                                   x["decoder_padding_mask"].sum(1)))
+                assert all(
+                    max(
+                        np.searchsorted(bucket_widths(64, options), source_length),
+                        np.searchsorted(bucket_widths(32, options), target_length),
+                    )
+                    == bucket
+                    for source_length, target_length in zip(
+                        x["encoder_padding_mask"].sum(1), x["decoder_padding_mask"].sum(1)
+                    )
+                )
             seen += zip(map(tuple, real_rows(x["encoder_token_ids"])), map(tuple, real_rows(y)))
         expected = [(tuple([*ids(p["source"]), EOS][:64]), tuple([*ids(p["target"]), EOS][:32])) for p in pairs]
         assert sorted(seen) == sorted(expected)
@@ -177,8 +206,16 @@ def test_shuffling_is_reproducible_for_a_seed_and_changes_every_pass():
 def test_a_repeated_seeded_stream_is_the_same_from_every_iterator_and_each_pass_differs():
     # `fit`, a peek or a resume may each make an iterator: none of them may shift the batches.
     rows = [{"text": text} for text in random_texts(40, seed=1, min_length=20)]
-    classification = classification_dataset([{**row, "label": "pos"} for row in rows], TOKENIZER, LABELS,
-                                             batch_size=8, shuffle=True, seed=3, repeat=True, padding="max_length")
+    classification = classification_dataset(
+        [{**row, "label": "pos"} for row in rows],
+        TOKENIZER,
+        LABELS,
+        batch_size=8,
+        shuffle=True,
+        seed=3,
+        repeat=True,
+        padding="max_length",
+    )
     masked = masked_lm_dataset(rows, TOKENIZER, batch_size=8, shuffle=True, seed=3, repeat=True, padding="max_length")
     for dataset, read in ((classification, lambda x: x["token_ids"]), (masked, lambda x: x["mask_positions"])):
         first, second = (np.concatenate([read(batch[0]) for batch in as_numpy(dataset.take(10))]) for _ in range(2))
@@ -234,7 +271,7 @@ def test_masked_lm_masks_only_text_tokens_and_labels_are_the_original_ids():
             chosen = weights[row] == 1
             positions = x["mask_positions"][row][chosen]
             assert chosen.sum() == min(math.ceil(0.15 * (n - 2)), 8)
-            assert not chosen[chosen.sum():].any(), "real slots come first"
+            assert not chosen[chosen.sum() :].any(), "real slots come first"
             assert (np.diff(positions) > 0).all() and (positions >= 1).all() and (positions <= n - 2).all()
             np.testing.assert_array_equal(y[row][chosen], original[positions])
             np.testing.assert_array_equal(y[row][~chosen], 0)
@@ -246,7 +283,7 @@ def test_masked_lm_masks_only_text_tokens_and_labels_are_the_original_ids():
 
 
 def test_mask_slots_may_outnumber_the_padded_length():
-    (x, y, weights), = as_numpy(masked_lm_dataset([{"text": "ab"}], TOKENIZER, sequence_length=128, seed=0))
+    ((x, y, weights),) = as_numpy(masked_lm_dataset([{"text": "ab"}], TOKENIZER, sequence_length=128, seed=0))
     assert x["token_ids"].shape == (1, 8) and x["mask_positions"].shape == y.shape == (1, 20)
     np.testing.assert_array_equal(weights[0], [1.0] + [0.0] * 19)
     assert x["mask_positions"][0, 0] in (1, 2) and y[0, 0] == ids("ab")[x["mask_positions"][0, 0] - 1]
@@ -254,8 +291,9 @@ def test_mask_slots_may_outnumber_the_padded_length():
 
 def test_masking_follows_the_rate_and_the_80_10_10_split():
     texts = random_texts(1500, seed=3, min_length=10, max_length=60)
-    dataset = masked_lm_dataset([{"text": text} for text in texts], TOKENIZER, sequence_length=64, batch_size=100,
-                                seed=1)
+    dataset = masked_lm_dataset(
+        [{"text": text} for text in texts], TOKENIZER, sequence_length=64, batch_size=100, seed=1
+    )
     expected_chosen = sum(min(math.ceil(0.15 * len(text)), 10) for text in texts)
     outcomes = {"mask": 0, "random": 0, "same": 0}
     chosen_total = 0
@@ -294,8 +332,17 @@ def test_masks_are_new_on_every_pass_and_the_same_for_the_same_seed():
 
 def test_next_sentence_pairs_follow_the_line_half_of_the_time():
     lines = [f"line {i:03d}" for i in range(200)]
-    dataset = masked_lm_dataset([{"text": line} for line in lines], TOKENIZER, sequence_length=32, mask_rate=0.0,
-                                max_predictions=1, next_sentence=True, batch_size=50, shuffle=True, seed=0)
+    dataset = masked_lm_dataset(
+        [{"text": line} for line in lines],
+        TOKENIZER,
+        sequence_length=32,
+        mask_rate=0.0,
+        max_predictions=1,
+        next_sentence=True,
+        batch_size=50,
+        shuffle=True,
+        seed=0,
+    )
     line_of = {tuple(ids(line)): index for index, line in enumerate(lines)}
     labels, firsts = [], []
     for x, y, weights in as_numpy(dataset):
@@ -321,8 +368,11 @@ def test_packed_masked_lm_windows_reassemble_the_token_stream_behind_bos():
     """Every window is bos + the next 15 tokens of the stream; only the last one is padded; masks follow the rules."""
     texts = random_texts(25, seed=6)
     stream = sum(([*ids(text), EOS] for text in texts), [])
-    batches = as_numpy(masked_lm_dataset([{"text": text} for text in texts], TOKENIZER, sequence_length=16,
-                                         batch_size=4, packed=True, seed=0))
+    batches = as_numpy(
+        masked_lm_dataset(
+            [{"text": text} for text in texts], TOKENIZER, sequence_length=16, batch_size=4, packed=True, seed=0
+        )
+    )
     windows = []
     for x, y, weights in batches:
         assert x["token_ids"].shape[1] == 16 and x["token_ids"].dtype == np.int32
@@ -352,8 +402,9 @@ def test_packed_masked_lm_refuses_next_sentence_and_buckets():
 def test_causal_lm_windows_reassemble_the_token_stream_exactly():
     texts = random_texts(25, seed=5)
     stream = sum(([*ids(text), EOS] for text in texts), [])
-    batches = as_numpy(causal_lm_dataset([{"text": text} for text in texts], TOKENIZER, sequence_length=15,
-                                         batch_size=4))
+    batches = as_numpy(
+        causal_lm_dataset([{"text": text} for text in texts], TOKENIZER, sequence_length=15, batch_size=4)
+    )
     windows = []
     for x, y, weights in batches:
         assert x["token_ids"].shape[1] == 15 and x["token_ids"].dtype == np.int32
@@ -376,8 +427,9 @@ PAIRS = [{"source": "abc", "target": "xy"}, {"source": "hello world", "target": 
 
 
 def test_seq2seq_decoder_inputs_are_the_labels_shifted_right_behind_bos():
-    (x, y, weights), = as_numpy(seq2seq_dataset(PAIRS, TOKENIZER, max_source_length=6, max_target_length=5,
-                                                batch_size=2, padding="max_length"))
+    ((x, y, weights),) = as_numpy(
+        seq2seq_dataset(PAIRS, TOKENIZER, max_source_length=6, max_target_length=5, batch_size=2, padding="max_length")
+    )
     np.testing.assert_array_equal(x["encoder_token_ids"], [[*ids("abc"), EOS, PAD, PAD], [*ids("hello"), EOS]])
     np.testing.assert_array_equal(x["encoder_padding_mask"], [[1, 1, 1, 1, 0, 0], [1] * 6])
     np.testing.assert_array_equal(x["decoder_token_ids"], [[BOS, *ids("xy"), PAD, PAD], [BOS, *ids("q"), 0, 0, 0]])
@@ -389,25 +441,28 @@ def test_seq2seq_decoder_inputs_are_the_labels_shifted_right_behind_bos():
 
 def test_seq2seq_pads_source_and_target_to_their_own_dynamic_lengths():
     rows = [{"source": "a" * 20, "target": "b"}]
-    (x, y, _), = as_numpy(seq2seq_dataset(rows, TOKENIZER))
+    ((x, y, _),) = as_numpy(seq2seq_dataset(rows, TOKENIZER))
     assert x["encoder_token_ids"].shape == (1, 24) and x["decoder_token_ids"].shape == y.shape == (1, 8)
 
 
 def test_prefix_lm_weights_only_the_target_and_its_eos():
-    (x, y, weights), = as_numpy(prefix_lm_dataset(PAIRS, TOKENIZER, sequence_length=8, batch_size=2,
-                                                  padding="max_length"))
+    ((x, y, weights),) = as_numpy(
+        prefix_lm_dataset(PAIRS, TOKENIZER, sequence_length=8, batch_size=2, padding="max_length")
+    )
     # "hello world" + "q" need 14 tokens: the source is cut to 6 (9 = 6 + sep + 1 + eos).
     # Each row is shifted before padding, so a short row's final eos is a label, not an input.
-    np.testing.assert_array_equal(x["token_ids"], [[*ids("abc"), EOS, *ids("xy"), PAD, PAD],
-                                                   [*ids("hello "), EOS, *ids("q")]])
-    np.testing.assert_array_equal(y, [[*ids("bc"), EOS, *ids("xy"), EOS, PAD, PAD],
-                                      [*ids("ello "), EOS, *ids("q"), EOS]])
+    np.testing.assert_array_equal(
+        x["token_ids"], [[*ids("abc"), EOS, *ids("xy"), PAD, PAD], [*ids("hello "), EOS, *ids("q")]]
+    )
+    np.testing.assert_array_equal(
+        y, [[*ids("bc"), EOS, *ids("xy"), EOS, PAD, PAD], [*ids("ello "), EOS, *ids("q"), EOS]]
+    )
     np.testing.assert_array_equal(x["padding_mask"], [[1] * 6 + [0] * 2, [1] * 8])
     np.testing.assert_array_equal(weights, [[0, 0, 0, 1, 1, 1, 0, 0], [0, 0, 0, 0, 0, 0, 1, 1]])
 
 
 def test_prefix_lm_separator_can_be_the_models():
-    (x, _, _), = as_numpy(prefix_lm_dataset(PAIRS[:1], TOKENIZER, sequence_length=8, separator_id=BOS))
+    ((x, _, _),) = as_numpy(prefix_lm_dataset(PAIRS[:1], TOKENIZER, sequence_length=8, separator_id=BOS))
     np.testing.assert_array_equal(x["token_ids"][0, :6], [*ids("abc"), BOS, *ids("xy")])
 
 
@@ -464,11 +519,14 @@ def test_masked_lm_and_next_sentence_feed_fit():
     rows = [{"text": text} for text in random_texts(8, seed=7, min_length=5)]
     fit_one_epoch(keras.Model(inputs, mlm), masked_lm_dataset(rows, TOKENIZER, sequence_length=32, batch_size=8))
 
-    nsp = keras.layers.Dense(2)(masked_mean_embedding(inputs["token_ids"], inputs["padding_mask"],
-                                                      keras.layers.Embedding(VOCABULARY_SIZE, 8)))
+    nsp = keras.layers.Dense(2)(
+        masked_mean_embedding(inputs["token_ids"], inputs["padding_mask"], keras.layers.Embedding(VOCABULARY_SIZE, 8))
+    )
     pretrainer = keras.Model(inputs, {"mlm": mlm, "nsp": nsp})
-    loss = {"mlm": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            "nsp": keras.losses.SparseCategoricalCrossentropy(from_logits=True)}
+    loss = {
+        "mlm": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        "nsp": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    }
     dataset = masked_lm_dataset(rows, TOKENIZER, sequence_length=32, batch_size=8, next_sentence=True, seed=0)
     fit_one_epoch(pretrainer, dataset, loss=loss)
 
@@ -481,8 +539,9 @@ def per_position_lm():
 
 def test_causal_lm_and_prefix_lm_feed_fit():
     rows = [{"text": text} for text in random_texts(30, seed=8)]
-    fit_one_epoch(per_position_lm(), causal_lm_dataset(rows, TOKENIZER, sequence_length=16, batch_size=8,
-                                                       drop_remainder=True))
+    fit_one_epoch(
+        per_position_lm(), causal_lm_dataset(rows, TOKENIZER, sequence_length=16, batch_size=8, drop_remainder=True)
+    )
     pairs = [{"source": a, "target": b} for a, b in zip(random_texts(8, seed=9), random_texts(8, seed=10))]
     fit_one_epoch(per_position_lm(), prefix_lm_dataset(pairs, TOKENIZER, sequence_length=48, batch_size=8))
 
@@ -490,8 +549,9 @@ def test_causal_lm_and_prefix_lm_feed_fit():
 def test_seq2seq_feeds_fit():
     names = ("encoder_token_ids", "encoder_padding_mask", "decoder_token_ids", "decoder_padding_mask")
     inputs = {name: int_input(name) for name in names}
-    context = masked_mean_embedding(inputs["encoder_token_ids"], inputs["encoder_padding_mask"],
-                                    keras.layers.Embedding(VOCABULARY_SIZE, 8))
+    context = masked_mean_embedding(
+        inputs["encoder_token_ids"], inputs["encoder_padding_mask"], keras.layers.Embedding(VOCABULARY_SIZE, 8)
+    )
     hidden = keras.layers.Embedding(VOCABULARY_SIZE, 8)(inputs["decoder_token_ids"]) + ops.expand_dims(context, 1)
     model = keras.Model(inputs, keras.layers.Dense(VOCABULARY_SIZE)(hidden))
     pairs = [{"source": a, "target": b} for a, b in zip(random_texts(8, seed=11), random_texts(8, seed=12))]
@@ -508,8 +568,9 @@ def test_the_zoo_gpt_and_bert_train_on_the_pipelines():
     rows = [{"text": text} for text in random_texts(16, seed=13, min_length=10)]
     gpt = GPTCausalLM(GPTBackbone(vocabulary_size=VOCABULARY_SIZE, **GPT_PRESETS["tiny"]))
     gpt.compile()
-    history = gpt.fit(causal_lm_dataset(rows, TOKENIZER, sequence_length=32, batch_size=4, drop_remainder=True),
-                      verbose=0)
+    history = gpt.fit(
+        causal_lm_dataset(rows, TOKENIZER, sequence_length=32, batch_size=4, drop_remainder=True), verbose=0
+    )
     assert np.isfinite(history.history["loss"][0])
     bert = BertMaskedLM(BertBackbone(vocabulary_size=VOCABULARY_SIZE, **BERT_PRESETS["tiny"]))
     bert.compile()

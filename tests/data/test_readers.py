@@ -40,15 +40,12 @@ def test_classification_default_is_tsv_with_label_text_header(tmp_path):
 def test_classification_columns_by_index_without_header(tmp_path):
     path = write(tmp_path / "train.tsv", "a\tpos\tb\nc\tneg\td\n")
     rows = read_classification(path, text_column=2, text_pair_column=0, label_column=1)
-    assert rows == [{"text": "b", "text_pair": "a", "label": "pos"},
-                    {"text": "d", "text_pair": "c", "label": "neg"}]
+    assert rows == [{"text": "b", "text_pair": "a", "label": "pos"}, {"text": "d", "text_pair": "c", "label": "neg"}]
 
 
 def test_classification_index_with_header_true_skips_header(tmp_path):
     path = write(tmp_path / "train.tsv", "label\ttext\n1\tyes\n")
-    assert read_classification(path, text_column=1, label_column=0, has_header=True) == [
-        {"text": "yes", "label": "1"}
-    ]
+    assert read_classification(path, text_column=1, label_column=0, has_header=True) == [{"text": "yes", "label": "1"}]
 
 
 def test_text_pair_column_by_name(tmp_path):
@@ -59,20 +56,19 @@ def test_text_pair_column_by_name(tmp_path):
 
 def test_translation_default_is_headerless_tsv(tmp_path):
     path = write(tmp_path / "train.tsv", "Hello.\tHallo.\nSource\tTarget\n")
-    assert read_translation(path) == [{"source": "Hello.", "target": "Hallo."},
-                                      {"source": "Source", "target": "Target"}]
+    assert read_translation(path) == [
+        {"source": "Hello.", "target": "Hallo."},
+        {"source": "Source", "target": "Target"},
+    ]
 
 
 def test_translation_columns_reversed_and_header(tmp_path):
     path = write(tmp_path / "train.tsv", "en\tde\nHello.\tHallo.\n")
-    assert read_translation(path, source_column="de", target_column="en") == [
-        {"source": "Hallo.", "target": "Hello."}
-    ]
+    assert read_translation(path, source_column="de", target_column="en") == [{"source": "Hallo.", "target": "Hello."}]
 
 
 def test_summarization_jsonl_fields(tmp_path):
-    path = write(tmp_path / "train.jsonl",
-                 jsonl({"document": "A: hi\nB: yo", "summary": "Greetings.", "id": 7}))
+    path = write(tmp_path / "train.jsonl", jsonl({"document": "A: hi\nB: yo", "summary": "Greetings.", "id": 7}))
     assert read_summarization(path) == [{"source": "A: hi\nB: yo", "target": "Greetings."}]
 
 
@@ -83,8 +79,7 @@ def test_summarization_other_field_names(tmp_path):
 
 
 def test_csv_quoted_fields_with_commas_tabs_quotes_and_newlines(tmp_path):
-    content = ('text,label\n"one, two\tthree",a\n"line one\nline two",b\n'
-               '"she said ""hi""",c\nplain,d\n')
+    content = 'text,label\n"one, two\tthree",a\n"line one\nline two",b\n"she said ""hi""",c\nplain,d\n'
     rows = read_classification(write(tmp_path / "train.csv", content))
     assert rows == [
         {"text": "one, two\tthree", "label": "a"},
@@ -134,9 +129,7 @@ def test_text_strips_and_skips_blank_lines_by_default(tmp_path):
 def test_text_can_keep_blank_lines_and_whitespace(tmp_path):
     path = write(tmp_path / "wiki.txt", "a \n\n b\n")
     assert read_text(path, skip_blank_lines=False) == [{"text": "a"}, {"text": ""}, {"text": "b"}]
-    assert read_text(path, strip=False, skip_blank_lines=False) == [
-        {"text": "a "}, {"text": ""}, {"text": " b"}
-    ]
+    assert read_text(path, strip=False, skip_blank_lines=False) == [{"text": "a "}, {"text": ""}, {"text": " b"}]
 
 
 def test_text_from_a_jsonl_field(tmp_path):
@@ -165,9 +158,7 @@ def test_gzip_round_trip(tmp_path, name):
 
 def test_byte_order_mark_and_crlf(tmp_path):
     path = write(tmp_path / "train.tsv", "\ufefflabel\ttext\r\n1\tgood\r\n0\tbad\r\n")
-    assert read_classification(path) == [
-        {"text": "good", "label": "1"}, {"text": "bad", "label": "0"}
-    ]
+    assert read_classification(path) == [{"text": "good", "label": "1"}, {"text": "bad", "label": "0"}]
 
 
 def test_byte_order_mark_and_crlf_in_csv_and_jsonl(tmp_path):
@@ -193,83 +184,105 @@ def expect_error(match, reader, path, **kwargs):
 
 def test_missing_column_lists_the_available_ones(tmp_path):
     path = write(tmp_path / "train.tsv", "label\tsentence\n1\ta\n")
-    message = expect_error(r"train\.tsv, line 1: column 'text' \(for 'text'\) is not in the header",
-                           read_classification, path)
+    message = expect_error(
+        r"train\.tsv, line 1: column 'text' \(for 'text'\) is not in the header", read_classification, path
+    )
     assert "['label', 'sentence']" in message
 
 
 def test_column_index_out_of_range(tmp_path):
     path = write(tmp_path / "train.tsv", "a\tb\n")
-    expect_error(r"train\.tsv, line 1: column index 2 \(for 'target'\) is out of range: the first "
-                 r"row has 2 columns", read_translation, path, target_column=2)
+    expect_error(
+        r"train\.tsv, line 1: column index 2 \(for 'target'\) is out of range: the first "
+        r"row has 2 columns",
+        read_translation,
+        path,
+        target_column=2,
+    )
 
 
 def test_duplicate_header_column(tmp_path):
     path = write(tmp_path / "train.tsv", "text\ttext\tlabel\na\tb\t1\n")
-    expect_error(r"line 1: column 'text' \(for 'text'\) appears twice in the header",
-                 read_classification, path)
+    expect_error(r"line 1: column 'text' \(for 'text'\) appears twice in the header", read_classification, path)
 
 
 def test_missing_jsonl_field_lists_the_line_fields(tmp_path):
     content = jsonl({"document": "d", "summary": "s"}, {"dialogue": "d"})
     path = write(tmp_path / "train.jsonl", content)
-    expect_error(r"train\.jsonl, line 2: field 'document' is missing; this line has the fields "
-                 r"\['dialogue'\]", read_summarization, path)
+    expect_error(
+        r"train\.jsonl, line 2: field 'document' is missing; this line has the fields "
+        r"\['dialogue'\]",
+        read_summarization,
+        path,
+    )
 
 
 def test_empty_text(tmp_path):
     path = write(tmp_path / "train.tsv", "label\ttext\n1\tok\n0\t  \n")
-    message = expect_error(r"train\.tsv, line 3: 'text' \(column 'text'\) is empty",
-                           read_classification, path)
+    message = expect_error(r"train\.tsv, line 3: 'text' \(column 'text'\) is empty", read_classification, path)
     assert "--on-bad-row skip" in message and "on_bad_row='skip'" in message
 
 
 def test_unknown_label_lists_the_label_set(tmp_path):
     path = write(tmp_path / "valid.tsv", "label\ttext\n1\tok\n2\tbad\n")
-    expect_error(r"valid\.tsv, line 3: label '2' in 'label' \(column 'label'\) is not one of the known labels "
-                 r"\['0', '1'\]", read_classification, path, label_set=["0", "1"])
+    expect_error(
+        r"valid\.tsv, line 3: label '2' in 'label' \(column 'label'\) is not one of the known labels "
+        r"\['0', '1'\]",
+        read_classification,
+        path,
+        label_set=["0", "1"],
+    )
 
 
 def test_wrong_field_count(tmp_path):
     path = write(tmp_path / "train.tsv", "Hi.\tHallo.\nTab\tin\ttext.\n")
-    expect_error(r"train\.tsv, line 2: the row has 3 fields, expected 2 as on line 1",
-                 read_translation, path)
+    expect_error(r"train\.tsv, line 2: the row has 3 fields, expected 2 as on line 1", read_translation, path)
 
 
 def test_undecodable_bytes_name_line_and_offset(tmp_path):
     path = write(tmp_path / "train.tsv", b"label\ttext\n1\tok\n0\tcaf\xe9\n")
-    expect_error(r"train\.tsv, line 3: invalid UTF-8 \(byte 0xe9 at byte offset 5 of the line\)",
-                 read_classification, path)
+    expect_error(
+        r"train\.tsv, line 3: invalid UTF-8 \(byte 0xe9 at byte offset 5 of the line\)", read_classification, path
+    )
 
 
 def test_undecodable_header_is_always_an_error(tmp_path):
     path = write(tmp_path / "train.tsv", b"lab\xffel\ttext\n1\tok\n")
-    expect_error(r"train\.tsv, line 1: cannot read the header: invalid UTF-8",
-                 read_classification, path, on_bad_row="skip")
+    expect_error(
+        r"train\.tsv, line 1: cannot read the header: invalid UTF-8", read_classification, path, on_bad_row="skip"
+    )
 
 
 def test_line_over_max_line_bytes(tmp_path):
     path = write(tmp_path / "train.tsv", "label\ttext\n1\t" + "x" * 100 + "\n")
-    expect_error(r"train\.tsv, line 2: the line is 103 bytes, over max_line_bytes=64",
-                 read_classification, path, max_line_bytes=64)
+    expect_error(
+        r"train\.tsv, line 2: the line is 103 bytes, over max_line_bytes=64",
+        read_classification,
+        path,
+        max_line_bytes=64,
+    )
 
 
 def test_malformed_json(tmp_path):
     path = write(tmp_path / "train.jsonl", '{"document": "d", "summary": "s"}\n{"document": "d",\n')
-    expect_error(r"train\.jsonl, line 2: malformed JSON \(Expecting property name enclosed in "
-                 r"double quotes at column 18\)", read_summarization, path)
+    expect_error(
+        r"train\.jsonl, line 2: malformed JSON \(Expecting property name enclosed in "
+        r"double quotes at column 18\)",
+        read_summarization,
+        path,
+    )
 
 
 def test_json_line_that_is_not_an_object(tmp_path):
     path = write(tmp_path / "train.jsonl", '["d", "s"]\n')
-    expect_error(r"train\.jsonl, line 1: the line is a JSON array, expected an object",
-                 read_summarization, path)
+    expect_error(r"train\.jsonl, line 1: the line is a JSON array, expected an object", read_summarization, path)
 
 
 def test_json_field_of_the_wrong_type(tmp_path):
     path = write(tmp_path / "train.jsonl", jsonl({"document": ["d"], "summary": "s"}))
-    expect_error(r"line 1: 'source' \(JSON field 'document'\) is a JSON array, expected a string",
-                 read_summarization, path)
+    expect_error(
+        r"line 1: 'source' \(JSON field 'document'\) is a JSON array, expected a string", read_summarization, path
+    )
 
 
 @pytest.mark.parametrize("content", ["", "\n\n  \n"])
@@ -292,18 +305,20 @@ def test_header_only_file_is_an_error(tmp_path):
 def test_skip_reports_counts_per_reason_and_first_lines(tmp_path, caplog):
     lines = ["label\ttext", "1\tgood", "0\t", "7\tunknown", "1\tfine", "0\t", "x", b"1\tbad\xff"]
     lines += ["0\t"] * 5 + ["0\tlast"]
-    content = b"".join((line if isinstance(line, bytes) else line.encode()) + b"\n"
-                       for line in lines)
+    content = b"".join((line if isinstance(line, bytes) else line.encode()) + b"\n" for line in lines)
     path = write(tmp_path / "train.tsv", content)
     with caplog.at_level(logging.WARNING, logger="zoo.data.readers"):
         rows = read_classification(path, label_set=["0", "1"], on_bad_row="skip")
     assert [row["text"] for row in rows] == ["good", "fine", "last"]
     report = rows.report
     assert (report.rows_kept, report.rows_skipped) == (3, 10)
-    assert dict(report.skipped) == {"empty_field": 7, "unknown_label": 1, "field_count": 1,
-                                    "invalid_utf8": 1}
-    assert report.first_lines == {"empty_field": [3, 6, 9, 10, 11], "unknown_label": [4],
-                                  "field_count": [7], "invalid_utf8": [8]}
+    assert dict(report.skipped) == {"empty_field": 7, "unknown_label": 1, "field_count": 1, "invalid_utf8": 1}
+    assert report.first_lines == {
+        "empty_field": [3, 6, 9, 10, 11],
+        "unknown_label": [4],
+        "field_count": [7],
+        "invalid_utf8": [8],
+    }
     summary = str(report)
     assert summary.startswith(f"{path}: kept 3 rows, skipped 10 bad rows:")
     assert "empty_field: 7 (lines 3, 6, 9, 10, 11, ...): 'text' (column 'text') is empty" in summary

@@ -161,8 +161,7 @@ def phrase(determiner, word, plural=False, adjective=None, relative=None):
     return NounPhrase(determiner, adjective, noun(word), plural, relative)
 
 
-def simple_clause(subject, verb_word, obj=None, past=False, negated=False, preposition=None, place=None,
-                  adverb=None):
+def simple_clause(subject, verb_word, obj=None, past=False, negated=False, preposition=None, place=None, adverb=None):
     return Clause(subject, verb(verb_word), past, negated, obj, preposition, place, adverb)
 
 
@@ -180,44 +179,90 @@ def verb_form(word, subject, plural=False, past=False):
 
 
 def test_translation_is_verb_final_with_postpositions_and_agreement():
-    sentence = Sentence([simple_clause(
-        phrase("the", "farmer"), "see", phrase("the", "bird"), preposition="near",
-        place=phrase("the", "river"), adverb="quickly",
-    )], None)
+    sentence = Sentence(
+        [
+            simple_clause(
+                phrase("the", "farmer"),
+                "see",
+                phrase("the", "bird"),
+                preposition="near",
+                place=phrase("the", "river"),
+                adverb="quickly",
+            )
+        ],
+        None,
+    )
     assert " ".join(english(sentence)) == "the farmer sees the bird near the river quickly ."
     assert translate(sentence) == [
-        det("l", "farmer"), STEMS["farmer"],
-        det("l", "river"), STEMS["river"], STEMS["near"],
-        det("l", "bird"), STEMS["bird"], "ta",
-        STEMS["quickly"], verb_form("see", "farmer"), ".",
+        det("l", "farmer"),
+        STEMS["farmer"],
+        det("l", "river"),
+        STEMS["river"],
+        STEMS["near"],
+        det("l", "bird"),
+        STEMS["bird"],
+        "ta",
+        STEMS["quickly"],
+        verb_form("see", "farmer"),
+        ".",
     ]
 
 
 def test_translation_of_plural_past_negation_and_adjectives():
-    sentence = Sentence([simple_clause(
-        phrase("the", "dog", plural=True, adjective="old"), "chase", phrase("a", "apple", adjective="red"),
-        past=True, negated=True,
-    )], None)
+    sentence = Sentence(
+        [
+            simple_clause(
+                phrase("the", "dog", plural=True, adjective="old"),
+                "chase",
+                phrase("a", "apple", adjective="red"),
+                past=True,
+                negated=True,
+            )
+        ],
+        None,
+    )
     assert " ".join(english(sentence)) == "the old dogs did not chase a red apple ."
     assert translate(sentence) == [
-        det("l", "dog", True), STEMS["dog"] + "en", STEMS["old"] + ADJECTIVE_ENDING[GENDERS["dog"], True],
-        det("un", "apple"), STEMS["apple"], STEMS["red"] + ADJECTIVE_ENDING[GENDERS["apple"], False], "ta",
-        "na", verb_form("chase", "dog", plural=True, past=True), ".",
+        det("l", "dog", True),
+        STEMS["dog"] + "en",
+        STEMS["old"] + ADJECTIVE_ENDING[GENDERS["dog"], True],
+        det("un", "apple"),
+        STEMS["apple"],
+        STEMS["red"] + ADJECTIVE_ENDING[GENDERS["apple"], False],
+        "ta",
+        "na",
+        verb_form("chase", "dog", plural=True, past=True),
+        ".",
     ]
 
 
 def test_translation_of_relative_clauses_agrees_with_the_right_noun():
-    subject_relative = phrase("the", "queen", relative=RelativeClause(True, verb("help"), False, False,
-                                                                     phrase("some", "boy", plural=True)))
-    object_relative = phrase("a", "cake", relative=RelativeClause(False, verb("find"), True, False,
-                                                                 phrase("these", "cat", plural=True)))
+    subject_relative = phrase(
+        "the", "queen", relative=RelativeClause(True, verb("help"), False, False, phrase("some", "boy", plural=True))
+    )
+    object_relative = phrase(
+        "a", "cake", relative=RelativeClause(False, verb("find"), True, False, phrase("these", "cat", plural=True))
+    )
     sentence = Sentence([simple_clause(subject_relative, "like", object_relative)], None)
     english_text = "the queen that helps some boys likes a cake that these cats found ."
     assert " ".join(english(sentence)) == english_text
-    queen = [det("l", "queen"), STEMS["queen"], "ke", det("alk", "boy", True), STEMS["boy"] + "en", "ta",
-             verb_form("help", "queen")]
-    cake = [det("un", "cake"), STEMS["cake"], "ke", det("est", "cat", True), STEMS["cat"] + "en",
-            verb_form("find", "cat", plural=True, past=True)]
+    queen = [
+        det("l", "queen"),
+        STEMS["queen"],
+        "ke",
+        det("alk", "boy", True),
+        STEMS["boy"] + "en",
+        "ta",
+        verb_form("help", "queen"),
+    ]
+    cake = [
+        det("un", "cake"),
+        STEMS["cake"],
+        "ke",
+        det("est", "cat", True),
+        STEMS["cat"] + "en",
+        verb_form("find", "cat", plural=True, past=True),
+    ]
     assert translate(sentence) == queen + cake + ["ta", verb_form("like", "queen"), "."]
 
 
@@ -227,8 +272,15 @@ def test_translation_moves_a_because_clause_to_the_front():
     sentence = Sentence([sleeps, waits], "because")
     assert " ".join(english(sentence)) == "the child sleeps because every horse waited ."
     assert translate(sentence) == [
-        "porke", det("tod", "horse"), STEMS["horse"], verb_form("wait", "horse", past=True), ",",
-        det("l", "child"), STEMS["child"], verb_form("sleep", "child"), ".",
+        "porke",
+        det("tod", "horse"),
+        STEMS["horse"],
+        verb_form("wait", "horse", past=True),
+        ",",
+        det("l", "child"),
+        STEMS["child"],
+        verb_form("sleep", "child"),
+        ".",
     ]
 
 
@@ -240,10 +292,14 @@ def test_translation_is_a_function_of_the_source():
             for record in make_translation(2000, seed=seed, split=split):
                 targets[record["source"]].add(record["target"])
     assert all(len(translations) == 1 for translations in targets.values())
-    code = ("import json; from zoo.data.synthetic import translation as t; "
-            "print(json.dumps([t.STEMS, t.GENDERS]))")
-    fresh = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={**os.environ, "PYTHONHASHSEED": "123"})
+    code = "import json; from zoo.data.synthetic import translation as t; print(json.dumps([t.STEMS, t.GENDERS]))"
+    fresh = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "123"},
+    )
     assert json.loads(fresh.stdout) == [STEMS, GENDERS]
 
 
@@ -257,8 +313,10 @@ def test_translation_sentences_are_long_and_varied():
 
 # --- Summarization ------------------------------------------------------------------------------
 
-SUMMARY = re.compile(r"^(?P<name>[A-Z]\w+ [A-Z]\w+) wins the (?P<event>[a-z ]+) in (?P<town>[A-Z]\w+) "
-                     r"on (?P<date>[A-Z][a-z]+ \d+) with (?P<score>\d+) (votes|points) \.$")
+SUMMARY = re.compile(
+    r"^(?P<name>[A-Z]\w+ [A-Z]\w+) wins the (?P<event>[a-z ]+) in (?P<town>[A-Z]\w+) "
+    r"on (?P<date>[A-Z][a-z]+ \d+) with (?P<score>\d+) (votes|points) \.$"
+)
 
 
 def test_summary_copies_name_town_date_and_score_of_the_one_key_sentence():
@@ -280,8 +338,9 @@ def test_names_and_scores_must_be_copied_not_memorised():
     assert len(train_names) > 1900
     test_facts = [SUMMARY.match(record["target"]).groupdict() for record in test]
     assert np.mean([facts["name"] in train_names for facts in test_facts]) < 0.02
-    first_score_is_right = [re.findall(r"\b\d{3,}\b", record["source"])[0] == facts["score"]
-                            for record, facts in zip(test, test_facts)]
+    first_score_is_right = [
+        re.findall(r"\b\d{3,}\b", record["source"])[0] == facts["score"] for record, facts in zip(test, test_facts)
+    ]
     assert np.mean(first_score_is_right) < 0.4  # measured 0.30: the key is not the first number
 
 
@@ -292,15 +351,18 @@ def test_lm_passages_mix_stories_reviews_and_reports_of_several_sentences():
     passages = [record["text"] for record in make_lm_text(600, seed=0)]
     assert all(passage.count(" .") >= 3 for passage in passages)
     reports = np.mean([" won " in passage for passage in passages])
-    reviews = np.mean([passage[0].islower() and re.search(r" (was|is|were|are) ", passage) is not None
-                       for passage in passages])
+    reviews = np.mean(
+        [passage[0].islower() and re.search(r" (was|is|were|are) ", passage) is not None for passage in passages]
+    )
     assert 0.2 < reports < 0.4 and 0.5 < reports + reviews
 
 
 def test_lm_text_covers_the_vocabulary_of_the_fine_tuning_corpora():
     lm_words = {word for record in make_lm_text(3000, seed=0) for word in record["text"].split()}
-    for words in ({w for r in make_classification(2000, seed=1) for w in r["text"].split()},
-                  {w for r in make_translation(2000, seed=1) for w in r["source"].split()}):
+    for words in (
+        {w for r in make_classification(2000, seed=1) for w in r["text"].split()},
+        {w for r in make_translation(2000, seed=1) for w in r["source"].split()},
+    ):
         assert len(words & lm_words) / len(words) > 0.97
 
 
@@ -339,14 +401,14 @@ def decisive_clauses(text):
     """The clauses whose polarity is the label, found from the connectives alone."""
     tokens = text.split()[:-1]
     if tokens[0] in ("although", "though") or tokens[:2] == ["even", "though"]:
-        return [tokens[tokens.index(",") + 1:]]
+        return [tokens[tokens.index(",") + 1 :]]
     if "," in tokens:
-        return [tokens[:tokens.index(",")]]
+        return [tokens[: tokens.index(",")]]
     for adversative in ("but", "yet"):
         if adversative in tokens:
-            return [tokens[tokens.index(adversative) + 1:]]
+            return [tokens[tokens.index(adversative) + 1 :]]
     if "and" in tokens:
-        return [tokens[:tokens.index("and")], tokens[tokens.index("and") + 1:]]
+        return [tokens[: tokens.index("and")], tokens[tokens.index("and") + 1 :]]
     return [tokens]
 
 

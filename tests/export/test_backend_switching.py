@@ -45,8 +45,11 @@ print(json.dumps(answers))
 
 def _bert_inputs():
     token_ids = np.array([[2, 40, 41, 42, 3, 0, 0, 0], [2, 50, 60, 70, 80, 90, 100, 3]], "int32")
-    return {"token_ids": token_ids, "segment_ids": np.zeros_like(token_ids),
-            "padding_mask": (token_ids != 0).astype("int32")}
+    return {
+        "token_ids": token_ids,
+        "segment_ids": np.zeros_like(token_ids),
+        "padding_mask": (token_ids != 0).astype("int32"),
+    }
 
 
 def _predict_here(run, capsys):
@@ -60,14 +63,23 @@ def other_backends(trained_runs, tmp_path_factory):
     """`{backend: answers}` of the other two backends on this backend's runs."""
     keras_file = tmp_path_factory.mktemp("keras") / "classifier.keras"
     export_run(trained_runs["classification-bert"], keras_file, format="keras")
-    request = {"runs": {name: str(trained_runs[name]) for name in SWITCHED}, "texts": TEXTS,
-               "keras_file": str(keras_file), "inputs": {key: value.tolist() for key, value in _bert_inputs().items()}}
+    request = {
+        "runs": {name: str(trained_runs[name]) for name in SWITCHED},
+        "texts": TEXTS,
+        "keras_file": str(keras_file),
+        "inputs": {key: value.tolist() for key, value in _bert_inputs().items()},
+    }
     answers = {}
     for backend in BACKENDS:
         if backend == keras.backend.backend():
             continue
-        result = subprocess.run([sys.executable, "-c", ON_ANOTHER_BACKEND], input=json.dumps(request),
-                                capture_output=True, text=True, env=_environment(backend))
+        result = subprocess.run(
+            [sys.executable, "-c", ON_ANOTHER_BACKEND],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            env=_environment(backend),
+        )
         assert result.returncode == 0, result.stderr[-3000:]
         answers[backend] = json.loads(result.stdout.strip().splitlines()[-1])
         assert answers[backend]["backend"] == backend

@@ -12,7 +12,7 @@ RUN = "summarization-transformer"  # trained with --copy-attention --no-repeat-n
 
 
 def bigrams(ids):
-    return [tuple(ids[i: i + 2]) for i in range(len(ids) - 1)]
+    return [tuple(ids[i : i + 2]) for i in range(len(ids) - 1)]
 
 
 def test_generated_ids_never_repeat_a_bigram_unless_the_ban_is_lifted(trained_runs):
@@ -34,8 +34,9 @@ def test_predict_flags_override_the_runs_decoding(trained_runs, capsys):
         return [json.loads(line)["output"] for line in capsys.readouterr().out.strip().splitlines()]
 
     assert predict() != predict("--no-repeat-ngram", "0")
-    assert predict("--decoding", "beam", "--length-penalty", "0") != predict("--decoding", "beam",
-                                                                              "--length-penalty", "2")
+    assert predict("--decoding", "beam", "--length-penalty", "0") != predict(
+        "--decoding", "beam", "--length-penalty", "2"
+    )
 
 
 def test_decoding_benchmark_scores_each_setting(trained_runs):

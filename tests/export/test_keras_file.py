@@ -85,8 +85,12 @@ def test_a_lambda_wrapping_a_keras_function_is_refused(tmp_path):
 def test_a_function_naming_a_python_builtin_is_refused(saved):
     def edit(config):
         dense = config["config"]["backbone"]["config"]
-        dense["activation_hook"] = {"module": "builtins", "class_name": "function", "config": "eval",
-                                    "registered_name": "function"}
+        dense["activation_hook"] = {
+            "module": "builtins",
+            "class_name": "function",
+            "config": "eval",
+            "registered_name": "function",
+        }
 
     with pytest.raises(UnsafeModelConfig, match="refusing the function 'eval'"):
         load_keras_file(_rewrite(saved[1], edit_config=edit))
@@ -108,10 +112,13 @@ def _bomb(path, member, size):
     return hostile
 
 
-@pytest.mark.parametrize("member,message", [
-    ("config.json", "above the 16.0 MiB cap on a model config"),
-    ("model.weights.h5", "refused as a zip bomb"),
-])
+@pytest.mark.parametrize(
+    "member,message",
+    [
+        ("config.json", "above the 16.0 MiB cap on a model config"),
+        ("model.weights.h5", "refused as a zip bomb"),
+    ],
+)
 def test_a_zip_bomb_member_is_refused_from_the_headers(saved, member, message):
     hostile = _bomb(saved[1], member, 256 << 20)
     with pytest.raises(LoadError, match=message):
@@ -120,7 +127,7 @@ def test_a_zip_bomb_member_is_refused_from_the_headers(saved, member, message):
 
 def test_a_config_whose_dimensions_dwarf_its_weights_is_refused(saved):
     def edit(config):
-        config["config"]["backbone"]["config"]["vocabulary_size"] = 10 ** 12
+        config["config"]["backbone"]["config"]["vocabulary_size"] = 10**12
 
     with pytest.raises(LoadError, match="vocabulary_size=1,000,000,000,000, .* far larger than"):
         load_keras_file(_rewrite(saved[1], edit_config=edit))

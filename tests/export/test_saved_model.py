@@ -51,13 +51,20 @@ def served(trained_runs, tmp_path_factory):
     # Several chunks of each kind (32 texts a classification chunk, 8 a generation chunk), the last one partial.
     request["classification-lstm-many"] = (request["classification-lstm"][0], "serving_default", TEXTS * 8)
     request["translation-gpt-many"] = (request["translation-gpt"][0], "serving_default", TEXTS * 2)
-    result = subprocess.run([sys.executable, "-c", SERVE], input=json.dumps(request), capture_output=True, text=True,
-                            env={"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", SERVE],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        env={"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     answers = json.loads(result.stdout.strip().splitlines()[-1])
     assert answers.pop("imported") == [], "the serving process imported zoo code"
-    return {name: (trained_runs[name.removesuffix("-beam").removesuffix("-many")], answer)
-            for name, answer in answers.items()}
+    return {
+        name: (trained_runs[name.removesuffix("-beam").removesuffix("-many")], answer)
+        for name, answer in answers.items()
+    }
 
 
 def test_signatures_are_the_documented_ones(served):
@@ -76,8 +83,9 @@ def test_classification_probabilities_match_the_run(served, name, capsys):
         assert label == prediction["label"]
 
 
-@pytest.mark.parametrize("name,key", [("translation-gpt", "output"), ("summarization-transformer", "output"),
-                                      ("clm-gpt", "continuation")])
+@pytest.mark.parametrize(
+    "name,key", [("translation-gpt", "output"), ("summarization-transformer", "output"), ("clm-gpt", "continuation")]
+)
 def test_greedy_generations_match_the_run(served, name, key, capsys):
     run, answer = served[name]
     expected = [prediction[key] for prediction in _predict(run, TEXTS, capsys)]

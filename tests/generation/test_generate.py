@@ -44,7 +44,7 @@ def test_end_token_stops_each_sequence_and_pads_after_it(lm):
     end = int(greedy[0, 4])  # the second token generated for the first prompt
     out = run(lm, end_token_id=end)
     for row, prompt in enumerate(PROMPTS):
-        generated = greedy[row, len(prompt):].tolist()
+        generated = greedy[row, len(prompt) :].tolist()
         stop = len(prompt) + generated.index(end) + 1 if end in generated else MAX_LENGTH
         np.testing.assert_array_equal(out["token_ids"][row, :stop], greedy[row, :stop])
         assert (out["token_ids"][row, stop:] == 0).all()
@@ -66,8 +66,10 @@ def sequence_log_prob(lm, tokens, prompt_length, end_token_id):
     length = generated.index(end_token_id) + 1 if end_token_id in generated else len(generated)
     ids = np.array([tokens[: prompt_length + length]], "int32")
     logits = to_numpy(lm({"token_ids": ids, "padding_mask": np.ones_like(ids)}))[0].astype("float64")
-    log_probs = logits - np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1, keepdims=True)) - logits.max(
-        -1, keepdims=True
+    log_probs = (
+        logits
+        - np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1, keepdims=True))
+        - logits.max(-1, keepdims=True)
     )
     positions = np.arange(prompt_length - 1, prompt_length + length - 1)
     return log_probs[positions, ids[0, positions + 1]].sum(), length

@@ -34,18 +34,25 @@ def greedy_by_recomputation(model):
     tokens = np.zeros((len(SOURCE), MAX_LENGTH), "int32")
     tokens[:, 0] = BOS
     for t in range(1, MAX_LENGTH):
-        logits = to_numpy(model({
-            "encoder_token_ids": SOURCE,
-            "encoder_padding_mask": (SOURCE != 0).astype("int32"),
-            "decoder_token_ids": tokens,
-            "decoder_padding_mask": (np.arange(MAX_LENGTH) < t).astype("int32")[None].repeat(len(SOURCE), 0),
-        }))
+        logits = to_numpy(
+            model(
+                {
+                    "encoder_token_ids": SOURCE,
+                    "encoder_padding_mask": (SOURCE != 0).astype("int32"),
+                    "decoder_token_ids": tokens,
+                    "decoder_padding_mask": (np.arange(MAX_LENGTH) < t).astype("int32")[None].repeat(len(SOURCE), 0),
+                }
+            )
+        )
         tokens[:, t] = logits[:, t - 1].argmax(-1)
     return tokens
 
 
-@pytest.mark.parametrize("build", [transformer, lambda: lstm("luong"), lambda: lstm("bahdanau")],
-                         ids=["transformer", "lstm-luong", "lstm-bahdanau"])
+@pytest.mark.parametrize(
+    "build",
+    [transformer, lambda: lstm("luong"), lambda: lstm("bahdanau")],
+    ids=["transformer", "lstm-luong", "lstm-bahdanau"],
+)
 def test_generate_greedy_and_beam_1_equal_greedy_by_recomputation(build):
     model = build()
     conditioning = {"encoder_token_ids": SOURCE, "encoder_padding_mask": (SOURCE != 0).astype("int32")}
@@ -55,6 +62,14 @@ def test_generate_greedy_and_beam_1_equal_greedy_by_recomputation(build):
     assert len(np.unique(expected[:, 1:])) > 1 and not np.array_equal(expected[0], expected[1])
     greedy = generate(model, start, MAX_LENGTH, conditioning=conditioning, jit_compile=JIT)
     np.testing.assert_array_equal(greedy["token_ids"], expected)
-    beam = generate(model, start, MAX_LENGTH, strategy="beam", beam_size=1, length_penalty=0.0,
-                    conditioning=conditioning, jit_compile=JIT)
+    beam = generate(
+        model,
+        start,
+        MAX_LENGTH,
+        strategy="beam",
+        beam_size=1,
+        length_penalty=0.0,
+        conditioning=conditioning,
+        jit_compile=JIT,
+    )
     np.testing.assert_array_equal(beam["token_ids"], expected)

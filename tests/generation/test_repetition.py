@@ -16,9 +16,9 @@ VOCABULARY = 7
 def reference_banned(tokens, index, prompt_length, n, vocabulary_size):
     """The tokens that would complete, at `index`, an n-gram generated earlier (all of it past the prompt)."""
     banned = np.zeros(vocabulary_size, bool)
-    context = list(tokens[index - n + 1: index])
+    context = list(tokens[index - n + 1 : index])
     for start in range(prompt_length, index - n + 1):
-        if list(tokens[start: start + n - 1]) == context:
+        if list(tokens[start : start + n - 1]) == context:
             banned[tokens[start + n - 1]] = True
     return banned
 
@@ -29,8 +29,11 @@ def test_banned_tokens_equal_a_numpy_reference(n):
     tokens = rng.integers(0, 3, size=(6, 16)).astype("int32")  # 3 symbols: many repeats to find
     prompt_lengths = np.array([1, 1, 2, 3, 5, 1], "int32")
     for index in range(1, 16):
-        got = to_numpy(repeated_ngram_tokens(keras.ops.convert_to_tensor(tokens), index,
-                                             keras.ops.convert_to_tensor(prompt_lengths), n, VOCABULARY))
+        got = to_numpy(
+            repeated_ngram_tokens(
+                keras.ops.convert_to_tensor(tokens), index, keras.ops.convert_to_tensor(prompt_lengths), n, VOCABULARY
+            )
+        )
         expected = [reference_banned(row, index, length, n, VOCABULARY) for row, length in zip(tokens, prompt_lengths)]
         np.testing.assert_array_equal(got, expected, err_msg=f"index {index}")
 
@@ -45,7 +48,7 @@ def looping_model():
 
 def generated_ngrams(row, prompt_length, n):
     generated = [int(t) for t in row[prompt_length:]]
-    return [tuple(generated[i: i + n]) for i in range(len(generated) - n + 1)]
+    return [tuple(generated[i : i + n]) for i in range(len(generated) - n + 1)]
 
 
 def test_greedy_with_a_ban_equals_greedy_by_hand_and_never_repeats():
@@ -55,8 +58,9 @@ def test_greedy_with_a_ban_equals_greedy_by_hand_and_never_repeats():
     out = generate(model, np.array([[1, 2]]), 14, no_repeat_ngram_size=2, jit_compile=JIT)["token_ids"][0]
     expected = [1, 2]
     while len(expected) < 14:
-        logits = np.where(reference_banned(expected + [0], len(expected), 2, 2, VOCABULARY), -np.inf,
-                          table[expected[-1]])
+        logits = np.where(
+            reference_banned(expected + [0], len(expected), 2, 2, VOCABULARY), -np.inf, table[expected[-1]]
+        )
         expected.append(int(np.argmax(logits)))
     np.testing.assert_array_equal(out, expected)
     ngrams = generated_ngrams(out, 2, 2)

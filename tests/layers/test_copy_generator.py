@@ -61,8 +61,9 @@ def test_split_decoding_path_equals_call():
 def test_source_tokens_gain_probability_and_padding_gets_none_from_copy():
     hidden, _, encoder_outputs, token_ids, padding_mask = inputs(seed=2)
     flat_logits = np.zeros((2, 3, 30), "float32")  # the vocabulary alone is uniform
-    probabilities = np.exp(to_numpy(CopyGenerator(attention_dim=4)(hidden, flat_logits, encoder_outputs, token_ids,
-                                                                    padding_mask)))
+    probabilities = np.exp(
+        to_numpy(CopyGenerator(attention_dim=4)(hidden, flat_logits, encoder_outputs, token_ids, padding_mask))
+    )
     uniform = 1 / 30
     # All the copy mass lands on the source tokens: together they beat the vocabulary's share.
     assert (probabilities[0][:, [4, 7, 9]].sum(-1) > 3 * uniform).all()

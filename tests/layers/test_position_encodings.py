@@ -1,4 +1,3 @@
-import keras
 import numpy as np
 import pytest
 
@@ -44,8 +43,10 @@ def test_sinusoidal_start_index_matches_slice_of_full_sequence():
 def test_rotary_matches_numpy():
     x = np.random.randn(2, 6, 3, 8).astype("float32")
     assert_allclose(RotaryEmbedding()(x), numpy_rotary(x))
-    assert_allclose(RotaryEmbedding(max_wavelength=500, scaling_factor=2.0)(x, start_index=3),
-                    numpy_rotary(x, start=3, max_wavelength=500, scaling_factor=2.0))
+    assert_allclose(
+        RotaryEmbedding(max_wavelength=500, scaling_factor=2.0)(x, start_index=3),
+        numpy_rotary(x, start=3, max_wavelength=500, scaling_factor=2.0),
+    )
 
 
 def test_rotary_preserves_relative_positions():
@@ -53,7 +54,10 @@ def test_rotary_preserves_relative_positions():
     q = np.random.randn(1, 1, 1, 8).astype("float32")
     k = np.random.randn(1, 1, 1, 8).astype("float32")
     layer = RotaryEmbedding()
-    dot = lambda m, n: float(np.sum(to_numpy(layer(q, start_index=m)) * to_numpy(layer(k, start_index=n))))
+
+    def dot(m, n):
+        return float(np.sum(to_numpy(layer(q, start_index=m)) * to_numpy(layer(k, start_index=n))))
+
     assert dot(7, 3) == pytest.approx(dot(24, 20), abs=1e-4)
 
 

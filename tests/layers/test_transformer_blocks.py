@@ -23,13 +23,15 @@ def numpy_encoder(block, x, padding_mask):
 
 def numpy_decoder(block, x, encoder=None, encoder_mask=None):
     w = ref.attention_weights(block.self_attention)
-    x = ref.residual(x, lambda h: ref.attention(h, h, w, HEADS, HEADS, causal=True), block.self_attention_norm,
-                 block.norm_first)
+    x = ref.residual(
+        x, lambda h: ref.attention(h, h, w, HEADS, HEADS, causal=True), block.self_attention_norm, block.norm_first
+    )
     if encoder is not None:
         wc = ref.attention_weights(block.cross_attention)
         mask = np.broadcast_to(encoder_mask[:, None, :], (x.shape[0], x.shape[1], encoder.shape[1]))
-        x = ref.residual(x, lambda h: ref.attention(h, encoder, wc, HEADS, HEADS, mask), block.cross_attention_norm,
-                     block.norm_first)
+        x = ref.residual(
+            x, lambda h: ref.attention(h, encoder, wc, HEADS, HEADS, mask), block.cross_attention_norm, block.norm_first
+        )
     return ref.residual(x, lambda h: feed_forward(block.feed_forward, h), block.feed_forward_norm, block.norm_first)
 
 
@@ -93,8 +95,10 @@ def test_cached_decoding_one_token_at_a_time_equals_full_sequence(options):
     kv_heads = options.get("num_key_value_heads", HEADS)
     cache = keras.ops.zeros((2, 2, length, kv_heads, HIDDEN // HEADS))
     if cross:
-        cross = {"cross_attention_cache": block.compute_cross_attention_cache(encoder),
-                 "encoder_padding_mask": encoder_mask}
+        cross = {
+            "cross_attention_cache": block.compute_cross_attention_cache(encoder),
+            "encoder_padding_mask": encoder_mask,
+        }
     steps = [(0, prompt)] + [(i, i + 1) for i in range(prompt, length)]
     outputs = []
     for start, end in steps:
@@ -120,17 +124,24 @@ def test_decoder_block_cache_arguments_go_together():
     "layer_cls, init_kwargs, input_data",
     [
         (TransformerEncoderBlock, {"num_heads": 2, "intermediate_dim": 8, "dropout": 0.1}, [(2, 5, 8)]),
-        (TransformerEncoderBlock, {"num_heads": 2, "intermediate_dim": 8, "norm": "rms_norm",
-                                   "activation": "swiglu", "norm_first": False}, [(2, 5, 8)]),
+        (
+            TransformerEncoderBlock,
+            {"num_heads": 2, "intermediate_dim": 8, "norm": "rms_norm", "activation": "swiglu", "norm_first": False},
+            [(2, 5, 8)],
+        ),
         (TransformerDecoderBlock, {"num_heads": 2, "intermediate_dim": 8, "rotary_max_wavelength": 100}, [(2, 5, 8)]),
-        (TransformerDecoderBlock, {"num_heads": 2, "intermediate_dim": 8, "use_cross_attention": True},
-         [(2, 5, 8), (2, 3, 8)]),
+        (
+            TransformerDecoderBlock,
+            {"num_heads": 2, "intermediate_dim": 8, "use_cross_attention": True},
+            [(2, 5, 8), (2, 3, 8)],
+        ),
     ],
 )
 def test_layer_contract(layer_cls, init_kwargs, input_data, tmp_path):
     data = [np.random.rand(*shape).astype("float32") for shape in input_data]
-    run_layer_checks(layer_cls, init_kwargs, data if len(data) > 1 else data[0], tmp_path,
-                     expected_output_shape=input_data[0])
+    run_layer_checks(
+        layer_cls, init_kwargs, data if len(data) > 1 else data[0], tmp_path, expected_output_shape=input_data[0]
+    )
 
 
 @pytest.mark.parametrize("layer_cls", [TransformerEncoderBlock, TransformerDecoderBlock])
@@ -151,4 +162,6 @@ def test_bad_arguments_are_quoted(layer_cls, kwargs, message):
 def test_indivisible_hidden_dim_needs_head_dim():
     with pytest.raises(ValueError, match="hidden_dim=10"):
         TransformerEncoderBlock(num_heads=4, intermediate_dim=8)(np.zeros((1, 2, 10), "float32"))
-    assert TransformerEncoderBlock(num_heads=4, intermediate_dim=8, head_dim=4)(np.zeros((1, 2, 10), "float32")).shape == (1, 2, 10)
+    assert TransformerEncoderBlock(num_heads=4, intermediate_dim=8, head_dim=4)(
+        np.zeros((1, 2, 10), "float32")
+    ).shape == (1, 2, 10)

@@ -15,7 +15,9 @@ REFERENCES = [
 
 def test_a_lossless_tokenizer_scores_100_and_all_exact():
     assert tokenizer_round_trip(ByteTokenizer(), REFERENCES) == {
-        "tokenizer_round_trip_bleu": 100.0, "tokenizer_round_trip_exact": 1.0}
+        "tokenizer_round_trip_bleu": 100.0,
+        "tokenizer_round_trip_exact": 1.0,
+    }
     assert not is_lossy(tokenizer_round_trip(ByteTokenizer(), REFERENCES))
 
 

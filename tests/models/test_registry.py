@@ -8,7 +8,8 @@ from zoo.models.seq2seq import Seq2SeqBackbone
 
 
 @pytest.mark.parametrize(
-    "family, backbone_cls", [("bert", BertBackbone), ("gpt", GPTBackbone), ("lstm", LSTMBackbone), ("transformer", Seq2SeqBackbone)]
+    "family, backbone_cls",
+    [("bert", BertBackbone), ("gpt", GPTBackbone), ("lstm", LSTMBackbone), ("transformer", Seq2SeqBackbone)],
 )
 def test_build_gives_the_family_backbone_at_the_preset_size(family, backbone_cls):
     backbone = zoo.models.build(family, "tiny", vocabulary_size=100)

@@ -12,7 +12,7 @@ from zoo.testing import to_numpy
 from zoo.tokenizers import ByteTokenizer
 
 
-def classifier(vocabulary_size=ByteTokenizer().vocabulary_size):
+def classifier(vocabulary_size=ByteTokenizer().vocabulary_size):  # noqa: B008 (an int, computed once)
     """A tiny BERT classifier with an embedding row for every byte id (so `ByteTokenizer` fits it)."""
     return BertClassifier(make_backbone(vocabulary_size=vocabulary_size), num_classes=3, dropout=0.0)
 
@@ -96,9 +96,17 @@ def test_missing_or_corrupt_config_is_named(tmp_path):
 def test_a_lambda_wrapping_a_keras_function_is_refused_in_a_folder(tmp_path):
     def edit(config):
         config["model"]["config"]["backbone"] = {
-            "module": "keras.layers", "class_name": "Lambda", "registered_name": None,
-            "config": {"function": {"module": "builtins", "class_name": "function", "config": "abs",
-                                    "registered_name": "function"}},
+            "module": "keras.layers",
+            "class_name": "Lambda",
+            "registered_name": None,
+            "config": {
+                "function": {
+                    "module": "builtins",
+                    "class_name": "function",
+                    "config": "abs",
+                    "registered_name": "function",
+                }
+            },
         }
 
     with pytest.raises(UnsafeModelConfig, match="a Lambda layer is refused"):
@@ -107,8 +115,17 @@ def test_a_lambda_wrapping_a_keras_function_is_refused_in_a_folder(tmp_path):
 
 @pytest.mark.parametrize("function,allowed", [("gelu", True), ("eval", False), ("os>system", False)])
 def test_only_keras_activations_and_registered_functions_load_by_name(function, allowed):
-    config = {"class_name": "Dense", "config": {"activation": {
-        "module": "builtins", "class_name": "function", "config": function, "registered_name": "function"}}}
+    config = {
+        "class_name": "Dense",
+        "config": {
+            "activation": {
+                "module": "builtins",
+                "class_name": "function",
+                "config": function,
+                "registered_name": "function",
+            }
+        },
+    }
     if allowed:
         check_config_is_safe(config)
     else:
@@ -136,14 +153,17 @@ def test_a_deeply_nested_config_is_refused_without_recursion(tmp_path):
 def test_a_config_over_its_size_cap_is_refused_before_reading(tmp_path, monkeypatch):
     save_model_folder(classifier(), tmp_path / "run")
     monkeypatch.setenv("ZOO_MAX_CONFIG_BYTES", "1000")
-    with pytest.raises(LoadError, match=r"config.json: .* above the 1000 bytes cap on a model config; .* "
-                                        "raise ZOO_MAX_CONFIG_BYTES"):
+    with pytest.raises(
+        LoadError,
+        match=r"config.json: .* above the 1000 bytes cap on a model config; .* "
+        "raise ZOO_MAX_CONFIG_BYTES",
+    ):
         load_model_folder(tmp_path / "run")
 
 
 def test_a_vocabulary_of_a_trillion_is_refused_before_building(tmp_path):
     def edit(config):
-        config["model"]["config"]["backbone"]["config"]["vocabulary_size"] = 10 ** 12
+        config["model"]["config"]["backbone"]["config"]["vocabulary_size"] = 10**12
 
     with pytest.raises(LoadError, match="vocabulary_size=1,000,000,000,000.* far larger than its"):
         load_model_folder(hostile(tmp_path, edit))

@@ -19,10 +19,16 @@ def test_flags_override_file_override_family_defaults(tmp_path):
     assert (config.learning_rate, config.epochs, config.task) == (0.01, 2, "classification")
 
 
-@pytest.mark.parametrize("task,model,tokenizer", [
-    ("translation", "transformer", "sentencepiece"), ("summarization", "gpt", "sentencepiece"),
-    ("clm", "lstm", "sentencepiece"), ("classification", "bert", "wordpiece"), ("mlm", "bert", "wordpiece"),
-])
+@pytest.mark.parametrize(
+    "task,model,tokenizer",
+    [
+        ("translation", "transformer", "sentencepiece"),
+        ("summarization", "gpt", "sentencepiece"),
+        ("clm", "lstm", "sentencepiece"),
+        ("classification", "bert", "wordpiece"),
+        ("mlm", "bert", "wordpiece"),
+    ],
+)
 def test_tasks_that_generate_text_default_to_a_lossless_tokenizer(task, model, tokenizer):
     recipe = get_recipe(task)
     assert resolve_config(recipe, {"model": model}).tokenizer == tokenizer
@@ -37,12 +43,15 @@ def test_toml_config_file(tmp_path):
     assert (config.model, config.batch_size, config.seq_len) == ("gpt", 16, 64)
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"model": "bert", "learning_rate": 0}, "`learning_rate` must be a positive number. Received: learning_rate=0"),
-    ({"batch_size": -4}, "`batch_size` must be a positive integer. Received: batch_size=-4"),
-    ({"schedule": "step"}, "`schedule` must be one of"),
-    ({"model": "transformer"}, "--model transformer: the classification recipe trains lstm, bert, gpt"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"model": "bert", "learning_rate": 0}, "`learning_rate` must be a positive number. Received: learning_rate=0"),
+        ({"batch_size": -4}, "`batch_size` must be a positive integer. Received: batch_size=-4"),
+        ({"schedule": "step"}, "`schedule` must be one of"),
+        ({"model": "transformer"}, "--model transformer: the classification recipe trains lstm, bert, gpt"),
+    ],
+)
 def test_bad_settings_name_the_setting(overrides, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
         resolve_config(get_recipe("classification"), overrides)

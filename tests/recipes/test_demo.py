@@ -4,8 +4,18 @@ from recipes import demo
 
 
 def test_demo_trains_evaluates_predicts_and_serves_its_export(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(demo, "DEMO_SETTINGS", {**demo.DEMO_SETTINGS, "size": "tiny", "train_examples": 256,
-                                                "valid_examples": 64, "max_steps": 4, "vocabulary_size": 300})
+    monkeypatch.setattr(
+        demo,
+        "DEMO_SETTINGS",
+        {
+            **demo.DEMO_SETTINGS,
+            "size": "tiny",
+            "train_examples": 256,
+            "valid_examples": 64,
+            "max_steps": 4,
+            "vocabulary_size": 300,
+        },
+    )
     metrics = demo.run_demo(out=str(tmp_path / "demo"))
     printed = capsys.readouterr().out
     assert metrics["examples"] == 2000 and 0 <= metrics["accuracy"] <= 1

@@ -21,34 +21,43 @@ def _tsv(path, rows):
 
 def test_data_given_a_directory(tmp_path, capsys):
     out = tmp_path / "run"
-    _fails_with(["train", "classification", "--data", str(tmp_path), *TINY, "--out", str(out)], capsys,
-                f"{tmp_path}: is a directory; pass a data file")
+    _fails_with(
+        ["train", "classification", "--data", str(tmp_path), *TINY, "--out", str(out)],
+        capsys,
+        f"{tmp_path}: is a directory; pass a data file",
+    )
     assert not out.exists()
 
 
 def test_a_training_file_too_small_to_hold_out_validation(tmp_path, capsys):
     data = _tsv(tmp_path / "one.tsv", [("pos", "fine")])
-    _fails_with(["train", "classification", "--data", str(data), *TINY, "--out", str(tmp_path / "run")], capsys,
-                f"--data {data}: too few rows (1) to hold out --valid-fraction 0.05 of them for validation and "
-                "train on the rest; pass --valid FILE or use more rows.")
+    _fails_with(
+        ["train", "classification", "--data", str(data), *TINY, "--out", str(tmp_path / "run")],
+        capsys,
+        f"--data {data}: too few rows (1) to hold out --valid-fraction 0.05 of them for validation and "
+        "train on the rest; pass --valid FILE or use more rows.",
+    )
 
 
 def test_a_single_class_training_set_is_refused(tmp_path, capsys):
     data = _tsv(tmp_path / "train.tsv", [("pos", f"text {i}") for i in range(10)])
     valid = _tsv(tmp_path / "valid.tsv", [("pos", "more")])
-    _fails_with(["train", "classification", "--data", str(data), "--valid", str(valid), *TINY,
-                 "--out", str(tmp_path / "run")], capsys,
-                f"--data {data}: every training row has the label 'pos'; a classifier needs at least two classes.")
+    _fails_with(
+        ["train", "classification", "--data", str(data), "--valid", str(valid), *TINY, "--out", str(tmp_path / "run")],
+        capsys,
+        f"--data {data}: every training row has the label 'pos'; a classifier needs at least two classes.",
+    )
     assert not (tmp_path / "run").exists()
 
 
 def test_a_validation_label_unseen_in_training_names_file_and_line(tmp_path, capsys):
     data = _tsv(tmp_path / "train.tsv", [("pos", "good"), ("neg", "bad")] * 5)
     valid = _tsv(tmp_path / "valid.tsv", [("pos", "fine"), ("neutral", "so so")])
-    _fails_with(["train", "classification", "--data", str(data), "--valid", str(valid), *TINY,
-                 "--out", str(tmp_path / "run")], capsys,
-                f"{valid}, line 3: label 'neutral' in 'label' (column 'label') is not one of the known labels "
-                "['neg', 'pos']")
+    _fails_with(
+        ["train", "classification", "--data", str(data), "--valid", str(valid), *TINY, "--out", str(tmp_path / "run")],
+        capsys,
+        f"{valid}, line 3: label 'neutral' in 'label' (column 'label') is not one of the known labels ['neg', 'pos']",
+    )
 
 
 def test_the_corrected_command_runs_where_a_failed_one_stopped(tmp_path, capsys):
@@ -97,8 +106,19 @@ def test_zoo_debug_shows_the_traceback(tmp_path):
 
 def test_a_full_disk_during_a_checkpoint_keeps_the_last_one_and_resumes(tmp_path, capsys, monkeypatch):
     out = tmp_path / "run"
-    argv = ["train", "classification", "--model", "lstm", *TINY, "--max-steps", "4", "--eval-every", "2",
-            "--out", str(out)]
+    argv = [
+        "train",
+        "classification",
+        "--model",
+        "lstm",
+        *TINY,
+        "--max-steps",
+        "4",
+        "--eval-every",
+        "2",
+        "--out",
+        str(out),
+    ]
     save_checkpoint = RunDirectory.save_checkpoint
 
     def fill_the_disk_after_the_first(run, model, state):

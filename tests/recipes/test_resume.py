@@ -12,10 +12,28 @@ import subprocess
 import sys
 import time
 
-
-ARGS = ["train", "classification", "--model", "lstm", "--size", "tiny", "--train-examples", "400",
-        "--valid-examples", "32", "--max-steps", "100", "--eval-every", "20", "--batch-size", "8",
-        "--seq-len", "32", "--vocabulary-size", "400"]
+ARGS = [
+    "train",
+    "classification",
+    "--model",
+    "lstm",
+    "--size",
+    "tiny",
+    "--train-examples",
+    "400",
+    "--valid-examples",
+    "32",
+    "--max-steps",
+    "100",
+    "--eval-every",
+    "20",
+    "--batch-size",
+    "8",
+    "--seq-len",
+    "32",
+    "--vocabulary-size",
+    "400",
+]
 
 
 def _command(out):
@@ -61,4 +79,6 @@ def test_kill_9_then_rerun_resumes_and_matches_an_uninterrupted_run(tmp_path):
     assert [step for step, _ in got] == [step for step, _ in expected]
     for (step, loss), (_, expected_loss) in zip(got, expected):
         assert abs(loss - expected_loss) <= 1e-4 * max(1.0, abs(expected_loss)), (step, loss, expected_loss)
-    assert json.loads((interrupted / "metrics.json").read_text()) == json.loads((reference / "metrics.json").read_text())
+    assert json.loads((interrupted / "metrics.json").read_text()) == json.loads(
+        (reference / "metrics.json").read_text()
+    )

@@ -12,9 +12,28 @@ PAIRS = [
     ("The boy's e-mail is short.", "Die E-Mail des Jungen ist kurz."),
     ("A man, a dog and a ball.", "Ein Mann, ein Hund und ein Ball."),
 ]
-TINY = ["--model", "transformer", "--size", "tiny", "--max-steps", "1", "--batch-size", "4", "--eval-examples", "4",
-        "--seq-len", "24", "--target-len", "24", "--vocabulary-size", "400", "--padding", "max_length",
-        "--decoding", "greedy"]  # the default beam search costs compilations, not what is tested here
+TINY = [
+    "--model",
+    "transformer",
+    "--size",
+    "tiny",
+    "--max-steps",
+    "1",
+    "--batch-size",
+    "4",
+    "--eval-examples",
+    "4",
+    "--seq-len",
+    "24",
+    "--target-len",
+    "24",
+    "--vocabulary-size",
+    "400",
+    "--padding",
+    "max_length",
+    "--decoding",
+    "greedy",
+]  # the default beam search costs compilations, not what is tested here
 
 
 @pytest.fixture
@@ -34,9 +53,14 @@ def test_the_default_tokenizer_gives_the_references_back(german, tmp_path, capsy
 
 
 def test_a_lowercasing_tokenizer_warns_before_training(german, tmp_path, capsys):
-    with pytest.warns(UserWarning, match=r"wordpiece tokenizer of this translation run gives the validation "
-                                         r"references back at BLEU \d+\.\d, 0% exact .*--tokenizer sentencepiece"):
-        assert main(["train", "translation", *german, *TINY, "--tokenizer", "wordpiece",
-                     "--out", str(tmp_path / "run")]) == 0
+    with pytest.warns(
+        UserWarning,
+        match=r"wordpiece tokenizer of this translation run gives the validation "
+        r"references back at BLEU \d+\.\d, 0% exact .*--tokenizer sentencepiece",
+    ):
+        assert (
+            main(["train", "translation", *german, *TINY, "--tokenizer", "wordpiece", "--out", str(tmp_path / "run")])
+            == 0
+        )
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["tokenizer_round_trip_exact"] == 0.0 and metrics["tokenizer_round_trip_bleu"] < 99

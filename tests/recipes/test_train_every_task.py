@@ -1,4 +1,7 @@
-"""Every task x model trains a few steps through the CLI, reports, evaluates a file and predicts (flax-style smoke test)."""
+"""Every task x model trains a few steps through the CLI, reports, evaluates a file and predicts.
+
+A flax-style smoke test.
+"""
 
 import json
 
@@ -7,9 +10,28 @@ import pytest
 from zoo.cli import main
 from zoo.data.synthetic import write_corpus
 
-TINY = ["--size", "tiny", "--train-examples", "48", "--valid-examples", "16", "--max-steps", "2", "--batch-size", "8",
-        "--eval-examples", "8", "--seq-len", "32", "--target-len", "12", "--vocabulary-size", "400",
-        "--padding", "max_length"]  # one batch shape: one compilation per step function on JAX and XLA
+TINY = [
+    "--size",
+    "tiny",
+    "--train-examples",
+    "48",
+    "--valid-examples",
+    "16",
+    "--max-steps",
+    "2",
+    "--batch-size",
+    "8",
+    "--eval-examples",
+    "8",
+    "--seq-len",
+    "32",
+    "--target-len",
+    "12",
+    "--vocabulary-size",
+    "400",
+    "--padding",
+    "max_length",
+]  # one batch shape: one compilation per step function on JAX and XLA
 ROUND_TRIP_KEYS = {"tokenizer_round_trip_bleu", "tokenizer_round_trip_exact"}
 GENERATION_KEYS = {"bleu", "chrf", "rouge1", "rouge2", "rougeL", "loss", "perplexity", *ROUND_TRIP_KEYS}
 KEYS = {
@@ -20,20 +42,37 @@ KEYS = {
     "clm": {"loss", "perplexity", "word_perplexity", *ROUND_TRIP_KEYS},
 }
 CASES = [
-    ("classification", "lstm", []), ("classification", "bert", []), ("classification", "gpt", []),
+    ("classification", "lstm", []),
+    ("classification", "bert", []),
+    ("classification", "gpt", []),
     ("classification", "fasttext", []),
-    ("translation", "lstm", []), ("translation", "transformer", ["--decoding", "greedy"]), ("translation", "gpt", []),
-    ("summarization", "lstm", []), ("summarization", "transformer", ["--decoding", "beam", "--beam-size", "2"]),
+    ("translation", "lstm", []),
+    ("translation", "transformer", ["--decoding", "greedy"]),
+    ("translation", "gpt", []),
+    ("summarization", "lstm", []),
+    ("summarization", "transformer", ["--decoding", "beam", "--beam-size", "2"]),
     ("summarization", "gpt", []),
-    ("mlm", "bert", []), ("mlm", "bert", ["--nsp"]), ("clm", "gpt", []), ("clm", "lstm", []),
+    ("mlm", "bert", []),
+    ("mlm", "bert", ["--nsp"]),
+    ("clm", "gpt", []),
+    ("clm", "lstm", []),
 ]
-RUN_FILES = ("config.json", "metrics.json", "summary.json", "history.csv", "README.md", "curves.png",
-             "model/config.json", "model/model.weights.h5", "model/tokenizer/tokenizer.json")
+RUN_FILES = (
+    "config.json",
+    "metrics.json",
+    "summary.json",
+    "history.csv",
+    "README.md",
+    "curves.png",
+    "model/config.json",
+    "model/model.weights.h5",
+    "model/tokenizer/tokenizer.json",
+)
 PROMPTS = {"mlm": "the old [MASK] walked home", "clm": "the old man"}
 
 
 def _last_json(text):
-    return json.loads(text[text.index("{"):])
+    return json.loads(text[text.index("{") :])
 
 
 # Keras warns so when a validation set of unknown length ends (windows of a token stream).

@@ -99,8 +99,11 @@ def test_assets_over_their_caps_are_refused_before_reading(tokenizers, tmp_path,
     tokenizers["wordpiece"].save(tmp_path)
     vocabulary = tmp_path / ASSET_FILE["wordpiece"]
     vocabulary.write_bytes(vocabulary.read_bytes() + b"x" * 2000 + b"\n")
-    with pytest.raises(LoadError, match=r"vocab.txt, line \d+: 2,000 bytes, above the 1,024-byte cap on a vocabulary "
-                                        "line; if the file is genuine, raise ZOO_MAX_VOCABULARY_LINE_BYTES"):
+    with pytest.raises(
+        LoadError,
+        match=r"vocab.txt, line \d+: 2,000 bytes, above the 1,024-byte cap on a vocabulary "
+        "line; if the file is genuine, raise ZOO_MAX_VOCABULARY_LINE_BYTES",
+    ):
         load_tokenizer(tmp_path)
     monkeypatch.setenv("ZOO_MAX_ASSET_BYTES", "100")
     with pytest.raises(LoadError, match="above the 100 bytes cap on a tokenizer asset"):

@@ -65,7 +65,7 @@ LOSSY_FOR_OTHER_TOKENIZERS = [
     "Zwei junge Männer laufen über die Straße.",
     "Ein Mädchen in einem rosa Kleid läuft.",
     "¡Órale! ¿Dónde está el niño? Mañana, señor.",
-    '„Schön“, sagte sie, "it\'s an e-mail" – l\'été.',
+    "„Schön“, sagte sie, \"it's an e-mail\" – l'été.",
     "Skłodowska-Curie  maß 120\u00a0cm\tam 3. März",
     " Anna: Hi!\nBen: Hallo ",
     "Ａ full-width ﬁ ligature ½ and 😀 猫",
@@ -84,9 +84,14 @@ def test_default_training_gives_text_back_exactly(corpus):
 
 
 def test_sentencepiece_defaults_are_one_option_away(corpus):
-    normalized = SentencePieceTokenizer.train(corpus[:500], vocabulary_size=300, byte_fallback=False,
-                                              normalization_rule_name="nmt_nfkc", remove_extra_whitespaces=True,
-                                              add_dummy_prefix=True)
+    normalized = SentencePieceTokenizer.train(
+        corpus[:500],
+        vocabulary_size=300,
+        byte_fallback=False,
+        normalization_rule_name="nmt_nfkc",
+        remove_extra_whitespaces=True,
+        add_dummy_prefix=True,
+    )
 
     assert normalized.tokenize("猫").tolist()[-1] == normalized.unk_id
     assert "<0xE7>" not in normalized.get_vocabulary()

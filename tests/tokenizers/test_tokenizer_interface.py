@@ -47,8 +47,8 @@ def test_python_tf_data_graph_and_eager_tensor_agree(tokenizer, held_out_sentenc
     eager = tokenizer.tokenize(tensor_texts, add_eos=True)
     graph = tf.function(lambda t: tokenizer.tokenize(t, add_eos=True))(tensor_texts)
     one_by_one = tf.data.Dataset.from_tensor_slices(tensor_texts).map(lambda t: tokenizer.tokenize(t, add_eos=True))
-    batched = tf.data.Dataset.from_tensor_slices(tensor_texts).batch(3).map(
-        lambda t: tokenizer.tokenize(t, add_eos=True)
+    batched = (
+        tf.data.Dataset.from_tensor_slices(tensor_texts).batch(3).map(lambda t: tokenizer.tokenize(t, add_eos=True))
     )
 
     assert isinstance(eager, tf.RaggedTensor) and eager.dtype == tf.int32

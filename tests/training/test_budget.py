@@ -40,9 +40,30 @@ def test_the_probe_timer_leaves_the_first_compilation_out(monkeypatch):
     assert timer.first_step_extra_s == pytest.approx(4.5)
 
 
-TINY = ["--model", "transformer", "--size", "tiny", "--train-examples", "400", "--valid-examples", "16",
-        "--batch-size", "8", "--eval-examples", "8", "--seq-len", "24", "--target-len", "12",
-        "--vocabulary-size", "400", "--eval-every", "30", "--decoding", "greedy"]
+TINY = [
+    "--model",
+    "transformer",
+    "--size",
+    "tiny",
+    "--train-examples",
+    "400",
+    "--valid-examples",
+    "16",
+    "--batch-size",
+    "8",
+    "--eval-examples",
+    "8",
+    "--seq-len",
+    "24",
+    "--target-len",
+    "12",
+    "--vocabulary-size",
+    "400",
+    "--eval-every",
+    "30",
+    "--decoding",
+    "greedy",
+]
 VALIDATION_S = 1.0
 
 

@@ -17,9 +17,31 @@ from tests.training.history import logged
 from zoo.cli import main
 from zoo.training.distribution import model_axis_spec
 
-TINY = ["classification", "--model", "bert", "--size", "tiny", "--train-examples", "256", "--valid-examples", "64",
-        "--max-steps", "6", "--eval-every", "2", "--batch-size", "16", "--seq-len", "32", "--vocabulary-size", "300",
-        "--padding", "max_length", "--dropout", "0"]
+TINY = [
+    "classification",
+    "--model",
+    "bert",
+    "--size",
+    "tiny",
+    "--train-examples",
+    "256",
+    "--valid-examples",
+    "64",
+    "--max-steps",
+    "6",
+    "--eval-every",
+    "2",
+    "--batch-size",
+    "16",
+    "--seq-len",
+    "32",
+    "--vocabulary-size",
+    "300",
+    "--padding",
+    "max_length",
+    "--dropout",
+    "0",
+]
 RUN_ALL = """
 import sys
 if sys.argv[1] == "tensorflow":
@@ -32,9 +54,11 @@ root, strategies, flags = sys.argv[2], sys.argv[3].split(","), sys.argv[4:]
 for strategy in ["auto", *strategies]:
     assert main(["train", *flags, "--strategy", strategy, "--out", f"{root}/{strategy}"]) == 0
 """
-ENGINES = {("jax", "data_parallel"): "keras.distribution.DataParallel over 8 cpu devices",
-           ("jax", "model_parallel"): "keras.distribution.ModelParallel (mesh (4, 2)) over 8 cpu devices",
-           ("tensorflow", "data_parallel"): "tf.distribute.MirroredStrategy over 2 replicas"}
+ENGINES = {
+    ("jax", "data_parallel"): "keras.distribution.DataParallel over 8 cpu devices",
+    ("jax", "model_parallel"): "keras.distribution.ModelParallel (mesh (4, 2)) over 8 cpu devices",
+    ("tensorflow", "data_parallel"): "tf.distribute.MirroredStrategy over 2 replicas",
+}
 SHARDING_CHECK = """
 import json, keras, numpy as np
 import zoo.models
@@ -69,8 +93,12 @@ STRATEGIES = {"jax": ("data_parallel", "model_parallel"), "tensorflow": ("data_p
 def test_each_strategy_follows_the_single_device_loss_trajectory(tmp_path):
     backend = keras.backend.backend()
     strategies = STRATEGIES[backend]
-    result = subprocess.run([sys.executable, "-c", RUN_ALL, backend, str(tmp_path), ",".join(strategies), *TINY],
-                            capture_output=True, text=True, env=EIGHT_DEVICES)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_ALL, backend, str(tmp_path), ",".join(strategies), *TINY],
+        capture_output=True,
+        text=True,
+        env=EIGHT_DEVICES,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     single = tmp_path / "auto"
     assert len(logged(single, "loss", "val_loss")) == 3
@@ -88,8 +116,9 @@ def _assert_same_trajectory(parallel, single, tolerance):
     assert parallel_metrics["loss"] == pytest.approx(single_metrics["loss"], rel=tolerance)
 
 
-@pytest.mark.parametrize("strategy,message", [("tpu", "--strategy tpu"), ("pipeline", "strategy"),
-                                              ("model_parallel", "use --backend jax")])
+@pytest.mark.parametrize(
+    "strategy,message", [("tpu", "--strategy tpu"), ("pipeline", "strategy"), ("model_parallel", "use --backend jax")]
+)
 def test_no_tpu_or_an_unknown_strategy_gets_one_line(strategy, message, tmp_path, capsys):
     if strategy == "tpu" and keras.backend.backend() == "torch":
         message = "torchrun"

@@ -12,8 +12,14 @@ import numpy as np
 from benchmarks.train import gpt_examples, zoo_task
 from zoo.training.remat import transformer_blocks
 
-SHAPE = {"num_layers": 2, "hidden_dim": 32, "num_heads": 4, "intermediate_dim": 64, "sequence_length": 16,
-         "batch_size": 4}
+SHAPE = {
+    "num_layers": 2,
+    "hidden_dim": 32,
+    "num_heads": 4,
+    "intermediate_dim": 64,
+    "sequence_length": 16,
+    "batch_size": 4,
+}
 STEPS = 4
 
 

@@ -7,15 +7,41 @@ import pytest
 from tests.training.history import logged
 from zoo.cli import main
 
-TINY = ["clm", "--model", "gpt", "--size", "tiny", "--train-examples", "64", "--valid-examples", "16",
-        "--max-steps", "3", "--eval-every", "3", "--batch-size", "8", "--seq-len", "32", "--vocabulary-size", "400",
-        "--padding", "max_length", "--dropout", "0"]
+TINY = [
+    "clm",
+    "--model",
+    "gpt",
+    "--size",
+    "tiny",
+    "--train-examples",
+    "64",
+    "--valid-examples",
+    "16",
+    "--max-steps",
+    "3",
+    "--eval-every",
+    "3",
+    "--batch-size",
+    "8",
+    "--seq-len",
+    "32",
+    "--vocabulary-size",
+    "400",
+    "--padding",
+    "max_length",
+    "--dropout",
+    "0",
+]
 
 
-@pytest.mark.skipif(keras.backend.backend() == "torch",
-                    reason="torch.compile takes minutes to compile on 2 cores; benchmarks/train.py measures it")
-@pytest.mark.skipif(keras.backend.backend() == "jax",
-                    reason="XLA is JAX's default: tests/training/test_fast_path.py compares it with eager")
+@pytest.mark.skipif(
+    keras.backend.backend() == "torch",
+    reason="torch.compile takes minutes to compile on 2 cores; benchmarks/train.py measures it",
+)
+@pytest.mark.skipif(
+    keras.backend.backend() == "jax",
+    reason="XLA is JAX's default: tests/training/test_fast_path.py compares it with eager",
+)
 def test_compiled_and_eager_train_steps_give_the_same_losses(tmp_path):
     for mode in ("on", "off"):
         assert main(["train", *TINY, "--jit-compile", mode, "--out", str(tmp_path / mode)]) == 0

@@ -17,17 +17,40 @@ import sys
 import h5py
 import keras
 import numpy as np
-import pytest
 
 from tests.training.history import logged
 from zoo.cli import main
 
-TINY = ["classification", "--model", "bert", "--size", "tiny", "--train-examples", "64", "--valid-examples", "16",
-        "--max-steps", "4", "--eval-every", "2", "--batch-size", "8", "--seq-len", "32", "--vocabulary-size", "300",
-        "--padding", "max_length", "--dropout", "0"]
-ENGINES = {"jax": "keras.distribution.DataParallel over 2 cpu devices in 2 processes",
-           "tensorflow": "tf.distribute.MultiWorkerMirroredStrategy over 2 replicas",
-           "torch": "torch DistributedDataParallel, rank"}
+TINY = [
+    "classification",
+    "--model",
+    "bert",
+    "--size",
+    "tiny",
+    "--train-examples",
+    "64",
+    "--valid-examples",
+    "16",
+    "--max-steps",
+    "4",
+    "--eval-every",
+    "2",
+    "--batch-size",
+    "8",
+    "--seq-len",
+    "32",
+    "--vocabulary-size",
+    "300",
+    "--padding",
+    "max_length",
+    "--dropout",
+    "0",
+]
+ENGINES = {
+    "jax": "keras.distribution.DataParallel over 2 cpu devices in 2 processes",
+    "tensorflow": "tf.distribute.MultiWorkerMirroredStrategy over 2 replicas",
+    "torch": "torch DistributedDataParallel, rank",
+}
 # Against one process, the global batch's gradient is summed in another order.
 WEIGHTS_ATOL, VALIDATION_RTOL = 1e-6, 1e-5
 
@@ -47,21 +70,36 @@ def _launch(backend, out):
     command = [sys.executable, "-m", "zoo.cli", "train", *TINY, "--strategy", "multi_worker", "--out", str(out)]
     environment = {**os.environ, "KERAS_BACKEND": backend}
     if backend == "torch":
-        port, = _free_ports(1)
-        launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", str(port),
-                    "-m", *command[2:]]
+        (port,) = _free_ports(1)
+        launcher = [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--nproc-per-node",
+            "2",
+            "--master-port",
+            str(port),
+            "-m",
+            *command[2:],
+        ]
         return [subprocess.Popen(launcher, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
     ports = _free_ports(2)
     processes = []
     for index in range(2):
         if backend == "jax":
-            variables = {"KERAS_DISTRIBUTION_JOB_ADDRESSES": f"localhost:{ports[0]}",
-                         "KERAS_DISTRIBUTION_NUM_PROCESSES": "2", "KERAS_DISTRIBUTION_PROCESS_ID": str(index)}
+            variables = {
+                "KERAS_DISTRIBUTION_JOB_ADDRESSES": f"localhost:{ports[0]}",
+                "KERAS_DISTRIBUTION_NUM_PROCESSES": "2",
+                "KERAS_DISTRIBUTION_PROCESS_ID": str(index),
+            }
         else:
             cluster = {"worker": [f"localhost:{port}" for port in ports]}
             variables = {"TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
-        processes.append(subprocess.Popen(command, env={**environment, **variables}, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True))
+        processes.append(
+            subprocess.Popen(
+                command, env={**environment, **variables}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
+        )
     return processes
 
 
@@ -93,7 +131,8 @@ def test_two_processes_end_identical_and_match_one_process(tmp_path):
         np.testing.assert_allclose(chief[name], single[name], atol=WEIGHTS_ATOL, err_msg=name)
     # The logged training loss is process 0's share of each batch under torch DDP; validation is global.
     assert len(logged(tmp_path / "two", "val_loss")) == 2
-    np.testing.assert_allclose(logged(tmp_path / "two", "val_loss"), logged(tmp_path / "one", "val_loss"),
-                               rtol=VALIDATION_RTOL)
+    np.testing.assert_allclose(
+        logged(tmp_path / "two", "val_loss"), logged(tmp_path / "one", "val_loss"), rtol=VALIDATION_RTOL
+    )
     assert (tmp_path / "two" / "metrics.json").exists()
     assert not (tmp_path / "two" / ".worker-1" / "metrics.json").exists()

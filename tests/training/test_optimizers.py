@@ -18,17 +18,30 @@ def linear_model(seed_weights):
 @pytest.mark.parametrize("accumulation_steps, expected_accumulation", [(1, None), (4, 4)])
 def test_builds_adamw_with_the_schedule(accumulation_steps, expected_accumulation):
     optimizer = build_optimizer(
-        3e-4, total_steps=100, warmup_steps=10, schedule="linear", weight_decay=0.05, clip_norm=1.0,
-        accumulation_steps=accumulation_steps, beta_2=0.98, epsilon=1e-9,
+        3e-4,
+        total_steps=100,
+        warmup_steps=10,
+        schedule="linear",
+        weight_decay=0.05,
+        clip_norm=1.0,
+        accumulation_steps=accumulation_steps,
+        beta_2=0.98,
+        epsilon=1e-9,
     )
     assert isinstance(optimizer, keras.optimizers.AdamW)
     assert (optimizer.weight_decay, optimizer.global_clipnorm, optimizer.beta_2, optimizer.epsilon) == (
-        0.05, 1.0, 0.98, 1e-9)
+        0.05,
+        1.0,
+        0.98,
+        1e-9,
+    )
     assert optimizer.gradient_accumulation_steps == expected_accumulation
     schedule = optimizer.get_config()["learning_rate"]
     assert schedule["registered_name"] == "zoo>WarmupDecay"
-    assert schedule["config"] == WarmupDecay(
-        3e-4, 100, warmup_steps=10, decay="linear", steps_per_update=accumulation_steps).get_config()
+    assert (
+        schedule["config"]
+        == WarmupDecay(3e-4, 100, warmup_steps=10, decay="linear", steps_per_update=accumulation_steps).get_config()
+    )
 
 
 def test_optimizer_config_round_trips_with_its_schedule():
@@ -53,12 +66,12 @@ def test_gradient_accumulation_updates_every_second_step_on_the_per_update_sched
 
     previous = initial[0]
     for step in range(8):
-        accumulating.train_on_batch(x[step:step + 1], y[step:step + 1])
+        accumulating.train_on_batch(x[step : step + 1], y[step : step + 1])
         kernel = to_numpy(accumulating.layers[0].kernel)
         if step % 2 == 0:
             np.testing.assert_array_equal(kernel, previous)  # accumulated, not applied
         else:
-            reference.train_on_batch(x[step - 1:step + 1], y[step - 1:step + 1])
+            reference.train_on_batch(x[step - 1 : step + 1], y[step - 1 : step + 1])
             assert not np.allclose(kernel, previous)
             assert_allclose(kernel, reference.layers[0].kernel, atol=1e-6)
         previous = kernel

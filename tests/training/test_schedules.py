@@ -125,15 +125,22 @@ def test_drives_the_rate_inside_compiled_train_steps(decay):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(peak_learning_rate=0.0), "`peak_learning_rate` must be a positive number. Received: "
-                                       "peak_learning_rate=0.0"),
+        (
+            dict(peak_learning_rate=0.0),
+            "`peak_learning_rate` must be a positive number. Received: peak_learning_rate=0.0",
+        ),
         (dict(total_steps=0), "`total_steps` must be a positive integer. Received: total_steps=0"),
         (dict(total_steps=10.0), "`total_steps` must be a positive integer. Received: total_steps=10.0"),
         (dict(warmup_steps=-1), "`warmup_steps` must be a non-negative integer. Received: warmup_steps=-1"),
-        (dict(warmup_steps=11), "`warmup_steps` must be at most `total_steps`. "
-                                "Received: warmup_steps=11, total_steps=10"),
-        (dict(decay="step"), r"`decay` must be one of \['cosine', 'linear', 'inverse_sqrt', 'constant'\]. "
-                             "Received: decay='step'"),
+        (
+            dict(warmup_steps=11),
+            "`warmup_steps` must be at most `total_steps`. Received: warmup_steps=11, total_steps=10",
+        ),
+        (
+            dict(decay="step"),
+            r"`decay` must be one of \['cosine', 'linear', 'inverse_sqrt', 'constant'\]. "
+            "Received: decay='step'",
+        ),
         (dict(final_fraction=1.5), r"`final_fraction` must be a float in \[0, 1\). Received: final_fraction=1.5"),
         (dict(steps_per_update=0), "`steps_per_update` must be a positive integer. Received: steps_per_update=0"),
         (dict(decay="inverse_sqrt"), "needs `warmup_steps` > 0.*Received: warmup_steps=0"),

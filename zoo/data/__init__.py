@@ -14,3 +14,16 @@ from zoo.data.readers import (
 )
 from zoo.data.splits import split_train_valid
 from zoo.data.validation import DataError, ReadReport
+
+__all__ = [
+    "DataError",
+    "LabelVocabulary",
+    "ReadReport",
+    "Rows",
+    "read_classification",
+    "read_records",
+    "read_summarization",
+    "read_text",
+    "read_translation",
+    "split_train_valid",
+]

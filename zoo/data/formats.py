@@ -17,8 +17,15 @@ import json
 
 from zoo.data.validation import DataError, RowProblem
 
-JSON_TYPE_NAMES = {dict: "object", list: "array", str: "string", int: "number",
-                   float: "number", bool: "boolean", type(None): "null"}
+JSON_TYPE_NAMES = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+    type(None): "null",
+}
 
 
 def tsv_records(lines, path, columns, has_header):
@@ -51,8 +58,7 @@ def _json_values(text, columns):
     except json.JSONDecodeError as error:
         return None, RowProblem(
             "malformed_json",
-            f"malformed JSON ({error.msg} at column {error.colno}); each line must hold one "
-            "JSON object.",
+            f"malformed JSON ({error.msg} at column {error.colno}); each line must hold one JSON object.",
         )
     if not isinstance(value, dict):
         return None, RowProblem(
@@ -103,7 +109,9 @@ def _csv_rows(lines, path):
             return
         except csv.Error as error:
             raise DataError.at(
-                path, reader.line_num, f"the CSV cannot be parsed ({error}); check the quotes "
+                path,
+                reader.line_num,
+                f"the CSV cannot be parsed ({error}); check the quotes "
                 "(a field with commas, quotes or line breaks must be quoted, with quotes doubled "
                 "inside), or raise csv.field_size_limit() for very long fields.",
             ) from error
@@ -144,14 +152,18 @@ def _column_indexes(columns, first_row, has_header, path, line):
         if isinstance(column, int):
             if column >= len(first_row):
                 raise DataError.at(
-                    path, line, f"column index {column} (for {field!r}) is out of range: "
+                    path,
+                    line,
+                    f"column index {column} (for {field!r}) is out of range: "
                     f"{where} has {len(first_row)} columns, numbered from 0.",
                 )
             indexes[field] = column
         elif first_row.count(column) != 1:
             problem = "is not in" if column not in first_row else "appears twice in"
             raise DataError.at(
-                path, line, f"column {column!r} (for {field!r}) {problem} the header; the "
+                path,
+                line,
+                f"column {column!r} (for {field!r}) {problem} the header; the "
                 f"available columns are {first_row}. Pass the right column name, or a 0-based "
                 "index with has_header=False if the file has no header.",
             )

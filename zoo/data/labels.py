@@ -31,9 +31,7 @@ class LabelVocabulary:
     def __post_init__(self):
         labels = tuple(self.labels) if not isinstance(self.labels, str) else ()
         if not labels or not all(isinstance(label, str) and label for label in labels):
-            raise ValueError(
-                f"`labels` must be non-empty strings. Received: labels={self.labels!r}"
-            )
+            raise ValueError(f"`labels` must be non-empty strings. Received: labels={self.labels!r}")
         if len(set(labels)) != len(labels):
             raise ValueError(f"`labels` must be distinct. Received: labels={self.labels!r}")
         object.__setattr__(self, "labels", labels)
@@ -69,9 +67,7 @@ class LabelVocabulary:
     def decode(self, class_id):
         """The label of class id `class_id`."""
         if not 0 <= class_id < len(self.labels):
-            raise ValueError(
-                f"`class_id` must be in [0, {len(self.labels)}). Received: class_id={class_id!r}"
-            )
+            raise ValueError(f"`class_id` must be in [0, {len(self.labels)}). Received: class_id={class_id!r}")
         return self.labels[class_id]
 
 

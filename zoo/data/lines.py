@@ -88,8 +88,7 @@ def _read_line(stream, max_line_bytes, name, number):
         return raw, 0
     except (EOFError, gzip.BadGzipFile, zlib.error) as error:
         raise DataError.at(
-            name, number, f"the gzip stream is damaged or truncated ({error}); "
-            "download or compress the file again."
+            name, number, f"the gzip stream is damaged or truncated ({error}); download or compress the file again."
         ) from error
 
 

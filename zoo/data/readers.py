@@ -43,21 +43,29 @@ class Rows(list):
         self.report = report
 
 
-def read_records(path, columns, *, format=None, has_header=None, on_bad_row="error",
-                 max_line_bytes=DEFAULT_MAX_LINE_BYTES):
+def read_records(
+    path, columns, *, format=None, has_header=None, on_bad_row="error", max_line_bytes=DEFAULT_MAX_LINE_BYTES
+):
     """Reads `columns` (output field -> column name or index) of each row as non-empty strings.
 
     Example: `read_records("pairs.csv", {"question": "q", "answer": "a"})`.
     """
-    fields = {field: require_column(f"columns[{field!r}]", column)
-              for field, column in columns.items()}
-    return _read(path, fields, _check_texts(fields), format, has_header, on_bad_row,
-                 max_line_bytes)
+    fields = {field: require_column(f"columns[{field!r}]", column) for field, column in columns.items()}
+    return _read(path, fields, _check_texts(fields), format, has_header, on_bad_row, max_line_bytes)
 
 
-def read_classification(path, *, text_column="text", label_column="label",
-                        text_pair_column=None, label_set=None, format=None, has_header=None,
-                        on_bad_row="error", max_line_bytes=DEFAULT_MAX_LINE_BYTES):
+def read_classification(
+    path,
+    *,
+    text_column="text",
+    label_column="label",
+    text_pair_column=None,
+    label_set=None,
+    format=None,
+    has_header=None,
+    on_bad_row="error",
+    max_line_bytes=DEFAULT_MAX_LINE_BYTES,
+):
     """Reads {"text", "label"} rows (+ "text_pair"); labels are strings.
 
     With `label_set`, a label outside it is a bad row ("unknown_label"). JSONL labels may also
@@ -78,24 +86,59 @@ def read_classification(path, *, text_column="text", label_column="label",
     return _read(path, columns, check_row, format, has_header, on_bad_row, max_line_bytes)
 
 
-def read_translation(path, *, source_column=0, target_column=1, format=None, has_header=None,
-                     on_bad_row="error", max_line_bytes=DEFAULT_MAX_LINE_BYTES):
+def read_translation(
+    path,
+    *,
+    source_column=0,
+    target_column=1,
+    format=None,
+    has_header=None,
+    on_bad_row="error",
+    max_line_bytes=DEFAULT_MAX_LINE_BYTES,
+):
     """Reads {"source", "target"} pairs; by default a headerless `source<TAB>target` TSV."""
-    return read_records(path, {"source": source_column, "target": target_column}, format=format,
-                        has_header=has_header, on_bad_row=on_bad_row,
-                        max_line_bytes=max_line_bytes)
+    return read_records(
+        path,
+        {"source": source_column, "target": target_column},
+        format=format,
+        has_header=has_header,
+        on_bad_row=on_bad_row,
+        max_line_bytes=max_line_bytes,
+    )
 
 
-def read_summarization(path, *, document_field="document", summary_field="summary", format=None,
-                       has_header=None, on_bad_row="error", max_line_bytes=DEFAULT_MAX_LINE_BYTES):
+def read_summarization(
+    path,
+    *,
+    document_field="document",
+    summary_field="summary",
+    format=None,
+    has_header=None,
+    on_bad_row="error",
+    max_line_bytes=DEFAULT_MAX_LINE_BYTES,
+):
     """Reads {"source", "target"} = (document, summary) rows; by default JSONL fields."""
-    return read_records(path, {"source": document_field, "target": summary_field}, format=format,
-                        has_header=has_header, on_bad_row=on_bad_row,
-                        max_line_bytes=max_line_bytes)
+    return read_records(
+        path,
+        {"source": document_field, "target": summary_field},
+        format=format,
+        has_header=has_header,
+        on_bad_row=on_bad_row,
+        max_line_bytes=max_line_bytes,
+    )
 
 
-def read_text(path, *, text_column=None, format=None, has_header=None, strip=True,
-              skip_blank_lines=True, on_bad_row="error", max_line_bytes=DEFAULT_MAX_LINE_BYTES):
+def read_text(
+    path,
+    *,
+    text_column=None,
+    format=None,
+    has_header=None,
+    strip=True,
+    skip_blank_lines=True,
+    on_bad_row="error",
+    max_line_bytes=DEFAULT_MAX_LINE_BYTES,
+):
     """Reads {"text"} passages for language modeling: by default one per line of a text file.
 
     `strip` removes surrounding whitespace; `skip_blank_lines` drops passages that are then
@@ -160,16 +203,17 @@ def _format(path, format):
 def _check_layout(fmt, columns, has_header):
     """Checks that `columns` fit the format; returns `has_header` (inferred when None)."""
     if has_header not in (None, True, False):
-        raise ValueError(
-            f"`has_header` must be True, False or None. Received: has_header={has_header!r}"
-        )
+        raise ValueError(f"`has_header` must be True, False or None. Received: has_header={has_header!r}")
     if fmt == "txt" and any(column is not None for column in columns.values()):
-        raise ValueError(f"A txt file holds one passage per line, with no columns; read it with "
-                         f"`read_text`. Received: columns={columns} with format='txt'")
+        raise ValueError(
+            f"A txt file holds one passage per line, with no columns; read it with "
+            f"`read_text`. Received: columns={columns} with format='txt'"
+        )
     if fmt in ("jsonl", "txt"):
         if has_header:
-            raise ValueError(f"`has_header` applies to tsv and csv files, not {fmt}. "
-                             f"Received: has_header={has_header!r}")
+            raise ValueError(
+                f"`has_header` applies to tsv and csv files, not {fmt}. Received: has_header={has_header!r}"
+            )
         indexed = {field: column for field, column in columns.items() if isinstance(column, int)}
         if fmt == "jsonl" and indexed:
             raise ValueError(f"JSONL fields are chosen by name, not index. Received: {indexed}")
@@ -185,6 +229,7 @@ def _check_layout(fmt, columns, has_header):
 
 def _describer(fmt, columns):
     """`describe(field)` says where a field comes from, e.g. "'text' (column 'review')"."""
+
     def describe(field):
         column = columns[field]
         if fmt == "txt":
@@ -192,6 +237,7 @@ def _describer(fmt, columns):
         if fmt == "jsonl":
             return f"{field!r} (JSON field {column!r})"
         return f"{field!r} (column {column!r})"
+
     return describe
 
 
@@ -204,6 +250,7 @@ def _check_texts(columns):
             if not value.strip():
                 raise _empty(describe(field))
         return {field: values[field] for field in columns}
+
     return check_texts
 
 
@@ -234,15 +281,12 @@ def _empty(where):
 
 
 def _wrong_type(value, where, expected="a string"):
-    return RowProblem(
-        "wrong_type", f"{where} is a JSON {json_type_name(value)}, expected {expected}."
-    )
+    return RowProblem("wrong_type", f"{where} is a JSON {json_type_name(value)}, expected {expected}.")
 
 
 def _no_rows(name, report, has_header):
     if report.rows_skipped:
-        return DataError(f"Every row of {name} was skipped as bad, so there is no data.\n"
-                         f"{report}")
+        return DataError(f"Every row of {name} was skipped as bad, so there is no data.\n{report}")
     header = " and a header" if has_header else ""
     return DataError(
         f"{name} has no data rows: the file is empty or holds only blank lines{header}. "

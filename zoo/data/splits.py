@@ -18,12 +18,9 @@ def split_train_valid(rows, valid_fraction, seed=0):
     >>> len(train), len(valid)
     (8, 2)
     """
-    if isinstance(valid_fraction, bool) or not isinstance(valid_fraction, numbers.Real) or not (
-        0 < valid_fraction < 1
-    ):
+    if isinstance(valid_fraction, bool) or not isinstance(valid_fraction, numbers.Real) or not (0 < valid_fraction < 1):
         raise ValueError(
-            "`valid_fraction` must be a number strictly between 0 and 1. "
-            f"Received: valid_fraction={valid_fraction!r}"
+            f"`valid_fraction` must be a number strictly between 0 and 1. Received: valid_fraction={valid_fraction!r}"
         )
     rows = list(rows)
     valid_size = math.floor(len(rows) * valid_fraction + 0.5)

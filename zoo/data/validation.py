@@ -74,8 +74,7 @@ def require_column(name, value):
     is_index = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0
     if not (is_index or (isinstance(value, str) and value)):
         raise ValueError(
-            f"`{name}` must be a column name (str) or a 0-based column index (int >= 0). "
-            f"Received: {name}={value!r}"
+            f"`{name}` must be a column name (str) or a 0-based column index (int >= 0). Received: {name}={value!r}"
         )
     return int(value) if is_index else value
 
@@ -84,14 +83,12 @@ def require_label_set(label_set):
     """Returns `label_set` as a frozenset of str (ints are accepted and written as str)."""
     if isinstance(label_set, (str, bytes)) or not hasattr(label_set, "__iter__"):
         raise ValueError(
-            f"`label_set` must be a collection of labels, e.g. ['neg', 'pos']. "
-            f"Received: label_set={label_set!r}"
+            f"`label_set` must be a collection of labels, e.g. ['neg', 'pos']. Received: label_set={label_set!r}"
         )
     labels = list(label_set)
     bad = [label for label in labels if not isinstance(label, (str, numbers.Integral))]
     if not labels or bad or any(isinstance(label, bool) for label in labels):
         raise ValueError(
-            f"`label_set` must be a non-empty collection of str (or int) labels. "
-            f"Received: label_set={label_set!r}"
+            f"`label_set` must be a non-empty collection of str (or int) labels. Received: label_set={label_set!r}"
         )
     return frozenset(str(label) for label in labels)

@@ -47,8 +47,9 @@ def load_keras_file(path):
     try:
         with zipfile.ZipFile(path) as archive:
             require_zip_member(archive, "config.json", cap("config_bytes"), "a model config", "config_bytes")
-            weights_bytes = require_zip_member(archive, "model.weights.h5", cap("weights_bytes"), "model weights",
-                                               "weights_bytes")
+            weights_bytes = require_zip_member(
+                archive, "model.weights.h5", cap("weights_bytes"), "model weights", "weights_bytes"
+            )
             config = parse_json_config(archive.read("config.json"), f"{path}:config.json")
     except zipfile.BadZipFile as error:
         raise ExportError(f"{path}: not a readable .keras file ({error}); export the run again.") from None

@@ -66,6 +66,7 @@ def _export_in_tensorflow_process(run_path, out):
     result = subprocess.run(command, env=environment, capture_output=True, text=True)
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or ["no error message"]
-        raise ExportError(f"exporting {run_path} under the TensorFlow backend failed: "
-                          f"{lines[-1].removeprefix('zoo: error: ')}")
+        raise ExportError(
+            f"exporting {run_path} under the TensorFlow backend failed: {lines[-1].removeprefix('zoo: error: ')}"
+        )
     return os.path.abspath(out)

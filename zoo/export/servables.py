@@ -57,8 +57,9 @@ def _classification(model, tokenizer, labels, config):
 
     def classify_chunk(texts):
         # The recipe's pipeline: `cls text sep` (`bert_pack`), padded; BERT also reads segment ids.
-        token_ids, segment_ids = bert_pack([tokenizer.tokenize(texts)], sequence_length, tokenizer.bos_id,
-                                           tokenizer.eos_id)
+        token_ids, segment_ids = bert_pack(
+            [tokenizer.tokenize(texts)], sequence_length, tokenizer.bos_id, tokenizer.eos_id
+        )
         token_ids = token_ids.to_tensor(shape=[None, sequence_length])
         inputs = {"token_ids": token_ids, "padding_mask": tf.cast(token_ids != tokenizer.pad_id, tf.int32)}
         if config["model"] == "bert":
@@ -67,8 +68,9 @@ def _classification(model, tokenizer, labels, config):
 
     @tf.function(input_signature=[TEXTS])
     def classify(texts):
-        probabilities = _in_chunks(classify_chunk, texts, CLASSIFICATION_CHUNK,
-                                   tf.TensorSpec([CLASSIFICATION_CHUNK, len(labels)], tf.float32))
+        probabilities = _in_chunks(
+            classify_chunk, texts, CLASSIFICATION_CHUNK, tf.TensorSpec([CLASSIFICATION_CHUNK, len(labels)], tf.float32)
+        )
         return {"label": tf.gather(label_names, tf.argmax(probabilities, axis=-1)), "probabilities": probabilities}
 
     @tf.function(input_signature=[])
@@ -107,8 +109,10 @@ def _seq2seq_prompts(model, tokenizer, texts, config):
         return prompt_ids, prompt_mask, {}, config["seq_len"] + 1 + config["target_len"], None
     source_ids = tokenizer.tokenize(texts, add_eos=True, sequence_length=config["seq_len"])
     prompt_ids = tf.fill([batch, 1], tokenizer.bos_id)
-    conditioning = {"encoder_token_ids": source_ids,
-                    "encoder_padding_mask": tf.cast(source_ids != tokenizer.pad_id, tf.int32)}
+    conditioning = {
+        "encoder_token_ids": source_ids,
+        "encoder_padding_mask": tf.cast(source_ids != tokenizer.pad_id, tf.int32),
+    }
     return prompt_ids, tf.ones_like(prompt_ids), conditioning, config["target_len"] + 1, None
 
 
@@ -130,14 +134,21 @@ def _generation(model, tokenizer, config, build_prompts, strategy):
     def decoding_loop(max_length):
         # One XLA program per output length; the model's variables are read, never written.
         if max_length not in loops:
-            decoder = Decoder(model, model.decode_step, max_length, tokenizer.eos_id, tokenizer.pad_id,
-                              config.get("no_repeat_ngram", 0))
+            decoder = Decoder(
+                model,
+                model.decode_step,
+                max_length,
+                tokenizer.eos_id,
+                tokenizer.pad_id,
+                config.get("no_repeat_ngram", 0),
+            )
             sampler = build_sampler("greedy")
 
             def loop(prompt_ids, prompt_mask, conditioning):
                 if strategy == "beam":
-                    tokens, _ = beam_search(decoder, prompt_ids, prompt_mask, conditioning, config["beam_size"],
-                                            config["length_penalty"], 1)
+                    tokens, _ = beam_search(
+                        decoder, prompt_ids, prompt_mask, conditioning, config["beam_size"], config["length_penalty"], 1
+                    )
                     return tokens[:, 0]
                 tokens, _ = sample(decoder, sampler, prompt_ids, prompt_mask, [], conditioning)
                 return tokens
@@ -146,17 +157,20 @@ def _generation(model, tokenizer, config, build_prompts, strategy):
         return loops[max_length]
 
     def generate_chunk(texts):
-        prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens = build_prompts(model, tokenizer, texts,
-                                                                                          config)
-        prompt_ids, prompt_mask, conditioning = tf.nest.map_structure(_static_batch, (prompt_ids, prompt_mask,
-                                                                                      conditioning))
+        prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens = build_prompts(
+            model, tokenizer, texts, config
+        )
+        prompt_ids, prompt_mask, conditioning = tf.nest.map_structure(
+            _static_batch, (prompt_ids, prompt_mask, conditioning)
+        )
         tokens = decoding_loop(max_length)(prompt_ids, prompt_mask, conditioning)
         return tokenizer.detokenize(_new_tokens(tokens, prompt_mask, tokenizer.eos_id, max_new_tokens))
 
     @tf.function(input_signature=[TEXTS])
     def generate(texts):
-        return {"output": _in_chunks(generate_chunk, texts, GENERATION_CHUNK,
-                                     tf.TensorSpec([GENERATION_CHUNK], tf.string))}
+        return {
+            "output": _in_chunks(generate_chunk, texts, GENERATION_CHUNK, tf.TensorSpec([GENERATION_CHUNK], tf.string))
+        }
 
     return generate
 

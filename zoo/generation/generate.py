@@ -119,8 +119,9 @@ def generate(
         require_positive_int("no_repeat_ngram_size", no_repeat_ngram_size)
     decoder = Decoder(model, decode_step, max_length, end_token_id, pad_token_id, no_repeat_ngram_size)
     if strategy == "beam":
-        tokens, scores = _beam_search(decoder, jit_compile, inputs, conditioning, beam_size, length_penalty,
-                                      num_return_sequences)
+        tokens, scores = _beam_search(
+            decoder, jit_compile, inputs, conditioning, beam_size, length_penalty, num_return_sequences
+        )
         padding_mask = output_padding_mask(tokens, prompt_mask, end_token_id)
         return {
             "token_ids": tokens[:, 0],

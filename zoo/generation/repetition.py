@@ -30,7 +30,7 @@ def repeated_ngram_tokens(tokens, index, prompt_lengths, ngram_size, vocabulary_
     # An earlier n-gram starting at j counts once it is whole (j + n - 1 < index) and all generated.
     matches = ops.logical_and(window_starts <= index - ngram_size, window_starts >= prompt_lengths[:, None])
     for offset in range(ngram_size - 1):
-        same = ops.equal(tokens[:, offset: offset + windows], context[:, offset: offset + 1])
+        same = ops.equal(tokens[:, offset : offset + windows], context[:, offset : offset + 1])
         matches = ops.logical_and(matches, same)
     # Each window bans the token that followed it.
-    return sum_by_token_id(matches, tokens[:, ngram_size - 1:], vocabulary_size) > 0
+    return sum_by_token_id(matches, tokens[:, ngram_size - 1 :], vocabulary_size) > 0

@@ -43,8 +43,11 @@ class CompiledDecodeStep:
                 exported = torch.export.export(Step(), (values, token_ids, state, index), strict=False)
                 self.programs[signature] = torch.compile(exported.module())
             except Exception as error:  # export is best effort: a step it cannot capture still decodes, eagerly
-                warnings.warn(f"torch.export could not capture {type(self.model).__name__}.decode_step; "
-                              f"decoding eagerly. {type(error).__name__}: {str(error)[:200]}")
+                warnings.warn(
+                    f"torch.export could not capture {type(self.model).__name__}.decode_step; "
+                    f"decoding eagerly. {type(error).__name__}: {str(error)[:200]}",
+                    stacklevel=1,
+                )
                 self.programs[signature] = self._stateless_step
         return self.programs[signature]
 

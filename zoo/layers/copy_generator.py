@@ -49,8 +49,14 @@ class CopyGenerator(keras.layers.Layer):
         self.key_projection = keras.layers.Dense(attention_dim, use_bias=False, name="key", **dense)
         self.gate = keras.layers.Dense(1, name="gate", **dense)
 
-    def build(self, decoder_hidden_shape, logits_shape, encoder_outputs_shape, encoder_token_ids_shape,
-              encoder_padding_mask_shape):
+    def build(
+        self,
+        decoder_hidden_shape,
+        logits_shape,
+        encoder_outputs_shape,
+        encoder_token_ids_shape,
+        encoder_padding_mask_shape,
+    ):
         self.query_projection.build(decoder_hidden_shape)
         self.key_projection.build(encoder_outputs_shape)
         self.gate.build((None, None, decoder_hidden_shape[-1] + encoder_outputs_shape[-1]))
@@ -86,8 +92,9 @@ def _scatter_to_vocabulary(attention, token_ids, vocabulary_size):
     """`(batch, T, V)`: each source position's attention added at its token id (repeats add up)."""
     batch, target_length, source_length = ops.shape(attention)
     ids = ops.broadcast_to(ops.cast(token_ids, "int32")[:, None, :], (batch, target_length, source_length))
-    copied = sum_by_token_id(ops.reshape(attention, (-1, source_length)), ops.reshape(ids, (-1, source_length)),
-                             vocabulary_size)
+    copied = sum_by_token_id(
+        ops.reshape(attention, (-1, source_length)), ops.reshape(ids, (-1, source_length)), vocabulary_size
+    )
     return ops.reshape(copied, (batch, target_length, vocabulary_size))
 
 
@@ -100,5 +107,9 @@ def sum_by_token_id(values, token_ids, vocabulary_size):
     row_ids = ops.broadcast_to(ops.arange(rows, dtype="int32")[:, None], (rows, width))
     pairs = ops.reshape(ops.stack([row_ids, ops.cast(token_ids, "int32")], axis=-1), (-1, 2))
     # `scatter_update(..., reduction="add")` rather than `ops.scatter`, which PyTorch runs one index at a time.
-    return ops.scatter_update(ops.zeros((rows, vocabulary_size), "float32"), pairs,
-                              ops.reshape(ops.cast(values, "float32"), (-1,)), reduction="add")
+    return ops.scatter_update(
+        ops.zeros((rows, vocabulary_size), "float32"),
+        pairs,
+        ops.reshape(ops.cast(values, "float32"), (-1,)),
+        reduction="add",
+    )

@@ -110,9 +110,11 @@ class TransformerBlock(keras.layers.Layer):
         checkpointing replays the same masks.
         """
         if backend != "torch" and (self.dropout or self.attention_dropout):
-            return (f"rematerialization with dropout > 0 runs on the torch backend only: on {backend} the "
-                    "recomputed block would draw new dropout masks. Use dropout 0 (`zoo train --dropout 0`), "
-                    "or the torch backend.")
+            return (
+                f"rematerialization with dropout > 0 runs on the torch backend only: on {backend} the "
+                "recomputed block would draw new dropout masks. Use dropout 0 (`zoo train --dropout 0`), "
+                "or the torch backend."
+            )
         return None
 
     def rematerialized_call(self, layer_call, *args, **kwargs):

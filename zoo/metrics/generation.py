@@ -68,6 +68,8 @@ def summarization_metrics(hypotheses, references):
 
 def _checked(hypotheses, references):
     return require_pairs(
-        "hypotheses", require_texts("hypotheses", hypotheses),
-        "references", require_texts("references", references),
+        "hypotheses",
+        require_texts("hypotheses", hypotheses),
+        "references",
+        require_texts("references", references),
     )

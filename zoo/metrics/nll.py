@@ -71,8 +71,7 @@ class NllAccumulator:
     def _require_tokens(self):
         if not self.num_tokens > 0:
             raise ValueError(
-                "No tokens were added: call `add` with weights > 0 first. "
-                f"Received: num_tokens={self.num_tokens!r}"
+                f"No tokens were added: call `add` with weights > 0 first. Received: num_tokens={self.num_tokens!r}"
             )
 
 

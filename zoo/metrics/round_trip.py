@@ -37,5 +37,7 @@ def tokenizer_round_trip(tokenizer, texts):
 
 def is_lossy(round_trip):
     """Whether `tokenizer_round_trip`'s scores are below `LOSSLESS_BLEU` or `LOSSLESS_EXACT`."""
-    return bool(round_trip) and (round_trip["tokenizer_round_trip_bleu"] < LOSSLESS_BLEU
-                                 or round_trip["tokenizer_round_trip_exact"] < LOSSLESS_EXACT)
+    return bool(round_trip) and (
+        round_trip["tokenizer_round_trip_bleu"] < LOSSLESS_BLEU
+        or round_trip["tokenizer_round_trip_exact"] < LOSSLESS_EXACT
+    )

@@ -29,7 +29,5 @@ def require_texts(name, texts):
     texts = list(texts)
     for index, text in enumerate(texts):
         if not isinstance(text, str):
-            raise ValueError(
-                f"`{name}` must be a list of strings, one per example. Received: {name}[{index}]={text!r}"
-            )
+            raise ValueError(f"`{name}` must be a list of strings, one per example. Received: {name}[{index}]={text!r}")
     return texts

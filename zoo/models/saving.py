@@ -32,8 +32,11 @@ WEIGHTS_FILENAME = "model.weights.h5"
 FORMAT_VERSION = 1
 _ALLOWED_PACKAGES = ("keras", "keras_hub", "zoo")
 # The functions a config may name by their bare name: Keras' activations (`Dense(activation="gelu")`).
-ACTIVATIONS = frozenset(name for name in dir(keras.activations)
-                        if not name.startswith("_") and name not in ("get", "serialize", "deserialize"))
+ACTIVATIONS = frozenset(
+    name
+    for name in dir(keras.activations)
+    if not name.startswith("_") and name not in ("get", "serialize", "deserialize")
+)
 
 
 class UnsafeModelConfig(LoadError):
@@ -68,12 +71,15 @@ def check_config_is_safe(config, where="model"):
         class_name, module = config["class_name"], config.get("module")
         registered_name = config.get("registered_name")
         if class_name in ("__lambda__", "Lambda"):
-            raise UnsafeModelConfig(f"{where}: a Lambda layer is refused when loading (it runs arbitrary code); "
-                                    "zoo models never hold one.")
+            raise UnsafeModelConfig(
+                f"{where}: a Lambda layer is refused when loading (it runs arbitrary code); zoo models never hold one."
+            )
         if class_name == "function":
             if not _is_known_function(config.get("config")):
-                raise UnsafeModelConfig(f"{where}: refusing the function {config.get('config')!r}: only Keras "
-                                        "activations and registered zoo functions are loaded.")
+                raise UnsafeModelConfig(
+                    f"{where}: refusing the function {config.get('config')!r}: only Keras "
+                    "activations and registered zoo functions are loaded."
+                )
         elif module is not None and not _is_allowed_module(module):
             raise UnsafeModelConfig(
                 f"{where}: refusing to import '{module}.{class_name}': only keras, keras_hub and zoo "

@@ -28,8 +28,9 @@ def saved_arrays(path):
         with h5py.File(path, "r") as f:
             f.visititems(visit)
     except (OSError, ValueError, RuntimeError) as error:
-        raise LoadError(f"{path}: not a readable weights file ({error}); it is damaged or truncated, "
-                        "save the model again.") from None
+        raise LoadError(
+            f"{path}: not a readable weights file ({error}); it is damaged or truncated, save the model again."
+        ) from None
     return arrays
 
 
@@ -42,14 +43,18 @@ def require_matching_arrays(model, path):
     arrays = saved_arrays(path)
     variables = model.weights
     if len(arrays) != len(variables):
-        raise LoadError(f"{path}: holds {len(arrays)} arrays, the model its config describes has {len(variables)} "
-                        "variables; the weights belong to another model.")
+        raise LoadError(
+            f"{path}: holds {len(arrays)} arrays, the model its config describes has {len(variables)} "
+            "variables; the weights belong to another model."
+        )
     available = collections.Counter(arrays.values())
     for variable in variables:
         shape = tuple(variable.shape)
         if available[shape] == 0:
-            raise LoadError(f"{path}: no array has the shape {shape} of the model's variable "
-                            f"'{_variable_name(variable)}'; the weights belong to another model.")
+            raise LoadError(
+                f"{path}: no array has the shape {shape} of the model's variable "
+                f"'{_variable_name(variable)}'; the weights belong to another model."
+            )
         available[shape] -= 1
 
 

@@ -102,7 +102,10 @@ def check_fit_step(layer_cls, init_kwargs, input_data, call_kwargs=None):
     before = [to_numpy(w).copy() for w in model.trainable_weights]
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
     history = model.fit(
-        _as_list(input_data), targets if len(targets) > 1 else targets[0], epochs=1, batch_size=len(targets[0]),
+        _as_list(input_data),
+        targets if len(targets) > 1 else targets[0],
+        epochs=1,
+        batch_size=len(targets[0]),
         verbose=0,
     )
     assert np.isfinite(history.history["loss"][0])

@@ -204,8 +204,7 @@ def _python_texts_to_tensor(texts):
     if isinstance(texts, (list, tuple, np.ndarray)):
         return tf.constant([_utf8_bytes(text) for text in texts], dtype=tf.string, shape=[len(texts)])
     raise TypeError(
-        "`texts` must be a str, bytes, a list/array of them, or a tf.string tensor. "
-        f"Received: {type(texts).__name__}"
+        f"`texts` must be a str, bytes, a list/array of them, or a tf.string tensor. Received: {type(texts).__name__}"
     )
 
 

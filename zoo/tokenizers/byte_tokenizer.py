@@ -50,8 +50,7 @@ class ByteTokenizer(Tokenizer):
         byte_strings = tf.strings.bytes_split(texts)
         # decode_raw reads each 1-byte string as one uint8; reshape also covers an empty batch.
         return tf.ragged.map_flat_values(
-            lambda flat: tf.reshape(tf.cast(tf.io.decode_raw(flat, tf.uint8), tf.int32), [-1])
-            + NUM_SPECIAL_TOKENS,
+            lambda flat: tf.reshape(tf.cast(tf.io.decode_raw(flat, tf.uint8), tf.int32), [-1]) + NUM_SPECIAL_TOKENS,
             byte_strings,
         )
 

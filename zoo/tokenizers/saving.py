@@ -25,8 +25,7 @@ def load_tokenizer(directory):
     options = config.get("options", {})
     if not isinstance(options, dict) or set(options) != set(cls.OPTION_NAMES):
         raise LoadError(
-            f"{CONFIG_FILENAME}: a {cls.kind} tokenizer takes options {list(cls.OPTION_NAMES)}. "
-            f"Received: {options!r}"
+            f"{CONFIG_FILENAME}: a {cls.kind} tokenizer takes options {list(cls.OPTION_NAMES)}. Received: {options!r}"
         )
     assets = {key: _read_asset(resolve_asset_path(root, name)) for key, name in config["assets"].items()}
     try:
@@ -82,6 +81,5 @@ def _check_matches(tokenizer, config):
     loaded = {key: tokenizer.get_config()[key] for key in saved}
     if saved != loaded:
         raise LoadError(
-            f"{CONFIG_FILENAME} does not match its assets: the config says {saved}, the assets "
-            f"give {loaded}."
+            f"{CONFIG_FILENAME} does not match its assets: the config says {saved}, the assets give {loaded}."
         )

@@ -103,8 +103,11 @@ class SentencePieceTokenizer(Tokenizer):
                 rule = Path(folder) / "no_normalization.tsv"
                 rule.write_text(_NEAR_IDENTITY_RULE, encoding="utf-8")
                 learn_params["normalization_rule_tsv"] = str(rule)
-            tokenizer = cls(_trained_model(texts, vocabulary_size, model_type, cls.SPECIAL_TOKENS,
-                                           {**LOSSLESS_TRAINER_ARGS, **learn_params}))
+            tokenizer = cls(
+                _trained_model(
+                    texts, vocabulary_size, model_type, cls.SPECIAL_TOKENS, {**LOSSLESS_TRAINER_ARGS, **learn_params}
+                )
+            )
         warn_if_short("SentencePiece", vocabulary_size, tokenizer.vocabulary_size)
         return tokenizer
 
@@ -159,7 +162,8 @@ def _trained_model(texts, vocabulary_size, model_type, special_tokens, learn_par
             f"vocabulary_size={vocabulary_size} is too small for this corpus: its characters and the special "
             f"and byte-fallback pieces take {needed.group(1)} ids. Ask for more (8000 is typical), or pass "
             "byte_fallback=False to drop the 256 byte pieces (characters outside the vocabulary then "
-            "come back as ⁇).", needed=int(needed.group(1)),
+            "come back as ⁇).",
+            needed=int(needed.group(1)),
         ) from None
     return model.getvalue()
 

@@ -177,4 +177,3 @@ def _string_batches(texts):
             batch = []
     if batch:
         yield tf.constant(batch, dtype=tf.string)
-

@@ -35,8 +35,7 @@ class RunTracker(keras.callbacks.Callback):
     >>> model.fit(train.skip(tracker.step), epochs=10, steps_per_epoch=100, callbacks=[tracker], ...)
     """
 
-    def __init__(self, run, state, total_steps, monitor, mode, patience=None, time_budget_s=None,
-                 on_validation=None):
+    def __init__(self, run, state, total_steps, monitor, mode, patience=None, time_budget_s=None, on_validation=None):
         super().__init__()
         self.run = run
         self.state = state
@@ -80,8 +79,12 @@ class RunTracker(keras.callbacks.Callback):
         state["epoch"] = epoch + 1
         state["elapsed_s"] = self._elapsed()
         self._started = time.perf_counter()
-        row = {"epoch": epoch + 1, "step": state["step"], "elapsed_s": round(state["elapsed_s"], 2),
-               "learning_rate": self._learning_rate()}
+        row = {
+            "epoch": epoch + 1,
+            "step": state["step"],
+            "elapsed_s": round(state["elapsed_s"], 2),
+            "learning_rate": self._learning_rate(),
+        }
         row.update({name: float(value) for name, value in (logs or {}).items() if np.ndim(value) == 0})
         state["history"].append(row)
         self._track_best(row)

@@ -151,17 +151,39 @@ class TrainConfig:
 
 FIELDS = {field.name: field for field in dataclasses.fields(TrainConfig)}
 _CHECKS = {
-    **dict.fromkeys(("train_examples", "valid_examples", "epochs", "max_steps", "eval_every", "batch_size", "seq_len",
-                     "target_len", "vocabulary_size", "accumulation_steps", "patience", "beam_size", "eval_examples"),
-                    require_positive_int),
+    **dict.fromkeys(
+        (
+            "train_examples",
+            "valid_examples",
+            "epochs",
+            "max_steps",
+            "eval_every",
+            "batch_size",
+            "seq_len",
+            "target_len",
+            "vocabulary_size",
+            "accumulation_steps",
+            "patience",
+            "beam_size",
+            "eval_examples",
+        ),
+        require_positive_int,
+    ),
     **dict.fromkeys(("learning_rate", "clip_norm", "time_budget"), require_positive_number),
     "no_repeat_ngram": require_non_negative_int,
     "length_penalty": require_non_negative_number,
     **dict.fromkeys(("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay", "dropout"), require_rate),
 }
-_CHOICES = {"schedule": SCHEDULES, "on_bad_row": ("error", "skip"), "padding": PADDINGS,
-            "precision": PRECISIONS, "decoding": DECODINGS, "tokenizer": TOKENIZERS, "strategy": STRATEGIES,
-            "jit_compile": JIT_COMPILES}
+_CHOICES = {
+    "schedule": SCHEDULES,
+    "on_bad_row": ("error", "skip"),
+    "padding": PADDINGS,
+    "precision": PRECISIONS,
+    "decoding": DECODINGS,
+    "tokenizer": TOKENIZERS,
+    "strategy": STRATEGIES,
+    "jit_compile": JIT_COMPILES,
+}
 
 
 def read_config_file(path):

@@ -18,8 +18,11 @@ def plot_curves(history, path):
     names = []
     for row in history:
         names += [name for name in row if name not in names]
-    metrics = [name for name in names if not name.startswith("val_")
-               and name not in ("epoch", "step", "elapsed_s", "learning_rate")]
+    metrics = [
+        name
+        for name in names
+        if not name.startswith("val_") and name not in ("epoch", "step", "elapsed_s", "learning_rate")
+    ]
     panels = metrics + ["learning_rate"]
     figure, axes = plt.subplots(1, len(panels), figsize=(4.5 * len(panels), 3.5), squeeze=False)
     steps = [row["step"] for row in history]
@@ -27,8 +30,12 @@ def plot_curves(history, path):
         for series in (name, f"val_{name}"):
             values = [row.get(series) for row in history]
             if any(value is not None for value in values):
-                axis.plot(steps, [float("nan") if value is None else value for value in values], marker=".",
-                          label="validation" if series.startswith("val_") else "train")
+                axis.plot(
+                    steps,
+                    [float("nan") if value is None else value for value in values],
+                    marker=".",
+                    label="validation" if series.startswith("val_") else "train",
+                )
         axis.set_title(name)
         axis.set_xlabel("step")
         axis.grid(alpha=0.3)

@@ -94,17 +94,21 @@ def distribution_scope(strategy):
     if strategy is None:
         yield Placement()
     elif strategy == "model_parallel" and backend != "jax":
-        raise ConfigError("--strategy model_parallel runs on JAX (keras.distribution.ModelParallel): "
-                          "use --backend jax.")
+        raise ConfigError(
+            "--strategy model_parallel runs on JAX (keras.distribution.ModelParallel): use --backend jax."
+        )
     elif backend == "torch":
         if strategy == "tpu":
-            raise ConfigError("--strategy tpu runs on TensorFlow or JAX; the torch backend trains on GPUs or CPUs "
-                              "under torchrun (--strategy data_parallel).")
+            raise ConfigError(
+                "--strategy tpu runs on TensorFlow or JAX; the torch backend trains on GPUs or CPUs "
+                "under torchrun (--strategy data_parallel)."
+            )
         from zoo.training.torch_ddp import ddp_processes
 
         with ddp_processes(strategy) as placement:
-            _announce(strategy, f"torch DistributedDataParallel, rank {placement.process_index} "
-                                f"of {placement.process_count}")
+            _announce(
+                strategy, f"torch DistributedDataParallel, rank {placement.process_index} of {placement.process_count}"
+            )
             yield placement
     elif backend == "jax":
         with _jax_distribution(strategy) as placement:
@@ -146,10 +150,12 @@ def _jax_engine(strategy, devices):
         # sharding needs a batch size it can read from the tf.data graph, which bucketing hides.
         return keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False), "DataParallel"
     if len(devices) % MODEL_AXIS_SIZE:
-        raise ConfigError(f"--strategy model_parallel needs a device count divisible by {MODEL_AXIS_SIZE}; "
-                          f"JAX sees {len(devices)}.")
-    mesh = keras.distribution.DeviceMesh((len(devices) // MODEL_AXIS_SIZE, MODEL_AXIS_SIZE), ("batch", "model"),
-                                         devices)
+        raise ConfigError(
+            f"--strategy model_parallel needs a device count divisible by {MODEL_AXIS_SIZE}; JAX sees {len(devices)}."
+        )
+    mesh = keras.distribution.DeviceMesh(
+        (len(devices) // MODEL_AXIS_SIZE, MODEL_AXIS_SIZE), ("batch", "model"), devices
+    )
     engine = ShapeShardedModelParallel(layout_map=keras.distribution.LayoutMap(mesh))
     return engine, f"ModelParallel (mesh {mesh.shape})"
 
@@ -200,8 +206,11 @@ def _tensorflow_strategy(strategy):
         from zoo.training.tf_multi_worker import multi_worker_strategy
 
         engine, placement = multi_worker_strategy()
-        _announce(strategy, f"tf.distribute.MultiWorkerMirroredStrategy over {engine.num_replicas_in_sync} replicas, "
-                            f"worker {placement.process_index} of {placement.process_count}")
+        _announce(
+            strategy,
+            f"tf.distribute.MultiWorkerMirroredStrategy over {engine.num_replicas_in_sync} replicas, "
+            f"worker {placement.process_index} of {placement.process_count}",
+        )
         return engine, placement
     else:
         engine = tf.distribute.MirroredStrategy(devices=_tensorflow_devices())

@@ -47,7 +47,7 @@ class SlicedBatches(Placement):
 
         def keep_slice(*batch):
             size = tf.shape(keras.tree.flatten(batch)[0])[0] // count
-            sliced = keras.tree.map_structure(lambda value: value[index * size:(index + 1) * size], batch)
+            sliced = keras.tree.map_structure(lambda value: value[index * size : (index + 1) * size], batch)
             return sliced if len(sliced) > 1 else sliced[0]
 
         return train_data.map(keep_slice, num_parallel_calls=tf.data.AUTOTUNE)

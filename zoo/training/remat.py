@@ -56,8 +56,10 @@ def check_rematerializable(model, backend):
         raise ValueError("--remat checkpoints Transformer blocks and this model has none (an LSTM?); drop --remat.")
     for block in blocks:
         if block.name not in BLOCK_NAMES:
-            raise ValueError(f"--remat: block {block.name!r} is not named as the zoo's backbones name theirs "
-                             f"({', '.join(BLOCK_NAME_PATTERNS)}), so it would not be checkpointed.")
+            raise ValueError(
+                f"--remat: block {block.name!r} is not named as the zoo's backbones name theirs "
+                f"({', '.join(BLOCK_NAME_PATTERNS)}), so it would not be checkpointed."
+            )
         problem = block.remat_problem(backend)
         if problem:
             raise ValueError(f"--remat: {block.name}: {problem}")

@@ -90,8 +90,18 @@ def write_json_atomically(path, value):
 
 
 def initial_state():
-    return {"epoch": 0, "step": 0, "elapsed_s": 0.0, "history": [], "best": None, "best_epoch": None,
-            "wait": 0, "finished": False, "stop_reason": None, "total_steps": None}
+    return {
+        "epoch": 0,
+        "step": 0,
+        "elapsed_s": 0.0,
+        "history": [],
+        "best": None,
+        "best_epoch": None,
+        "wait": 0,
+        "finished": False,
+        "stop_reason": None,
+        "total_steps": None,
+    }
 
 
 class RunDirectory:
@@ -134,8 +144,11 @@ class RunDirectory:
             previous = json.load(f)
         # A setting added after the run started reads as its default.
         previous = {name: previous.get(name, FIELDS[name].default) for name in resolved}
-        return [(name, previous[name], resolved[name]) for name in sorted(resolved)
-                if previous[name] != resolved[name] and name not in RESUMABLE_CHANGES]
+        return [
+            (name, previous[name], resolved[name])
+            for name in sorted(resolved)
+            if previous[name] != resolved[name] and name not in RESUMABLE_CHANGES
+        ]
 
     def _lock(self):
         self._lock_file = open(self.file(LOCK), "a+", encoding="utf-8")
@@ -145,8 +158,10 @@ class RunDirectory:
             self._lock_file.seek(0)
             holder = self._lock_file.read().strip() or "another process"
             self._lock_file.close()
-            raise ConfigError(f"{self.path}: another zoo train ({holder}) is writing this run; wait for it to end "
-                              "or pass --out with another folder.") from None
+            raise ConfigError(
+                f"{self.path}: another zoo train ({holder}) is writing this run; wait for it to end "
+                "or pass --out with another folder."
+            ) from None
         self._lock_file.truncate(0)
         self._lock_file.write(f"pid {os.getpid()}")
         self._lock_file.flush()

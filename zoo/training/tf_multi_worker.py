@@ -30,8 +30,10 @@ from zoo.training.placement import Placement
 def multi_worker_strategy():
     """`(strategy, placement)` for this worker of the `TF_CONFIG` cluster."""
     if "TF_CONFIG" not in os.environ:
-        raise ConfigError("--strategy multi_worker on TensorFlow reads the cluster from TF_CONFIG, which is not set; "
-                          "see README, 'Scaling out'.")
+        raise ConfigError(
+            "--strategy multi_worker on TensorFlow reads the cluster from TF_CONFIG, which is not set; "
+            "see README, 'Scaling out'."
+        )
     try:
         cluster = json.loads(os.environ["TF_CONFIG"])["cluster"]
     except (ValueError, KeyError, TypeError):

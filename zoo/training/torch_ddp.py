@@ -74,5 +74,5 @@ def ddp_train_step(model, wrapped, data):
         with torch.no_grad():
             model.optimizer.apply([weight.value.grad for weight in weights], weights)
     else:
-        warnings.warn("The model does not have any trainable weights.")
+        warnings.warn("The model does not have any trainable weights.", stacklevel=1)
     return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)

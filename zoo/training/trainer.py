@@ -39,8 +39,12 @@ from zoo.training.curves import plot_curves
 from zoo.training.distribution import distribution_scope
 from zoo.training.model_card import model_card
 from zoo.training.optimizers import build_optimizer, exclude_from_decay, learning_rate_schedule
-from zoo.training.remat import (JAX_CPU_MEMORY_SCHEDULER, check_rematerializable, remat_scope,
-                                request_jax_memory_scheduler)
+from zoo.training.remat import (
+    JAX_CPU_MEMORY_SCHEDULER,
+    check_rematerializable,
+    remat_scope,
+    request_jax_memory_scheduler,
+)
 from zoo.training.run_directory import RunDirectory, write_json_atomically, write_text_atomically
 
 MODEL_FOLDER = "model"
@@ -116,7 +120,9 @@ def _warn_if_lossy(tokenizer, recipe, valid_rows):
             f"BLEU {round_trip['tokenizer_round_trip_bleu']:.1f}, "
             f"{100 * round_trip['tokenizer_round_trip_exact']:.0f}% exact (detokenize(tokenize(text)) against text), "
             "so every generated text loses what the tokenizer drops (case, accents, spacing) and scores lower; "
-            "train with --tokenizer sentencepiece (lossless) instead.", stacklevel=2)
+            "train with --tokenizer sentencepiece (lossless) instead.",
+            stacklevel=2,
+        )
 
 
 def _with_known_length(dataset):
@@ -165,8 +171,9 @@ def train(recipe, config, command=None, verbose="auto"):
             run.claim(config)
             state = run.state()
             if state["finished"]:
-                print(f"{run.path}: this run is finished; its metrics are in {run.file('metrics.json')}.",
-                      file=sys.stderr)
+                print(
+                    f"{run.path}: this run is finished; its metrics are in {run.file('metrics.json')}.", file=sys.stderr
+                )
                 return run.metrics()
 
             # The same global seed on resume: TensorFlow derives the shuffle order from it and the op seed.
@@ -195,34 +202,44 @@ def train(recipe, config, command=None, verbose="auto"):
 
             monitor, mode = recipe.monitor
             tracker = RunTracker(
-                run, state, total_steps, monitor, mode, patience=config.patience,
+                run,
+                state,
+                total_steps,
+                monitor,
+                mode,
+                patience=config.patience,
                 time_budget_s=None if config.time_budget is None else 60 * config.time_budget,
                 on_validation=lambda state: plot_curves(state["history"], run.file("curves.png")),
             )
             callbacks = [tracker, keras.callbacks.TensorBoard(str(run.file("logs")))]
-            fit = functools.partial(model.fit, validation_data=valid_data, steps_per_epoch=per_fit_epoch,
-                                    verbose=verbose, shuffle=False)
+            fit = functools.partial(
+                model.fit, validation_data=valid_data, steps_per_epoch=per_fit_epoch, verbose=verbose, shuffle=False
+            )
 
             def fit_from_current_step(**options):
                 return fit(placement.prepare(model, stream.skip(state["step"])), **options)
 
             with CompilationCounter() as compilations:
                 if config.sized_by_budget and state["total_steps"] is None:
-                    compile_s = _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch,
-                                              fit=fit_from_current_step)
+                    compile_s = _probe_budget(
+                        model, config, state, tracker, callbacks, per_fit_epoch, fit=fit_from_current_step
+                    )
                     callbacks = [*_budget_check(model, config, state, tracker, per_fit_epoch, compile_s), *callbacks]
                 # A loop: the budget check may lengthen the schedule past the epochs one `fit` was given.
                 while state["stop_reason"] in (None, "max_steps") and state["step"] < tracker.total_steps:
                     started_at = state["step"]
-                    fit_from_current_step(initial_epoch=state["epoch"], callbacks=callbacks,
-                                          epochs=state["epoch"] + math.ceil((tracker.total_steps - state["step"])
-                                                                            / per_fit_epoch))
+                    fit_from_current_step(
+                        initial_epoch=state["epoch"],
+                        callbacks=callbacks,
+                        epochs=state["epoch"] + math.ceil((tracker.total_steps - state["step"]) / per_fit_epoch),
+                    )
                     if state["step"] == started_at:
                         break
         if not placement.is_chief:
             return _finish_worker(run, model, state, placement)
-        return _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command,
-                       compilations.count)
+        return _finish(
+            run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command, compilations.count
+        )
     except BaseException:
         if run is not None:
             run.discard_failed_start()
@@ -250,9 +267,12 @@ def _probe_budget(model, config, state, tracker, callbacks, per_fit_epoch, fit):
 
     sizer = keras.callbacks.LambdaCallback(on_epoch_end=size_schedule)  # before the tracker writes the checkpoint
     fit(epochs=1, steps_per_epoch=probe, callbacks=[timer, sizer, *callbacks])
-    print(f"--time-budget {config.time_budget:g} min: {probe} probe steps at {timer.step_s:.3f} s a step, "
-          f"{timer.validation_s:.1f} s a validation: the schedule spans {tracker.total_steps:,} steps "
-          f"(warm-up {_warmup_batches(config, tracker.total_steps):,}).", file=sys.stderr)
+    print(
+        f"--time-budget {config.time_budget:g} min: {probe} probe steps at {timer.step_s:.3f} s a step, "
+        f"{timer.validation_s:.1f} s a validation: the schedule spans {tracker.total_steps:,} steps "
+        f"(warm-up {_warmup_batches(config, tracker.total_steps):,}).",
+        file=sys.stderr,
+    )
     return timer.first_step_extra_s
 
 
@@ -277,9 +297,11 @@ def _budget_check(model, config, state, tracker, per_fit_epoch, compile_s):
         if abs(total - tracker.total_steps) > REPLAN_TOLERANCE * max(1, tracker.total_steps - done):
             old = tracker.total_steps
             _set_schedule(model, config, state, tracker, total)
-            print(f"--time-budget {config.time_budget:g} min: {timer.step_s:.3f} s a step over the last "
-                  f"{timer.steps:,} steps, so the schedule spans {total:,} steps, not {old:,}.",
-                  file=sys.stderr)
+            print(
+                f"--time-budget {config.time_budget:g} min: {timer.step_s:.3f} s a step over the last "
+                f"{timer.steps:,} steps, so the schedule spans {total:,} steps, not {old:,}.",
+                file=sys.stderr,
+            )
 
     return [timer, keras.callbacks.LambdaCallback(on_epoch_end=check)]  # before the tracker's checkpoint
 
@@ -288,8 +310,9 @@ def _set_schedule(model, config, state, tracker, total_steps):
     """Makes the learning-rate schedule span `total_steps` batches, saved with the next checkpoint."""
     state["total_steps"] = total_steps
     updates, warmup_steps = _updates_and_warmup(config, total_steps)
-    model.optimizer.learning_rate = learning_rate_schedule(config.learning_rate, updates, warmup_steps,
-                                                           config.schedule, config.accumulation_steps)
+    model.optimizer.learning_rate = learning_rate_schedule(
+        config.learning_rate, updates, warmup_steps, config.schedule, config.accumulation_steps
+    )
     model.make_train_function(force=True)  # the compiled step keeps the length it was traced with
     tracker.total_steps = total_steps
 
@@ -302,11 +325,15 @@ def _check_multi_process(config, placement):
     if placement.process_count == 1:
         return
     if config.time_budget is not None:
-        raise ConfigError("--time-budget stops each process on its own clock, so processes would stop at different "
-                          "steps; give a multi-process run --max-steps or --epochs instead.")
+        raise ConfigError(
+            "--time-budget stops each process on its own clock, so processes would stop at different "
+            "steps; give a multi-process run --max-steps or --epochs instead."
+        )
     if config.batch_size % placement.process_count:
-        raise ConfigError(f"--batch-size {config.batch_size} is the global batch: it must divide evenly among "
-                          f"the {placement.process_count} processes.")
+        raise ConfigError(
+            f"--batch-size {config.batch_size} is the global batch: it must divide evenly among "
+            f"the {placement.process_count} processes."
+        )
 
 
 def _check_remat(model, config):
@@ -315,8 +342,11 @@ def _check_remat(model, config):
     except ValueError as error:
         raise ConfigError(str(error)) from None
     if config.backend == "jax" and not request_jax_memory_scheduler():
-        print(f"--remat: JAX started before XLA_FLAGS had {JAX_CPU_MEMORY_SCHEDULER}; on a CPU set it before "
-              "starting Python, or remat saves no memory there (`zoo train` sets it itself).", file=sys.stderr)
+        print(
+            f"--remat: JAX started before XLA_FLAGS had {JAX_CPU_MEMORY_SCHEDULER}; on a CPU set it before "
+            "starting Python, or remat saves no memory there (`zoo train` sets it itself).",
+            file=sys.stderr,
+        )
 
 
 def _load_best_weights(run, model):
@@ -330,8 +360,10 @@ def _finish_worker(run, model, state, placement):
     _load_best_weights(run, model)
     state["finished"] = True
     run.save_checkpoint(model, state)
-    print(f"process {placement.process_index} of {placement.process_count}: finished; "
-          "process 0 writes the run.", file=sys.stderr)
+    print(
+        f"process {placement.process_index} of {placement.process_count}: finished; process 0 writes the run.",
+        file=sys.stderr,
+    )
     return None
 
 
@@ -348,8 +380,12 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
     started = time.perf_counter()
     metrics = recipe.evaluate(clean, tokenizer, info, valid_rows, config)
     evaluation_s = time.perf_counter() - started
-    save_model_folder(clean, run.file(MODEL_FOLDER), tokenizers={TOKENIZER_FOLDER: tokenizer},
-                      task_config={**info, "config": config.to_dict()})
+    save_model_folder(
+        clean,
+        run.file(MODEL_FOLDER),
+        tokenizers={TOKENIZER_FOLDER: tokenizer},
+        task_config={**info, "config": config.to_dict()},
+    )
     parameters = count_parameters(clean)
     tokens = state["step"] * config.batch_size * recipe.tokens_per_example(train_rows, tokenizer, config)
     summary = {
@@ -367,8 +403,7 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
     write_json_atomically(run.file("summary.json"), summary)
     plot_curves(state["history"], run.file("curves.png"))
     command = command or "zoo train " + shlex.join(sys.argv[1:])
-    write_text_atomically(run.file("README.md"),
-                          model_card(config.to_dict(), metrics, state, parameters, command))
+    write_text_atomically(run.file("README.md"), model_card(config.to_dict(), metrics, state, parameters, command))
     state["finished"] = True
     run.save_checkpoint(model, state)
     return metrics
@@ -386,8 +421,13 @@ def _jit_compile(recipe, config):
     2,048 on an AMD EPYC: 197 against 391 GFLOP/s), so mixed precision keeps Keras' choice (XLA on GPUs).
     """
     one_shape = recipe.fixed_batch_shape(config) or config.padding == "max_length"
-    if (config.jit_compile == "auto" and one_shape and config.strategy == "auto" and config.precision == "float32"
-            and keras.backend.backend() == "tensorflow"):
+    if (
+        config.jit_compile == "auto"
+        and one_shape
+        and config.strategy == "auto"
+        and config.precision == "float32"
+        and keras.backend.backend() == "tensorflow"
+    ):
         return True
     return JIT_COMPILE[config.jit_compile]
 
@@ -411,14 +451,17 @@ def compile_for_training(model, recipe, config, total_steps):
     """
     updates, warmup_steps = _updates_and_warmup(config, total_steps)
     optimizer = build_optimizer(
-        config.learning_rate, total_steps=updates, warmup_steps=warmup_steps,
-        schedule=config.schedule, weight_decay=config.weight_decay, clip_norm=config.clip_norm,
+        config.learning_rate,
+        total_steps=updates,
+        warmup_steps=warmup_steps,
+        schedule=config.schedule,
+        weight_decay=config.weight_decay,
+        clip_norm=config.clip_norm,
         accumulation_steps=config.accumulation_steps,
     )
     # The models' compile() defaults add an accuracy metric; without it, no metrics at all.
     no_metrics = {} if recipe.training_accuracy else {"metrics": [], "weighted_metrics": []}
-    model.compile(optimizer=optimizer, loss=recipe.loss(config), jit_compile=_jit_compile(recipe, config),
-                  **no_metrics)
+    model.compile(optimizer=optimizer, loss=recipe.loss(config), jit_compile=_jit_compile(recipe, config), **no_metrics)
     exclude_from_decay(optimizer, model)
     optimizer.build(model.trainable_variables)
 

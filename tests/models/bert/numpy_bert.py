@@ -18,7 +18,9 @@ def set_seeded_weights(model, seed=0, scale=0.2):
 def _encoder_block(block, x, mask, activation):
     weights = ref.attention_weights(block.self_attention)
     heads = block.num_heads
-    x = ref.residual(x, lambda h: ref.attention(h, h, weights, heads, heads, mask), block.attention_norm, block.norm_first)
+    x = ref.residual(
+        x, lambda h: ref.attention(h, h, weights, heads, heads, mask), block.attention_norm, block.norm_first
+    )
     ffn = block.feed_forward
 
     def feed_forward(h):

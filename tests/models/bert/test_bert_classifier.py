@@ -81,8 +81,11 @@ def test_mixed_bfloat16_logits_are_float32_finite_and_close():
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"num_classes": 0}, "Received: num_classes=0"), ({"num_classes": 2, "dropout": -0.1}, "Received: dropout=-0.1"),
-     ({"num_classes": 2, "pooling": "last"}, "Received: pooling='last'")],
+    [
+        ({"num_classes": 0}, "Received: num_classes=0"),
+        ({"num_classes": 2, "dropout": -0.1}, "Received: dropout=-0.1"),
+        ({"num_classes": 2, "pooling": "last"}, "Received: pooling='last'"),
+    ],
 )
 def test_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):

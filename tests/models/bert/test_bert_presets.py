@@ -8,7 +8,11 @@ from zoo.models.bert.presets import non_embedding_parameters
 
 def test_base_is_bert_base():
     assert PRESETS["base"] == {
-        "num_layers": 12, "hidden_dim": 768, "num_heads": 12, "intermediate_dim": 3072, "max_sequence_length": 512
+        "num_layers": 12,
+        "hidden_dim": 768,
+        "num_heads": 12,
+        "intermediate_dim": 3072,
+        "max_sequence_length": 512,
     }
     assert list(PRESETS) == ["tiny", "small", "base"]
 

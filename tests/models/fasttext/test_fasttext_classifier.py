@@ -25,8 +25,11 @@ def numpy_logits(classifier, token_ids, padding_mask):
     for ids, mask in zip(token_ids.tolist(), padding_mask.tolist()):
         rows = [weights["token_embedding"][i] for i, m in zip(ids, mask) if m]
         if classifier.num_bigram_buckets:
-            rows += [weights["bigram_embedding"][(a * MULTIPLIER + b) % classifier.num_bigram_buckets]
-                     for a, b, m, n in zip(ids, ids[1:], mask, mask[1:]) if m and n]
+            rows += [
+                weights["bigram_embedding"][(a * MULTIPLIER + b) % classifier.num_bigram_buckets]
+                for a, b, m, n in zip(ids, ids[1:], mask, mask[1:])
+                if m and n
+            ]
         logits.append(np.mean(rows, axis=0) @ kernel + bias)
     return np.array(logits)
 

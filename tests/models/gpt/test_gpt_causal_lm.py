@@ -61,7 +61,7 @@ def test_greedy_with_cache_equals_greedy_by_recomputation(config):
     out = generate(lm, prompt_ids, max_length=14, jit_compile=JIT)
     for row, prompt in enumerate(prompts):
         expected = greedy_by_recomputation(lm, prompt, 14)
-        assert len(set(expected[len(prompt):])) > 1, "degenerate model: every step picks one token"
+        assert len(set(expected[len(prompt) :])) > 1, "degenerate model: every step picks one token"
         assert out["token_ids"][row].tolist() == expected
 
 

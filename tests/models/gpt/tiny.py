@@ -2,10 +2,12 @@
 
 import numpy as np
 
-GPT2_LIKE = dict(vocabulary_size=40, num_layers=2, hidden_dim=16, num_heads=4, intermediate_dim=32,
-                 max_sequence_length=24)
-LLAMA_LIKE = dict(GPT2_LIKE, position_encoding="rotary", num_key_value_heads=2, activation="swiglu",
-                  norm="rms_norm", use_bias=False)
+GPT2_LIKE = dict(
+    vocabulary_size=40, num_layers=2, hidden_dim=16, num_heads=4, intermediate_dim=32, max_sequence_length=24
+)
+LLAMA_LIKE = dict(
+    GPT2_LIKE, position_encoding="rotary", num_key_value_heads=2, activation="swiglu", norm="rms_norm", use_bias=False
+)
 
 
 def right_padded_batch():

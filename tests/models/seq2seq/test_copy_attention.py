@@ -13,14 +13,16 @@ from zoo.testing import assert_allclose, to_numpy
 
 
 def build_copy_lm(vocabulary_size=VOCABULARY, copy_attention=True, **backbone_kwargs):
-    backbone = Seq2SeqBackbone(**SIZES, vocabulary_size=vocabulary_size, max_sequence_length=16, dropout=0.0,
-                               **backbone_kwargs)
+    backbone = Seq2SeqBackbone(
+        **SIZES, vocabulary_size=vocabulary_size, max_sequence_length=16, dropout=0.0, **backbone_kwargs
+    )
     return Seq2SeqLM(backbone, copy_attention=copy_attention)
 
 
 def build_copy_lstm(vocabulary_size=VOCABULARY, copy_attention=True, attention="luong"):
-    return LSTMSeq2Seq(vocabulary_size, embedding_dim=16, hidden_dim=16, attention=attention,
-                       copy_attention=copy_attention)
+    return LSTMSeq2Seq(
+        vocabulary_size, embedding_dim=16, hidden_dim=16, attention=attention, copy_attention=copy_attention
+    )
 
 
 FAMILIES = {"transformer": build_copy_lm, "lstm": build_copy_lstm}
@@ -83,15 +85,25 @@ def test_learns_to_copy_unseen_tokens_where_the_plain_model_cannot(family):
         lm = FAMILIES[family](vocabulary_size=300, copy_attention=copy_attention)
         lm.compile(optimizer=keras.optimizers.Adam(3e-3))
         lm.fit(model_inputs(sources, decoder_inputs), sources, batch_size=32, epochs=8, verbose=0)
-        out = generate(lm, np.ones((16, 1), "int32"), 2, jit_compile=False,
-                       conditioning={"encoder_token_ids": unseen, "encoder_padding_mask": np.ones_like(unseen)})
+        out = generate(
+            lm,
+            np.ones((16, 1), "int32"),
+            2,
+            jit_compile=False,
+            conditioning={"encoder_token_ids": unseen, "encoder_padding_mask": np.ones_like(unseen)},
+        )
         scores[copy_attention] = (out["token_ids"][:, 1] == unseen[:, 0]).mean()
     assert scores[True] >= 0.5 and scores[False] == 0, scores
 
 
 def test_copy_attention_needs_one_vocabulary_and_the_source():
-    backbone = Seq2SeqBackbone(**SIZES, vocabulary_size=None, encoder_vocabulary_size=VOCABULARY,
-                               decoder_vocabulary_size=30, share_embeddings=False)
+    backbone = Seq2SeqBackbone(
+        **SIZES,
+        vocabulary_size=None,
+        encoder_vocabulary_size=VOCABULARY,
+        decoder_vocabulary_size=30,
+        share_embeddings=False,
+    )
     with pytest.raises(ValueError, match="encoder_vocabulary_size=40 and decoder_vocabulary_size=30"):
         Seq2SeqLM(backbone, copy_attention=True)
     with pytest.raises(ValueError, match="vocabulary_size=40, target_vocabulary_size=30"):

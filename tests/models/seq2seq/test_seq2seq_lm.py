@@ -12,8 +12,13 @@ VOCABULARY = 40
 SIZES = {"num_encoder_layers": 2, "num_decoder_layers": 2, "hidden_dim": 16, "num_heads": 4, "intermediate_dim": 32}
 SHARED = {"vocabulary_size": VOCABULARY}
 SEPARATE_UNTIED = {
-    "vocabulary_size": None, "encoder_vocabulary_size": VOCABULARY, "decoder_vocabulary_size": 30,
-    "share_embeddings": False, "position_encoding": "learned", "norm_first": False, "activation": "gelu",
+    "vocabulary_size": None,
+    "encoder_vocabulary_size": VOCABULARY,
+    "decoder_vocabulary_size": 30,
+    "share_embeddings": False,
+    "position_encoding": "learned",
+    "norm_first": False,
+    "activation": "gelu",
 }
 SOURCE = np.array([[5, 9, 3, 7, 2, 0, 0], [4, 8, 1, 6, 3, 2, 11]], "int32")
 TARGET = np.array([[1, 12, 7, 29, 6, 3], [1, 3, 5, 2, 8, 9]], "int32")
@@ -204,8 +209,9 @@ def test_decode_step_compiles_with_a_tensor_index(backend):
         pytest.skip("torch.compile of this step takes over 2 minutes on CPU (Keras layer calls break its graph)")
     outputs = []
     for start, end in [(0, 3), (3, 4), (4, 5), (5, 6)]:
-        logits, state = step(keras.ops.convert_to_tensor(TARGET[:, start:end]), state,
-                             keras.ops.convert_to_tensor(start, "int32"))
+        logits, state = step(
+            keras.ops.convert_to_tensor(TARGET[:, start:end]), state, keras.ops.convert_to_tensor(start, "int32")
+        )
         outputs.append(to_numpy(logits))
     assert_allclose(np.concatenate(outputs, axis=1), forward(lm, SOURCE, TARGET), atol=1e-5, rtol=1e-5)
 

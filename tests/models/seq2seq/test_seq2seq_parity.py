@@ -50,8 +50,9 @@ def numpy_logits(lm, inputs):
     backbone, pre_ln, act = lm.backbone, lm.backbone.norm_first, lm.backbone.activation
     source_mask, target_mask = inputs["encoder_padding_mask"], inputs["decoder_padding_mask"]
 
-    x = embed(backbone, inputs["encoder_token_ids"], backbone.encoder_token_embedding,
-              backbone.encoder_position_encoding)
+    x = embed(
+        backbone, inputs["encoder_token_ids"], backbone.encoder_token_embedding, backbone.encoder_position_encoding
+    )
     for block in backbone.encoder_blocks:
         w = ref.attention_weights(block.self_attention)
         mask = key_mask(source_mask, x.shape[1])
@@ -59,15 +60,18 @@ def numpy_logits(lm, inputs):
         x = ref.residual(x, lambda h: feed_forward(block.feed_forward, h, act), block.feed_forward_norm, pre_ln)
     encoder = ref.norm(backbone.encoder_final_norm, x) if pre_ln else x
 
-    y = embed(backbone, inputs["decoder_token_ids"], backbone.decoder_token_embedding,
-              backbone.decoder_position_encoding)
+    y = embed(
+        backbone, inputs["decoder_token_ids"], backbone.decoder_token_embedding, backbone.decoder_position_encoding
+    )
     for block in backbone.decoder_blocks:
         w, wc = ref.attention_weights(block.self_attention), ref.attention_weights(block.cross_attention)
         self_mask, cross_mask = key_mask(target_mask, y.shape[1]), key_mask(source_mask, y.shape[1])
-        y = ref.residual(y, lambda h: ref.attention(h, h, w, HEADS, HEADS, self_mask, causal=True),
-                     block.self_attention_norm, pre_ln)
-        y = ref.residual(y, lambda h: ref.attention(h, encoder, wc, HEADS, HEADS, cross_mask),
-                     block.cross_attention_norm, pre_ln)
+        y = ref.residual(
+            y, lambda h: ref.attention(h, h, w, HEADS, HEADS, self_mask, causal=True), block.self_attention_norm, pre_ln
+        )
+        y = ref.residual(
+            y, lambda h: ref.attention(h, encoder, wc, HEADS, HEADS, cross_mask), block.cross_attention_norm, pre_ln
+        )
         y = ref.residual(y, lambda h: feed_forward(block.feed_forward, h, act), block.feed_forward_norm, pre_ln)
     if pre_ln:
         y = ref.norm(backbone.decoder_final_norm, y)
@@ -82,9 +86,16 @@ CONFIGS = {
         {},
     ),
     "bart_separate_post_ln_untied": (
-        {"vocabulary_size": None, "encoder_vocabulary_size": 40, "decoder_vocabulary_size": 30,
-         "share_embeddings": False, "position_encoding": "learned", "norm_first": False, "activation": "gelu",
-         "scale_embeddings": False},
+        {
+            "vocabulary_size": None,
+            "encoder_vocabulary_size": 40,
+            "decoder_vocabulary_size": 30,
+            "share_embeddings": False,
+            "position_encoding": "learned",
+            "norm_first": False,
+            "activation": "gelu",
+            "scale_embeddings": False,
+        },
         {"tie_output_embeddings": False},
     ),
 }
@@ -93,8 +104,16 @@ CONFIGS = {
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_logits_match_numpy_forward_of_the_whole_model(name):
     backbone_kwargs, lm_kwargs = CONFIGS[name]
-    backbone = Seq2SeqBackbone(num_encoder_layers=2, num_decoder_layers=2, hidden_dim=16, num_heads=HEADS,
-                               intermediate_dim=32, max_sequence_length=12, dropout=0.1, **backbone_kwargs)
+    backbone = Seq2SeqBackbone(
+        num_encoder_layers=2,
+        num_decoder_layers=2,
+        hidden_dim=16,
+        num_heads=HEADS,
+        intermediate_dim=32,
+        max_sequence_length=12,
+        dropout=0.1,
+        **backbone_kwargs,
+    )
     lm = Seq2SeqLM(backbone, **lm_kwargs)
     set_seeded_weights(lm)
     inputs = {

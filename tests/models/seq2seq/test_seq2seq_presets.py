@@ -9,14 +9,25 @@ from zoo.models.seq2seq.seq2seq_lm import Seq2SeqLM
 
 
 def table_parameters(backbone):
-    layers = {id(layer): layer for layer in (backbone.encoder_token_embedding, backbone.decoder_token_embedding,
-                                             backbone.encoder_position_encoding, backbone.decoder_position_encoding)}
+    layers = {
+        id(layer): layer
+        for layer in (
+            backbone.encoder_token_embedding,
+            backbone.decoder_token_embedding,
+            backbone.encoder_position_encoding,
+            backbone.decoder_position_encoding,
+        )
+    }
     return sum(layer.count_params() for layer in layers.values() if layer.weights)
 
 
 def test_presets_hold_the_documented_sizes():
-    sizes = {name: tuple(p[k] for k in ("num_encoder_layers", "num_decoder_layers", "hidden_dim", "num_heads",
-                                          "intermediate_dim")) for name, p in PRESETS.items()}
+    sizes = {
+        name: tuple(
+            p[k] for k in ("num_encoder_layers", "num_decoder_layers", "hidden_dim", "num_heads", "intermediate_dim")
+        )
+        for name, p in PRESETS.items()
+    }
     assert sizes == {"tiny": (2, 2, 64, 4, 256), "small": (3, 3, 256, 4, 1024), "base": (6, 6, 512, 8, 2048)}
 
 
@@ -24,8 +35,15 @@ def test_presets_hold_the_documented_sizes():
     "config",
     [
         {**PRESETS["tiny"], "vocabulary_size": 300},
-        {**PRESETS["tiny"], "vocabulary_size": None, "encoder_vocabulary_size": 300, "decoder_vocabulary_size": 200,
-         "share_embeddings": False, "position_encoding": "learned", "norm_first": False},
+        {
+            **PRESETS["tiny"],
+            "vocabulary_size": None,
+            "encoder_vocabulary_size": 300,
+            "decoder_vocabulary_size": 200,
+            "share_embeddings": False,
+            "position_encoding": "learned",
+            "norm_first": False,
+        },
     ],
     ids=["tiny", "tiny_post_ln_learned_separate"],
 )
@@ -37,8 +55,14 @@ def test_non_embedding_parameter_count_matches_the_built_backbone(config):
 def test_tiny_preset_runs_forward():
     lm = Seq2SeqLM(Seq2SeqBackbone(**PRESETS["tiny"], vocabulary_size=500))
     ids = np.array([[5, 6, 7, 2]], "int32")
-    logits = lm.predict_on_batch({"encoder_token_ids": ids, "encoder_padding_mask": np.ones_like(ids),
-                                  "decoder_token_ids": ids[:, :3], "decoder_padding_mask": np.ones((1, 3), "int32")})
+    logits = lm.predict_on_batch(
+        {
+            "encoder_token_ids": ids,
+            "encoder_padding_mask": np.ones_like(ids),
+            "decoder_token_ids": ids[:, :3],
+            "decoder_padding_mask": np.ones((1, 3), "int32"),
+        }
+    )
     assert logits.shape == (1, 3, 500) and np.all(np.isfinite(logits))
 
 

@@ -76,8 +76,11 @@ class BatchOptions:
             raise ValueError(f"`seed` must be an int or None. Received: seed={self.seed!r}")
         if self.bucket_boundaries is not None:
             boundaries = tuple(self.bucket_boundaries)
-            if not boundaries or any(isinstance(b, bool) or not isinstance(b, numbers.Integral) or b <= 0
-                                     for b in boundaries) or list(boundaries) != sorted(set(boundaries)):
+            if (
+                not boundaries
+                or any(isinstance(b, bool) or not isinstance(b, numbers.Integral) or b <= 0 for b in boundaries)
+                or list(boundaries) != sorted(set(boundaries))
+            ):
                 raise ValueError(
                     "`bucket_boundaries` must be strictly increasing positive ints. "
                     f"Received: bucket_boundaries={self.bucket_boundaries!r}"
@@ -97,9 +100,7 @@ def rows_column(rows, field):
         raise ValueError("A pipeline needs at least one row. Received: rows=[]")
     missing = [index for index, row in enumerate(rows) if field not in row]
     if missing:
-        raise ValueError(
-            f"Every row needs a {field!r} field; row {missing[0]} has only {sorted(rows[missing[0]])}."
-        )
+        raise ValueError(f"Every row needs a {field!r} field; row {missing[0]} has only {sorted(rows[missing[0]])}.")
     return [row[field] for row in rows]
 
 
@@ -116,17 +117,24 @@ def shuffled(columns, options):
     if not options.shuffle:
         return rows.repeat() if options.repeat else rows
     if options.repeat and options.seed is not None:
-        tensors = ({name: tf.convert_to_tensor(column) for name, column in columns.items()}
-                   if isinstance(columns, dict) else tf.convert_to_tensor(columns))
+        tensors = (
+            {name: tf.convert_to_tensor(column) for name, column in columns.items()}
+            if isinstance(columns, dict)
+            else tf.convert_to_tensor(columns)
+        )
         size = len(tf.nest.flatten(tensors)[0])
 
         def one_pass(index):
             seed = tf.stack([tf.constant(options.seed, tf.int64), index])
             return tf.data.Dataset.from_tensor_slices(
-                tf.random.experimental.stateless_shuffle(tf.range(size, dtype=tf.int64), seed=seed))
+                tf.random.experimental.stateless_shuffle(tf.range(size, dtype=tf.int64), seed=seed)
+            )
 
-        stream = tf.data.Dataset.counter().flat_map(one_pass).map(
-            lambda row: tf.nest.map_structure(lambda column: tf.gather(column, row), tensors))
+        stream = (
+            tf.data.Dataset.counter()
+            .flat_map(one_pass)
+            .map(lambda row: tf.nest.map_structure(lambda column: tf.gather(column, row), tensors))
+        )
         return stream.apply(tf.data.experimental.assert_cardinality(tf.data.INFINITE_CARDINALITY))
     size = int(rows.cardinality())
     rows = rows.shuffle(options.shuffle_buffer_size or size, seed=options.seed, reshuffle_each_iteration=True)
@@ -142,9 +150,11 @@ def with_random_seeds(dataset, seed, repeated=False):
     `Dataset.random(rerandomize_each_iteration=True)` gives each pass (iterator) fresh draws.
     """
     if repeated and seed is not None:
+
         def draws(index):
-            pair = tf.random.stateless_uniform([2], seed=tf.stack([tf.constant(seed, tf.int64), index]),
-                                               minval=None, maxval=None, dtype=tf.int64)
+            pair = tf.random.stateless_uniform(
+                [2], seed=tf.stack([tf.constant(seed, tf.int64), index]), minval=None, maxval=None, dtype=tf.int64
+            )
             return tf.math.floormod(pair, tf.int64.max)
 
         return tf.data.Dataset.zip((dataset, tf.data.Dataset.counter().map(draws)))
@@ -163,14 +173,15 @@ def padded_batches(examples, encode, lengths, options):
     grouped_by_width = options.padding == "buckets" and options.shuffle
     if options.bucket_boundaries is None and not grouped_by_width:
         batches = examples.batch(options.batch_size, drop_remainder=options.drop_remainder)
-        return batches.map(lambda batch: pad_features(encode(batch), lengths, options),
-                           num_parallel_calls=AUTOTUNE)
+        return batches.map(lambda batch: pad_features(encode(batch), lengths, options), num_parallel_calls=AUTOTUNE)
     tokenized = examples.batch(_TOKENIZE_CHUNK).map(encode, num_parallel_calls=AUTOTUNE).unbatch()
     # Unbatched ragged rows are rank-0-ragged specs that `padded_batch` refuses; identity makes them dense.
     tokenized = tokenized.map(lambda features: {name: tf.identity(value) for name, value in features.items()})
     if grouped_by_width:  # one group per bucket: the "length" is the bucket's index
-        length, boundaries = (lambda features: _bucket_index(features, lengths, options, axis=0),
-                              list(range(1, options.bucket_count)))
+        length, boundaries = (
+            lambda features: _bucket_index(features, lengths, options, axis=0),
+            list(range(1, options.bucket_count)),
+        )
     else:
         length, boundaries = (lambda features: _longest(features, lengths)), list(options.bucket_boundaries)
     buckets = tokenized.bucket_by_sequence_length(

@@ -7,8 +7,9 @@ from zoo.data.pipelines.batching import BatchOptions, padded_batches, prefetched
 from zoo.data.pipelines.segments import bert_pack, require_room
 
 
-def classification_dataset(rows, tokenizer, label_vocabulary, *, sequence_length=128, segment_ids=None,
-                           **batch_options):
+def classification_dataset(
+    rows, tokenizer, label_vocabulary, *, sequence_length=128, segment_ids=None, **batch_options
+):
     """A `tf.data.Dataset` of `(x, y)` batches for a classifier's `fit` / `evaluate`.
 
     `x` holds int32 `"token_ids"` (`bos text eos`, BERT's `[CLS] text [SEP]`; with a
@@ -36,21 +37,23 @@ def classification_dataset(rows, tokenizer, label_vocabulary, *, sequence_length
     has_pairs = "text_pair" in next(iter(rows), {})
     require_room("sequence_length", sequence_length, 3 if has_pairs else 2)
     include_segment_ids = has_pairs if segment_ids is None else bool(segment_ids)
-    columns = {"text": rows_column(rows, "text"),
-               "label": np.asarray(label_vocabulary.encode_rows(rows), np.int32)}
+    columns = {"text": rows_column(rows, "text"), "label": np.asarray(label_vocabulary.encode_rows(rows), np.int32)}
     if has_pairs:
         columns["text_pair"] = rows_column(rows, "text_pair")
     examples = shuffled(columns, options)
 
     def encode(strings):
         texts = [strings["text"], strings["text_pair"]] if has_pairs else [strings["text"]]
-        token_ids, segments = bert_pack([tokenizer.tokenize(text) for text in texts], sequence_length,
-                                        tokenizer.bos_id, tokenizer.eos_id)
+        token_ids, segments = bert_pack(
+            [tokenizer.tokenize(text) for text in texts], sequence_length, tokenizer.bos_id, tokenizer.eos_id
+        )
         return {"token_ids": token_ids, "segment_ids": segments, "label": strings["label"]}
 
     def to_fit_inputs(features):
-        x = {"token_ids": features["token_ids"],
-             "padding_mask": tf.cast(features["token_ids"] != tokenizer.pad_id, tf.int32)}
+        x = {
+            "token_ids": features["token_ids"],
+            "padding_mask": tf.cast(features["token_ids"] != tokenizer.pad_id, tf.int32),
+        }
         if include_segment_ids:
             x["segment_ids"] = features["segment_ids"]
         return x, features["label"]

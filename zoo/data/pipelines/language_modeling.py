@@ -22,9 +22,19 @@ from zoo.validation import require_positive_int, require_rate
 _TOKENIZE_CHUNK = 256
 
 
-def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, max_predictions=None,
-                      mask_token_rate=0.8, random_token_rate=0.1, next_sentence=False, packed=False,
-                      **batch_options):
+def masked_lm_dataset(
+    rows,
+    tokenizer,
+    *,
+    sequence_length=128,
+    mask_rate=0.15,
+    max_predictions=None,
+    mask_token_rate=0.8,
+    random_token_rate=0.1,
+    next_sentence=False,
+    packed=False,
+    **batch_options,
+):
     """A `tf.data.Dataset` of `(x, y, sample_weight)` batches for BERT's masked LM (and NSP).
 
     Each row's "text" becomes `bos text eos` (`[CLS] text [SEP]`). With `packed=True` the texts
@@ -76,13 +86,17 @@ def masked_lm_dataset(rows, tokenizer, *, sequence_length=128, mask_rate=0.15, m
     if max_predictions is None:
         max_predictions = math.ceil(mask_rate * sequence_length)
     require_positive_int("max_predictions", max_predictions)
-    batches = _masked_lm_features(rows_column(rows, "text"), tokenizer, sequence_length, options, next_sentence,
-                                  packed)
+    batches = _masked_lm_features(rows_column(rows, "text"), tokenizer, sequence_length, options, next_sentence, packed)
 
     def to_fit_inputs(features, seed):
         masked = mask_tokens(
-            features["token_ids"], seed, vocabulary_size=tokenizer.vocabulary_size, mask_id=tokenizer.mask_id,
-            max_predictions=max_predictions, mask_rate=mask_rate, mask_token_rate=mask_token_rate,
+            features["token_ids"],
+            seed,
+            vocabulary_size=tokenizer.vocabulary_size,
+            mask_id=tokenizer.mask_id,
+            max_predictions=max_predictions,
+            mask_rate=mask_rate,
+            mask_token_rate=mask_token_rate,
             random_token_rate=random_token_rate,
         )
         x = {
@@ -104,12 +118,13 @@ def _masked_lm_features(texts, tokenizer, sequence_length, options, next_sentenc
     """Batches of `{"token_ids", "segment_ids"[, "next_sentence"]}`: packed windows, line pairs or single lines."""
     if packed:
         if next_sentence:
-            raise ValueError("Packed windows cut across lines, and next-sentence prediction pairs whole lines: "
-                             "pass packed=False with next_sentence=True.")
+            raise ValueError(
+                "Packed windows cut across lines, and next-sentence prediction pairs whole lines: "
+                "pass packed=False with next_sentence=True."
+            )
         _refuse_buckets("Packed MLM windows", options)
         return _packed_windows(texts, tokenizer, sequence_length, options)
-    examples, encode = (_sentence_pairs if next_sentence else _single_lines)(texts, tokenizer, sequence_length,
-                                                                            options)
+    examples, encode = (_sentence_pairs if next_sentence else _single_lines)(texts, tokenizer, sequence_length, options)
     lengths = {"token_ids": ("tokens", sequence_length), "segment_ids": ("tokens", sequence_length)}
     return padded_batches(examples, encode, lengths, options)
 
@@ -118,8 +133,9 @@ def _single_lines(texts, tokenizer, sequence_length, options):
     """Examples (the lines) and their encoder: `bos line eos`, segment ids 0."""
 
     def encode(strings):
-        token_ids, segment_ids = bert_pack([tokenizer.tokenize(strings["text"])], sequence_length, tokenizer.bos_id,
-                                           tokenizer.eos_id)
+        token_ids, segment_ids = bert_pack(
+            [tokenizer.tokenize(strings["text"])], sequence_length, tokenizer.bos_id, tokenizer.eos_id
+        )
         return {"token_ids": token_ids, "segment_ids": segment_ids}
 
     return shuffled({"text": texts}, options), encode
@@ -132,30 +148,37 @@ def _packed_windows(texts, tokenizer, sequence_length, options):
     """
     windows = _token_stream(texts, tokenizer, options).rebatch(sequence_length - 1)
     windows = windows.map(lambda window: tf.concat([[tokenizer.bos_id], window], axis=0))
-    batches = windows.padded_batch(options.batch_size, padded_shapes=[sequence_length],
-                                   padding_values=tokenizer.pad_id, drop_remainder=options.drop_remainder)
+    batches = windows.padded_batch(
+        options.batch_size,
+        padded_shapes=[sequence_length],
+        padding_values=tokenizer.pad_id,
+        drop_remainder=options.drop_remainder,
+    )
     return batches.map(lambda token_ids: {"token_ids": token_ids, "segment_ids": tf.zeros_like(token_ids)})
 
 
 def _token_stream(texts, tokenizer, options):
     """The texts' token ids, shuffled and repeated as asked, each text followed by eos: a stream of 1-D chunks."""
     stream = shuffled(texts, options).batch(_TOKENIZE_CHUNK)
-    return stream.map(lambda batch: with_specials(tokenizer.tokenize(batch), last=tokenizer.eos_id).flat_values,
-                      num_parallel_calls=AUTOTUNE)
+    return stream.map(
+        lambda batch: with_specials(tokenizer.tokenize(batch), last=tokenizer.eos_id).flat_values,
+        num_parallel_calls=AUTOTUNE,
+    )
 
 
 def _refuse_buckets(what, options):
     if options.bucket_boundaries is not None:
-        raise ValueError(f"{what} all have the same length, so there is nothing to bucket. "
-                         f"Received: bucket_boundaries={options.bucket_boundaries}")
+        raise ValueError(
+            f"{what} all have the same length, so there is nothing to bucket. "
+            f"Received: bucket_boundaries={options.bucket_boundaries}"
+        )
 
 
 def _sentence_pairs(texts, tokenizer, sequence_length, options):
     """Examples (first-line indices with two random draws) and their encoder, for NSP."""
     if len(texts) < 3:
         raise ValueError(
-            "Next-sentence prediction pairs consecutive rows and needs at least 3 rows. "
-            f"Received: {len(texts)} rows"
+            f"Next-sentence prediction pairs consecutive rows and needs at least 3 rows. Received: {len(texts)} rows"
         )
     lines = tf.constant(texts)
     num_lines = len(texts)
@@ -201,8 +224,9 @@ def causal_lm_dataset(rows, tokenizer, *, sequence_length=128, **batch_options):
     options = BatchOptions(**batch_options)
     require_positive_int("sequence_length", sequence_length)
     _refuse_buckets("Causal LM windows", options)
-    windows = _token_stream(rows_column(rows, "text"), tokenizer, options).rebatch(sequence_length + 1,
-                                                                                  drop_remainder=True)
+    windows = _token_stream(rows_column(rows, "text"), tokenizer, options).rebatch(
+        sequence_length + 1, drop_remainder=True
+    )
     batches = windows.batch(options.batch_size, drop_remainder=options.drop_remainder)
 
     def to_fit_inputs(window):

@@ -11,8 +11,17 @@ import tensorflow as tf
 from zoo.tokenizers.base import NUM_SPECIAL_TOKENS
 
 
-def mask_tokens(token_ids, seed, *, vocabulary_size, mask_id, max_predictions, mask_rate=0.15,
-                mask_token_rate=0.8, random_token_rate=0.1):
+def mask_tokens(
+    token_ids,
+    seed,
+    *,
+    vocabulary_size,
+    mask_id,
+    max_predictions,
+    mask_rate=0.15,
+    mask_token_rate=0.8,
+    random_token_rate=0.1,
+):
     """Masks a padded batch `token_ids` (B, T) int32; special tokens (ids below 5) are never chosen.
 
     Returns a dict: "token_ids" (B, T) with the chosen positions replaced, "mask_positions"
@@ -40,11 +49,15 @@ def mask_tokens(token_ids, seed, *, vocabulary_size, mask_id, max_predictions, m
 
     draw = tf.random.stateless_uniform([batch_size, max_predictions], replace_seed)
     random_tokens = tf.random.stateless_uniform(
-        [batch_size, max_predictions], random_token_seed, minval=NUM_SPECIAL_TOKENS,
-        maxval=vocabulary_size, dtype=tf.int32,
+        [batch_size, max_predictions],
+        random_token_seed,
+        minval=NUM_SPECIAL_TOKENS,
+        maxval=vocabulary_size,
+        dtype=tf.int32,
     )
-    replacements = tf.where(draw < mask_token_rate, mask_id,
-                            tf.where(draw < mask_token_rate + random_token_rate, random_tokens, labels))
+    replacements = tf.where(
+        draw < mask_token_rate, mask_id, tf.where(draw < mask_token_rate + random_token_rate, random_tokens, labels)
+    )
     # Scattering a 0/1 indicator with add keeps padded slots (all at position 0) harmless.
     rows = tf.broadcast_to(tf.range(batch_size)[:, None], tf.shape(positions))
     indices = tf.stack([rows, positions], axis=-1)

@@ -92,16 +92,24 @@ def prefix_lm_dataset(rows, tokenizer, *, sequence_length=256, separator_id=None
         source, target = truncate(
             [tokenizer.tokenize(strings["source"]), tokenizer.tokenize(strings["target"])], sequence_length - 1
         )
-        token_ids = tf.concat([with_specials(source, last=separator_id), with_specials(target, last=tokenizer.eos_id)],
-                              axis=1)
+        token_ids = tf.concat(
+            [with_specials(source, last=separator_id), with_specials(target, last=tokenizer.eos_id)], axis=1
+        )
         # 1 on the target and its eos: the tokens whose prediction is trained.
-        is_target = tf.concat([tf.zeros_like(with_specials(source, last=separator_id)),
-                               tf.ones_like(with_specials(target, last=tokenizer.eos_id))], axis=1)
+        is_target = tf.concat(
+            [
+                tf.zeros_like(with_specials(source, last=separator_id)),
+                tf.ones_like(with_specials(target, last=tokenizer.eos_id)),
+            ],
+            axis=1,
+        )
         return {"token_ids": token_ids[:, :-1], "labels": token_ids[:, 1:], "weights": is_target[:, 1:]}
 
     def to_fit_inputs(features):
-        x = {"token_ids": features["token_ids"],
-             "padding_mask": tf.cast(features["token_ids"] != tokenizer.pad_id, tf.int32)}
+        x = {
+            "token_ids": features["token_ids"],
+            "padding_mask": tf.cast(features["token_ids"] != tokenizer.pad_id, tf.int32),
+        }
         return x, features["labels"], tf.cast(features["weights"], tf.float32)
 
     lengths = {name: ("tokens", sequence_length) for name in ("token_ids", "labels", "weights")}

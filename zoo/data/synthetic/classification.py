@@ -39,28 +39,40 @@ from zoo.data.synthetic.vocabulary import (
 )
 
 LABELS = ("negative", "positive")
-NEGATING_FRAMES = ("i would not say that", "it is not true that", "nobody thinks that", "i doubt that",
-                   "no one believes that")
-AFFIRMING_FRAMES = ("i think that", "everyone says that", "it is true that", "i am sure that",
-                    "we all agree that")
+NEGATING_FRAMES = (
+    "i would not say that",
+    "it is not true that",
+    "nobody thinks that",
+    "i doubt that",
+    "no one believes that",
+)
+AFFIRMING_FRAMES = ("i think that", "everyone says that", "it is true that", "i am sure that", "we all agree that")
 NEGATORS = ("not", "never")
 INTENSIFIERS = ("very", "really", "quite", "truly", "so", "extremely", "rather", "pretty")
 ADVERSATIVES = ("but", "yet")
 CONCESSIVES = ("although", "though", "even though")
 # (base, past) of verbs that carry sentiment, by polarity.
-POSITIVE_VERBS = (("love", "loved"), ("like", "liked"), ("enjoy", "enjoyed"), ("admire", "admired"),
-                  ("recommend", "recommended"))
-NEGATIVE_VERBS = (("hate", "hated"), ("dislike", "disliked"), ("despise", "despised"), ("detest", "detested"),
-                  ("fear", "feared"))
+POSITIVE_VERBS = (
+    ("love", "loved"),
+    ("like", "liked"),
+    ("enjoy", "enjoyed"),
+    ("admire", "admired"),
+    ("recommend", "recommended"),
+)
+NEGATIVE_VERBS = (
+    ("hate", "hated"),
+    ("dislike", "disliked"),
+    ("despise", "despised"),
+    ("detest", "detested"),
+    ("fear", "feared"),
+)
 
 
 def make_classification(num_examples=None, seed=0, split="train", label_noise=0.0):
     """`num_examples` records `{"text", "label"}` of `split` ("train", "valid" or "test")."""
     is_number = isinstance(label_noise, numbers.Real) and not isinstance(label_noise, bool)
     if not (is_number and 0 <= label_noise < 0.5):
-        raise ValueError(
-            f"`label_noise` must be a number in [0, 0.5). Received: label_noise={label_noise!r}"
-        )
+        raise ValueError(f"`label_noise` must be a number in [0, 0.5). Received: label_noise={label_noise!r}")
 
     def generate(rng):
         labelled = []
@@ -128,7 +140,7 @@ def _clause(rng, polarity):
         return _copula(*_copula_parts(rng, word_polarity), pick(rng, NEGATORS) if negated else None)
     base, past = pick(rng, POSITIVE_VERBS if word_polarity > 0 else NEGATIVE_VERBS)
     is_past = rng.random() < 0.5
-    verb = (["did" if is_past else "do", "not", base] if negated else [past if is_past else base])
+    verb = ["did" if is_past else "do", "not", base] if negated else [past if is_past else base]
     return ["i"] + verb + english_noun_phrase(noun_phrase(rng, adjectives=DESCRIPTIVE_ADJECTIVES))
 
 

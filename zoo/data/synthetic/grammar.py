@@ -104,8 +104,7 @@ def clause(rng):
     )
 
 
-def random_sentence(rng, min_tokens=MIN_SENTENCE_TOKENS, max_tokens=MAX_SENTENCE_TOKENS,
-                    two_clause_rate=0.35):
+def random_sentence(rng, min_tokens=MIN_SENTENCE_TOKENS, max_tokens=MAX_SENTENCE_TOKENS, two_clause_rate=0.35):
     """A random `(Sentence, English tokens)` with `min_tokens` to `max_tokens` tokens (with the `.`)."""
     while True:
         if rng.random() < two_clause_rate:

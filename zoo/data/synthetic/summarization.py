@@ -34,10 +34,14 @@ from zoo.data.synthetic.vocabulary import (
 
 # (event, unit, smallest and largest score)
 EVENTS = (
-    ("city election", "votes", 1_000, 99_999), ("song contest", "votes", 500, 50_000),
-    ("chess open", "points", 100, 9_999), ("quiz final", "points", 100, 9_999),
-    ("cooking contest", "points", 100, 9_999), ("poetry prize", "votes", 100, 20_000),
-    ("mayor race", "votes", 1_000, 99_999), ("dance contest", "points", 100, 9_999),
+    ("city election", "votes", 1_000, 99_999),
+    ("song contest", "votes", 500, 50_000),
+    ("chess open", "points", 100, 9_999),
+    ("quiz final", "points", 100, 9_999),
+    ("cooking contest", "points", 100, 9_999),
+    ("poetry prize", "votes", 100, 20_000),
+    ("mayor race", "votes", 1_000, 99_999),
+    ("dance contest", "points", 100, 9_999),
 )
 KEY_TEMPLATES = (
     "{name} won the {event} in {town} on {date} with {score} {unit} .",
@@ -80,8 +84,16 @@ def _report(rng):
 
 def _key_facts(rng):
     event, unit, low, high = pick(rng, EVENTS)
-    return {"name": full_name(rng), "event": event, "town": town(rng), "date": date(rng),
-            "score": rng.randint(low, high), "unit": unit, "low": low, "high": high}
+    return {
+        "name": full_name(rng),
+        "event": event,
+        "town": town(rng),
+        "date": date(rng),
+        "score": rng.randint(low, high),
+        "unit": unit,
+        "low": low,
+        "high": high,
+    }
 
 
 def _document(rng, facts):
@@ -100,9 +112,15 @@ def _document(rng, facts):
 def _distractor(rng, template, facts):
     low, high = facts["low"], facts["high"]
     return template.format(
-        name=full_name(rng), event=facts["event"], town=town(rng), date=date(rng),
-        score=rng.randint(low, high), second=rng.randint(low, max(low, facts["score"] - 1)),
-        unit=facts["unit"], role=pick(rng, PEOPLE)[0], opinion=pick(rng, OPINIONS),
+        name=full_name(rng),
+        event=facts["event"],
+        town=town(rng),
+        date=date(rng),
+        score=rng.randint(low, high),
+        second=rng.randint(low, max(low, facts["score"] - 1)),
+        unit=facts["unit"],
+        role=pick(rng, PEOPLE)[0],
+        opinion=pick(rng, OPINIONS),
         story=_short_sentence(rng) if "{story}" in template else None,
     )
 

@@ -38,7 +38,13 @@ from zoo.data.synthetic.vocabulary import (
 
 # Determiner stems; each takes the agreement vowel of its noun (`l` + `o` -> `lo`).
 DETERMINER_STEMS = {
-    "the": "l", "a": "un", "this": "est", "these": "est", "every": "tod", "some": "alk", "many": "mult",
+    "the": "l",
+    "a": "un",
+    "this": "est",
+    "these": "est",
+    "every": "tod",
+    "some": "alk",
+    "many": "mult",
 }
 AGREEMENT = {("m", False): "o", ("f", False): "a", ("m", True): "i", ("f", True): "e"}
 VERB_AGREEMENT = {("m", False): "o", ("f", False): "a", ("m", True): "on", ("f", True): "an"}
@@ -59,8 +65,11 @@ def _invent_lexicon():
     rng = random.Random("zoo.data.synthetic.translation/lexicon")
     taken = set()
     lemmas = (
-        [noun[0] for noun in NOUNS] + list(ADJECTIVES)
-        + [verb[0] for verb in TRANSITIVE_VERBS + INTRANSITIVE_VERBS] + list(ADVERBS) + list(PREPOSITIONS)
+        [noun[0] for noun in NOUNS]
+        + list(ADJECTIVES)
+        + [verb[0] for verb in TRANSITIVE_VERBS + INTRANSITIVE_VERBS]
+        + list(ADVERBS)
+        + list(PREPOSITIONS)
     )
     stems = {}
     for lemma in lemmas:

@@ -81,9 +81,7 @@ class BertBackbone(FunctionalModel):
         require_choice("activation", activation, ACTIVATIONS)
         require_positive_number("norm_epsilon", norm_epsilon)
         if hidden_dim % num_heads:
-            raise ValueError(
-                f"`num_heads` must divide `hidden_dim`={hidden_dim}. Received: num_heads={num_heads!r}"
-            )
+            raise ValueError(f"`num_heads` must divide `hidden_dim`={hidden_dim}. Received: num_heads={num_heads!r}")
 
         # === Layers ===
         # Locals, assigned to `self` after `super().__init__()`: torch modules refuse attributes before it.

@@ -70,5 +70,8 @@ class BertClassifier(BertTask):
         self.pooling = pooling
 
     def get_config(self):
-        return super().get_config() | {"num_classes": self.num_classes, "dropout": self.dropout,
-                                       "pooling": self.pooling}
+        return super().get_config() | {
+            "num_classes": self.num_classes,
+            "dropout": self.dropout,
+            "pooling": self.pooling,
+        }

@@ -4,12 +4,14 @@ PRESETS = {
     # Trains in seconds in tests.
     "tiny": {"num_layers": 2, "hidden_dim": 64, "num_heads": 2, "intermediate_dim": 256, "max_sequence_length": 128},
     # The shape of BERT-mini (Turc et al., 2019).
-    "small": {
-        "num_layers": 4, "hidden_dim": 256, "num_heads": 4, "intermediate_dim": 1024, "max_sequence_length": 512
-    },
+    "small": {"num_layers": 4, "hidden_dim": 256, "num_heads": 4, "intermediate_dim": 1024, "max_sequence_length": 512},
     # bert-base (Devlin et al., 2019).
     "base": {
-        "num_layers": 12, "hidden_dim": 768, "num_heads": 12, "intermediate_dim": 3072, "max_sequence_length": 512
+        "num_layers": 12,
+        "hidden_dim": 768,
+        "num_heads": 12,
+        "intermediate_dim": 3072,
+        "max_sequence_length": 512,
     },
 }
 

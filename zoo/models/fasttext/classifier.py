@@ -49,8 +49,10 @@ class FastTextClassifier(TextClassifier):
     ):
         require_positive_int("vocabulary_size", vocabulary_size)
         if vocabulary_size > MAX_TOKEN_ID:
-            raise ValueError(f"`vocabulary_size` must be at most {MAX_TOKEN_ID:,} (bigram hashing stays in int32). "
-                             f"Received: vocabulary_size={vocabulary_size}")
+            raise ValueError(
+                f"`vocabulary_size` must be at most {MAX_TOKEN_ID:,} (bigram hashing stays in int32). "
+                f"Received: vocabulary_size={vocabulary_size}"
+            )
         require_positive_int("num_classes", num_classes)
         require_positive_int("embedding_dim", embedding_dim)
         require_non_negative_int("num_bigram_buckets", num_bigram_buckets)
@@ -61,7 +63,8 @@ class FastTextClassifier(TextClassifier):
         bigrams = HashedBigrams(num_bigram_buckets, name="bigrams") if num_bigram_buckets else None
         bigram_embedding = (
             keras.layers.Embedding(num_bigram_buckets, embedding_dim, dtype=dtype, name="bigram_embedding")
-            if num_bigram_buckets else None
+            if num_bigram_buckets
+            else None
         )
         head_dropout = keras.layers.Dropout(dropout, dtype=dtype, name="head_dropout")
         head = keras.layers.Dense(num_classes, dtype=dtype, name="head")

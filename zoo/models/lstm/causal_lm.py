@@ -101,9 +101,7 @@ class LSTMCausalLM(LSTMGenerativeTask):
         if not tie_embeddings:
             lm_head = keras.layers.Dense(vocabulary_size, dtype=dtype, name="lm_head")
         elif hidden_dim != embedding_dim:
-            output_projection = keras.layers.Dense(
-                embedding_dim, use_bias=False, dtype=dtype, name="output_projection"
-            )
+            output_projection = keras.layers.Dense(embedding_dim, use_bias=False, dtype=dtype, name="output_projection")
 
         # === Functional Model ===
         inputs = backbone.input

@@ -147,8 +147,9 @@ class LSTMDecoder(keras.layers.Layer):
 
     def build(self, token_ids_shape, hidden_state_shape=None, cell_state_shape=None, encoder_outputs_shape=None):
         batch, length = token_ids_shape[0], token_ids_shape[1]
-        self.token_embedding = lstm_token_embedding(self.vocabulary_size, self.embedding_dim, self.dtype_policy,
-                                                    "token_embedding")
+        self.token_embedding = lstm_token_embedding(
+            self.vocabulary_size, self.embedding_dim, self.dtype_policy, "token_embedding"
+        )
         self.token_embedding.build(token_ids_shape)
         self.dropouts, self.lstm_layers = [], []
         input_dim = self.embedding_dim
@@ -180,8 +181,13 @@ class LSTMDecoder(keras.layers.Layer):
         self.output_projection.build(hidden_shape)
         if self.copy_attention:
             self.copy_generator = CopyGenerator(self.hidden_dim, dtype=self.dtype_policy, name="copy_generator")
-            self.copy_generator.build(hidden_shape, (batch, length, self.vocabulary_size), encoder_outputs_shape,
-                                      encoder_outputs_shape[:2], encoder_outputs_shape[:2])
+            self.copy_generator.build(
+                hidden_shape,
+                (batch, length, self.vocabulary_size),
+                encoder_outputs_shape,
+                encoder_outputs_shape[:2],
+                encoder_outputs_shape[:2],
+            )
 
     def precompute_keys(self, encoder_outputs):
         """The attention keys of `encoder_outputs`, computed once per source for step-by-step decoding."""
@@ -222,8 +228,9 @@ class LSTMDecoder(keras.layers.Layer):
                 raise ValueError("LSTMDecoder(copy_attention=True) needs `encoder_token_ids`, the ids it copies.")
             if copy_keys is None:
                 copy_keys = self.copy_generator.project_keys(encoder_outputs)
-            logits = self.copy_generator.mix(x, logits, copy_keys, encoder_outputs, encoder_token_ids,
-                                             encoder_padding_mask)
+            logits = self.copy_generator.mix(
+                x, logits, copy_keys, encoder_outputs, encoder_token_ids, encoder_padding_mask
+            )
         return logits, ops.stack(hidden_states, axis=1), ops.stack(cell_states, axis=1)
 
     def compute_output_shape(

@@ -4,8 +4,8 @@ import keras
 from keras import ops
 
 from zoo.models.lstm.backbone import LSTMBackbone
-from zoo.models.lstm.task import LSTMGenerativeTask
 from zoo.models.lstm.decoder import LSTMDecoder, LSTMStateBridge
+from zoo.models.lstm.task import LSTMGenerativeTask
 from zoo.validation import require_positive_int, require_rate
 
 

@@ -69,4 +69,3 @@ def estimate_training_flops_per_token(config, sequence_length):
     n = count_non_embedding_parameters(config) + d * decoder_vocabulary_size
     attention_layers = config["num_encoder_layers"] + 2 * config["num_decoder_layers"]
     return 6 * n + 12 * d * sequence_length * attention_layers
-

@@ -109,8 +109,9 @@ class Seq2SeqLM(BackboneTask):
         else:
             hidden, encoder_outputs = backbone.with_encoder_outputs()(inputs)
             logits = _logits(hidden, backbone.decoder_token_embedding, output_projection)
-            logits = copy_generator(hidden, logits, encoder_outputs, inputs["encoder_token_ids"],
-                                    inputs["encoder_padding_mask"])
+            logits = copy_generator(
+                hidden, logits, encoder_outputs, inputs["encoder_token_ids"], inputs["encoder_padding_mask"]
+            )
         super().__init__(backbone, inputs=inputs, outputs=logits, **kwargs)
         self.output_projection = output_projection
         self.copy_generator = copy_generator
@@ -158,8 +159,11 @@ class Seq2SeqLM(BackboneTask):
             "encoder_padding_mask": encoder_padding_mask,
         }
         if self.copy_generator is not None:
-            state.update(encoder_outputs=encoder_outputs, copy_keys=self.copy_generator.project_keys(encoder_outputs),
-                         encoder_token_ids=encoder_token_ids)
+            state.update(
+                encoder_outputs=encoder_outputs,
+                copy_keys=self.copy_generator.project_keys(encoder_outputs),
+                encoder_token_ids=encoder_token_ids,
+            )
         return state
 
     def decode_step(self, token_ids, state, index):
@@ -180,10 +184,18 @@ class Seq2SeqLM(BackboneTask):
             x = backbone.decoder_final_norm(x)
         logits = _logits(x, backbone.decoder_token_embedding, self.output_projection)
         if self.copy_generator is not None:
-            logits = self.copy_generator.mix(x, logits, state["copy_keys"], state["encoder_outputs"],
-                                             state["encoder_token_ids"], state["encoder_padding_mask"])
+            logits = self.copy_generator.mix(
+                x,
+                logits,
+                state["copy_keys"],
+                state["encoder_outputs"],
+                state["encoder_token_ids"],
+                state["encoder_padding_mask"],
+            )
         return logits, {**state, "self_attention_cache": ops.stack(self_attention_caches, axis=1)}
 
     def get_config(self):
-        return super().get_config() | {"tie_output_embeddings": self.tie_output_embeddings,
-                                       "copy_attention": self.copy_attention}
+        return super().get_config() | {
+            "tie_output_embeddings": self.tie_output_embeddings,
+            "copy_attention": self.copy_attention,
+        }
