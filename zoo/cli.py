@@ -239,14 +239,31 @@ def main(argv=None):
         )
         return 2
     args = build_parser().parse_args(argv)
-    _start_tensorflow_quietly()
     try:
+        _check_run_folders(args)
+        _start_tensorflow_quietly()
         return HANDLERS[args.command](args)
     except (UserError, OSError, MemoryError) as error:
         if os.environ.get("ZOO_DEBUG") == "1":
             raise
         print(f"zoo: error: {_one_line(error)}", file=sys.stderr)
         return 2
+
+
+def _check_run_folders(args):
+    """`zoo.preflight.check_model_folder` on the runs the command loads, before any framework is imported.
+
+    A damaged or hostile run is then refused in a fraction of a second and a few tens of MB,
+    where TensorFlow's import alone takes seconds and 850 MB.
+    """
+    runs = [getattr(args, "run", None), getattr(args, "init_from", None)]
+    if any(runs):
+        from zoo import preflight
+
+        for run in filter(None, runs):
+            folder = os.path.join(run, preflight.MODEL_FOLDER)
+            if os.path.isfile(os.path.join(folder, preflight.CONFIG_FILENAME)):  # else the command says what is missing
+                preflight.check_model_folder(folder)
 
 
 def _start_tensorflow_quietly():

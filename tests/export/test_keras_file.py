@@ -70,7 +70,7 @@ def test_a_truncated_file_is_refused_with_a_clear_error(saved):
 
 
 def test_truncated_weights_inside_the_file_are_refused(saved):
-    with pytest.raises(ExportError, match="cannot load the model"):
+    with pytest.raises(LoadError, match="hostile.keras:model.weights.h5: not a readable weights file"):
         load_keras_file(_rewrite(saved[1], edit_weights=lambda data: data[:100]))
 
 
@@ -131,3 +131,15 @@ def test_a_config_whose_dimensions_dwarf_its_weights_is_refused(saved):
 
     with pytest.raises(LoadError, match="vocabulary_size=1,000,000,000,000, .* far larger than"):
         load_keras_file(_rewrite(saved[1], edit_config=edit))
+
+
+def test_weights_of_another_model_name_the_variable(saved, tmp_path):
+    _, path = saved
+    other = BertClassifier(make_backbone(), num_classes=5, dropout=0.0)  # a head of 5 classes, not 3
+    other_path = tmp_path / "other.keras"
+    other.save(other_path)
+    with zipfile.ZipFile(other_path) as archive:
+        weights = archive.read("model.weights.h5")
+    hostile = _rewrite(path, edit_weights=lambda data: weights)
+    with pytest.raises(LoadError, match=r"hostile.keras:model.weights.h5: no array has the shape \(\d+, 3\)"):
+        load_keras_file(hostile)

@@ -2,8 +2,9 @@
 
 The file loads on any backend. `load_keras_file` checks the archive's member sizes
 (`zoo.loading_limits`) and every class its config names (only keras, keras_hub and registered
-zoo classes; no Lambda) before Keras builds anything, then
-calls `keras.saving.load_model(path, safe_mode=True)`; plain `keras.saving.load_model` also
+zoo classes; no Lambda) before Keras builds anything, then the weights' arrays against the model
+the config builds (a mismatch names the variable), then calls
+`keras.saving.load_model(path, safe_mode=True)`; plain `keras.saving.load_model` also
 works once the zoo families are imported. The file holds the model only: the tokenizer stays
 in the run folder (`RUN/model/tokenizer`); the SavedModel export serves raw strings. Written to
 a temporary file and renamed: a failed export keeps an existing file.
@@ -15,6 +16,7 @@ Example:
 """
 
 import os
+import tempfile
 import zipfile
 
 import keras
@@ -23,8 +25,10 @@ from zoo.export.errors import ExportError
 from zoo.loading_limits import cap, parse_json_config, require_dimensions_fit, require_zip_member
 from zoo.models.registry import import_all_families
 from zoo.models.saving import check_config_is_safe
+from zoo.models.weights import require_matching_arrays
+from zoo.preflight import finished_model_folder
 from zoo.training.run_directory import atomic_output
-from zoo.training.trainer import finished_model_folder, load_run
+from zoo.training.trainer import load_run
 
 
 def export_keras_file(run_path, out):
@@ -56,7 +60,16 @@ def load_keras_file(path):
     import_all_families()
     check_config_is_safe(config, where=str(path))
     require_dimensions_fit(config, weights_bytes, where=str(path))
+    _require_matching_weights(path, config)
     try:
         return keras.saving.load_model(path, safe_mode=True)
     except (OSError, ValueError) as error:
         raise ExportError(f"{path}: cannot load the model ({error}); export the run again.") from None
+
+
+def _require_matching_weights(path, config):
+    """The file's weights against the model its config builds: a mismatch names the variable, not Keras' counts."""
+    model = keras.saving.deserialize_keras_object(config, safe_mode=True)
+    with tempfile.TemporaryDirectory() as folder, zipfile.ZipFile(path) as archive:
+        weights = archive.extract("model.weights.h5", folder)
+        require_matching_arrays(model, weights, where=f"{path}:model.weights.h5")

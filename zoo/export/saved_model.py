@@ -24,8 +24,9 @@ import keras
 
 from zoo.export.errors import ExportError
 from zoo.models.saving import replace_folder
+from zoo.preflight import finished_model_folder
 from zoo.staging import make_staging_folder
-from zoo.training.trainer import finished_model_folder, load_run
+from zoo.training.trainer import load_run
 
 SIGNATURE_INPUT = "texts"
 

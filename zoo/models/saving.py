@@ -1,11 +1,12 @@
 """A saved model is a folder: `config.json`, `model.weights.h5` and tokenizer assets.
 
 The folder is backend-neutral: a model saved under JAX loads under TensorFlow or PyTorch.
-Loading checks before anything is built: file sizes and config depth (`zoo.loading_limits`),
-every class and function the config names (only Keras, keras-hub and registered `zoo` classes,
-Keras activations by name, never a Lambda or an arbitrary module), and that the config's
-dimensions fit its weights file; then the weights' arrays against the model's variables and the
-tokenizers against its embedding. Refusals are `zoo.errors.LoadError`s. No pickle anywhere.
+Loading checks before anything is built (`zoo.preflight`, which needs no framework): file sizes
+and config depth, every class the config names (only Keras, keras-hub and `zoo` classes, never a
+Lambda or an arbitrary module), that the config's dimensions fit its weights file, and the
+tokenizers against its embedding; then, with Keras, that every named function is a Keras
+activation or registered and every class registered, and the weights' arrays against the
+model's variables. Refusals are `zoo.errors.LoadError`s. No pickle anywhere.
 
 Example:
 
@@ -16,35 +17,25 @@ Example:
 import json
 import os
 import shutil
-from pathlib import Path
 
 import keras
 
-from zoo.errors import LoadError
-from zoo.loading_limits import cap, read_json_config, require_dimensions_fit, require_file_size
+from zoo import preflight
 from zoo.models.registry import import_all_families
 from zoo.models.weights import load_checked_weights
+from zoo.preflight import CONFIG_FILENAME, WEIGHTS_FILENAME, UnsafeModelConfig
 from zoo.staging import make_staging_folder
 from zoo.tokenizers import load_tokenizer
 
-CONFIG_FILENAME = "config.json"
-WEIGHTS_FILENAME = "model.weights.h5"
 FORMAT_VERSION = 1
-_ALLOWED_PACKAGES = ("keras", "keras_hub", "zoo")
 # The functions a config may name by their bare name: Keras' activations (`Dense(activation="gelu")`).
 ACTIVATIONS = frozenset(
     name
     for name in dir(keras.activations)
     if not name.startswith("_") and name not in ("get", "serialize", "deserialize")
 )
-
-
-class UnsafeModelConfig(LoadError):
-    """A model config names a class or function that loading will not import."""
-
-
-def _is_allowed_module(module):
-    return any(module == package or module.startswith(package + ".") for package in _ALLOWED_PACKAGES)
+# UnsafeModelConfig is re-exported: `zoo.preflight` raises it, callers catch it from here too.
+__all__ = ["UnsafeModelConfig", "check_config_is_safe", "load_model_folder", "replace_folder", "save_model_folder"]
 
 
 def _is_known_function(name):
@@ -52,47 +43,20 @@ def _is_known_function(name):
     if not isinstance(name, str):
         return False
     if ">" in name:
-        return keras.saving.get_registered_object(name) is not None
+        return _is_registered(name)
     return name in ACTIVATIONS
 
 
-def check_config_is_safe(config, where="model"):
-    """Raises `UnsafeModelConfig` if any object in a serialized Keras config is outside keras/zoo.
+def _is_registered(name):
+    return keras.saving.get_registered_object(name) is not None
 
-    Example: `check_config_is_safe(json.load(open("config.json"))["model"])`.
+
+def check_config_is_safe(config, where="model"):
+    """`zoo.preflight.check_config_is_safe` with Keras asked about every named function and registered class.
+
+    Raises `UnsafeModelConfig`. Example: `check_config_is_safe(json.load(open("config.json"))["model"])`.
     """
-    if isinstance(config, list):
-        for i, item in enumerate(config):
-            check_config_is_safe(item, f"{where}[{i}]")
-        return
-    if not isinstance(config, dict):
-        return
-    if "class_name" in config:
-        class_name, module = config["class_name"], config.get("module")
-        registered_name = config.get("registered_name")
-        if class_name in ("__lambda__", "Lambda"):
-            raise UnsafeModelConfig(
-                f"{where}: a Lambda layer is refused when loading (it runs arbitrary code); zoo models never hold one."
-            )
-        if class_name == "function":
-            if not _is_known_function(config.get("config")):
-                raise UnsafeModelConfig(
-                    f"{where}: refusing the function {config.get('config')!r}: only Keras "
-                    "activations and registered zoo functions are loaded."
-                )
-        elif module is not None and not _is_allowed_module(module):
-            raise UnsafeModelConfig(
-                f"{where}: refusing to import '{module}.{class_name}': only keras, keras_hub and zoo "
-                "objects are loaded."
-            )
-        if registered_name and ">" in str(registered_name):
-            if keras.saving.get_registered_object(registered_name) is None:
-                raise UnsafeModelConfig(
-                    f"{where}: '{registered_name}' is not a registered class; import the package that "
-                    "defines it (only zoo and keras_hub classes load)."
-                )
-    for key, value in config.items():
-        check_config_is_safe(value, f"{where}.{key}")
+    preflight.check_config_is_safe(config, where, is_known_function=_is_known_function, is_registered=_is_registered)
 
 
 def _write_folder(model, directory, tokenizers, task_config):
@@ -147,58 +111,18 @@ def save_model_folder(model, directory, tokenizers=None, task_config=None):
     return directory
 
 
-def read_model_config(directory):
-    """The parsed `config.json` of a model folder, its size and depth capped (`zoo.loading_limits`)."""
-    path = os.path.join(directory, CONFIG_FILENAME)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{path}: no model config here; is '{directory}' a saved model folder?")
-    config = read_json_config(path)
-    if "model" not in config:
-        raise LoadError(f"{path}: has no 'model' entry; the folder is damaged, save the model again.")
-    return config
-
-
-def _tokenizer_folder(directory, name):
-    """`directory/name`, refusing names that escape the model folder (e.g. '../../etc')."""
-    root = Path(directory).resolve()
-    path = (root / str(name)).resolve()
-    if path == root or not path.is_relative_to(root):
-        raise LoadError(f"Refusing tokenizer folder {name!r}: it resolves to {path}, outside {root}.")
-    return path
-
-
 def load_model_folder(directory):
-    """Rebuilds the model (classes checked first, `safe_mode=True`), loads weights and tokenizers.
+    """Rebuilds the model (`zoo.preflight` checks first, `safe_mode=True`), loads weights and tokenizers.
 
     Returns `(model, tokenizers, config)`; `tokenizers` maps subfolder names to tokenizers.
     """
-    config = read_model_config(directory)
-    weights = os.path.join(directory, WEIGHTS_FILENAME)
-    if not os.path.isfile(weights):
-        raise FileNotFoundError(f"{weights}: the model's weights are missing; save the model again.")
-    weights_bytes = require_file_size(weights, cap("weights_bytes"), "model weights", name="weights_bytes")
+    config = preflight.check_model_folder(directory)
     import_all_families()
     check_config_is_safe(config["model"])
-    require_dimensions_fit(config["model"], weights_bytes, where=os.path.join(directory, CONFIG_FILENAME))
     model = keras.saving.deserialize_keras_object(config["model"], safe_mode=True)
-    load_checked_weights(model, weights)
+    load_checked_weights(model, os.path.join(directory, WEIGHTS_FILENAME))
     tokenizers = {
-        name: load_tokenizer(_tokenizer_folder(directory, folder))
+        name: load_tokenizer(preflight.inside(directory, folder, "tokenizer folder"))
         for name, folder in config.get("tokenizers", {}).items()
     }
-    _require_tokenizers_fit(model, tokenizers, directory)
     return model, tokenizers, config
-
-
-def _require_tokenizers_fit(model, tokenizers, directory):
-    """`LoadError` if a tokenizer makes ids the model's embedding has no row for."""
-    holders = (getattr(model, "backbone", model), model)
-    names = ("vocabulary_size", "target_vocabulary_size")
-    sizes = [getattr(holder, name, None) for holder in holders for name in names]
-    rows = max((size for size in sizes if isinstance(size, int)), default=None)
-    for name, tokenizer in tokenizers.items():
-        if rows is not None and tokenizer.vocabulary_size > rows:
-            raise LoadError(
-                f"{os.path.join(directory, name)}: a vocabulary of {tokenizer.vocabulary_size:,} tokens, but the "
-                f"model has {rows:,} embedding rows; the tokenizer belongs to another model."
-            )

@@ -11,40 +11,25 @@ Example:
 
 import collections
 
-import h5py
-
 from zoo.errors import LoadError
-
-
-def saved_arrays(path):
-    """`{name: shape}` of the model arrays in a Keras weights file (optimizer state left out)."""
-    arrays = {}
-
-    def visit(name, item):
-        if isinstance(item, h5py.Dataset) and not name.startswith("optimizer/"):
-            arrays[name] = tuple(item.shape)
-
-    try:
-        with h5py.File(path, "r") as f:
-            f.visititems(visit)
-    except (OSError, ValueError, RuntimeError) as error:
-        raise LoadError(
-            f"{path}: not a readable weights file ({error}); it is damaged or truncated, save the model again."
-        ) from None
-    return arrays
+from zoo.preflight import saved_arrays
 
 
 def _variable_name(variable):
     return getattr(variable, "path", variable.name)
 
 
-def require_matching_arrays(model, path):
-    """`LoadError` naming the first variable of `model` whose shape the weights file at `path` lacks."""
-    arrays = saved_arrays(path)
+def require_matching_arrays(model, path, where=None):
+    """`LoadError` naming the first variable of `model` whose shape the weights file at `path` lacks.
+
+    `where` names the file in errors (default `path`), e.g. "model.keras:model.weights.h5".
+    """
+    where = where or path
+    arrays = saved_arrays(path, where)
     variables = model.weights
     if len(arrays) != len(variables):
         raise LoadError(
-            f"{path}: holds {len(arrays)} arrays, the model its config describes has {len(variables)} "
+            f"{where}: holds {len(arrays)} arrays, the model its config describes has {len(variables)} "
             "variables; the weights belong to another model."
         )
     available = collections.Counter(arrays.values())
@@ -52,7 +37,7 @@ def require_matching_arrays(model, path):
         shape = tuple(variable.shape)
         if available[shape] == 0:
             raise LoadError(
-                f"{path}: no array has the shape {shape} of the model's variable "
+                f"{where}: no array has the shape {shape} of the model's variable "
                 f"'{_variable_name(variable)}'; the weights belong to another model."
             )
         available[shape] -= 1

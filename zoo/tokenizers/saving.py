@@ -8,6 +8,7 @@ from pathlib import Path
 
 from zoo.errors import LoadError
 from zoo.loading_limits import cap, read_json_config, require_file_size, require_line_lengths
+from zoo.preflight import inside
 from zoo.tokenizers.base import CONFIG_FILENAME, FORMAT_VERSION
 from zoo.tokenizers.kinds import KINDS
 
@@ -40,12 +41,7 @@ def load_tokenizer(directory):
 
 def resolve_asset_path(directory, name):
     """The path of asset `name` inside `directory`; refuses names that lead outside it."""
-    root = Path(directory).resolve()
-    if not isinstance(name, str) or not name:
-        raise LoadError(f"A tokenizer asset name must be a non-empty string. Received: {name!r}")
-    path = (root / name).resolve()
-    if path == root or not path.is_relative_to(root):
-        raise LoadError(f"Refusing tokenizer asset {name!r}: it resolves to {path}, outside {root}.")
+    path = inside(directory, name, "tokenizer asset")
     if not path.is_file():
         raise FileNotFoundError(f"Missing tokenizer asset {name!r}: no file at {path}.")
     return path

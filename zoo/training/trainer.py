@@ -30,6 +30,7 @@ from zoo.data import split_train_valid
 from zoo.metrics import is_lossy, tokenizer_round_trip
 from zoo.models.registry import count_parameters
 from zoo.models.saving import load_model_folder, save_model_folder
+from zoo.preflight import MODEL_FOLDER, finished_model_folder
 from zoo.tokenizers import VocabularyTooSmall, load_tokenizer, train_tokenizer
 from zoo.training.budget import REPLAN_TOLERANCE, ProbeTimer, probe_steps, steps_within_budget
 from zoo.training.callbacks import RunTracker
@@ -47,7 +48,6 @@ from zoo.training.remat import (
 )
 from zoo.training.run_directory import RunDirectory, write_json_atomically, write_text_atomically
 
-MODEL_FOLDER = "model"
 JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
 TOKENIZER_FOLDER = "tokenizer"
 
@@ -464,14 +464,6 @@ def compile_for_training(model, recipe, config, total_steps):
     model.compile(optimizer=optimizer, loss=recipe.loss(config), jit_compile=_jit_compile(recipe, config), **no_metrics)
     exclude_from_decay(optimizer, model)
     optimizer.build(model.trainable_variables)
-
-
-def finished_model_folder(run_path):
-    """The model folder of a finished run directory, or a `ConfigError` saying to train it first."""
-    folder = Path(run_path) / MODEL_FOLDER
-    if not (folder / "config.json").exists():
-        raise ConfigError(f"{run_path}: not a finished run (no {folder}/config.json); train it first.")
-    return folder
 
 
 def load_run(run_path):
