@@ -13,8 +13,10 @@ missing files and incompatible settings print one line and exit with status 2.
 
 import argparse
 import dataclasses
+import errno
 import json
 import os
+import re
 import subprocess
 import sys
 import types
@@ -217,7 +219,8 @@ def main(argv=None):
     Run as a command (`argv=None`), it first restarts itself with glibc's malloc tuned for large
     tensors (`zoo.malloc_tuning`), which glibc takes only at start-up.
     """
-    if argv is None:
+    command_line = argv is None
+    if command_line:
         from zoo.malloc_tuning import restart_with_malloc_tuning
 
         restart_with_malloc_tuning()
@@ -247,7 +250,20 @@ def main(argv=None):
         if os.environ.get("ZOO_DEBUG") == "1":
             raise
         print(f"zoo: error: {_one_line(error)}", file=sys.stderr)
+        if command_line:
+            _exit_without_teardown(2)
         return 2
+
+
+def _exit_without_teardown(status):
+    """Ends the `zoo` process after a reported error without Python's teardown.
+
+    A write that failed half-way (a full disk) leaves h5py file handles open; their finalizers
+    flush again at exit, fail, and crash the interpreter (SIGSEGV) after the error was reported.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def _check_run_folders(args):
@@ -303,13 +319,25 @@ def _first_undecodable(argv):
 
 
 def _one_line(error):
-    """The message of a user error on one line: an `OSError` as "path: reason" (e.g. "data: Is a directory")."""
+    """The message of a user error on one line: an `OSError` as "path: reason" (e.g. "data: Is a directory").
+
+    A full disk says so and what to do, whether it comes as `OSError(ENOSPC)` or from h5py, whose
+    message spans lines and holds the file name and errno in its text.
+    """
     if isinstance(error, MemoryError):
         return "out of memory; use a smaller --batch-size, --seq-len or model size."
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, OSError) and (error.errno == errno.ENOSPC or "errno = 28," in text):
+        named = re.search(r"filename = '([^']*)'", text)
+        where = error.filename or (named.group(1) if named else "a file")
+        return (
+            f"{where}: No space left on device. Free some space and run the same command again: a run "
+            "resumes from its last checkpoint."
+        )
     if isinstance(error, OSError) and error.strerror:
         where = error.filename if error.filename is not None else "a file"
-        return f"{where}: {error.strerror}."
-    return " ".join(str(error).split()) or type(error).__name__
+        return " ".join(f"{where}: {error.strerror}.".split())
+    return text
 
 
 if __name__ == "__main__":

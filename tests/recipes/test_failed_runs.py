@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.recipes.test_cli_errors import TINY, _fails_with
-from zoo.cli import main
+from zoo.cli import _one_line, main
 from zoo.training.config import ConfigError, TrainConfig
 from zoo.training.run_directory import RunDirectory
 
@@ -127,8 +127,21 @@ def test_a_full_disk_during_a_checkpoint_keeps_the_last_one_and_resumes(tmp_path
         save_checkpoint(run, model, state)
 
     monkeypatch.setattr(RunDirectory, "save_checkpoint", fill_the_disk_after_the_first)
-    _fails_with(argv, capsys, f"{out / 'checkpoint'}: No space left on device.")
+    _fails_with(argv, capsys, f"{out / 'checkpoint'}: No space left on device. Free some space and run the same")
     assert json.loads((out / "checkpoint" / "state.json").read_text())["step"] == 2
     monkeypatch.setattr(RunDirectory, "save_checkpoint", save_checkpoint)  # space is back
     assert main(argv) == 0
     assert "resuming at step 2 of 4" in capsys.readouterr().err
+
+
+def test_a_full_disk_reported_by_h5py_is_one_line_naming_the_file():
+    # h5py's own message spans lines and holds the file and errno in its text (seen on a full tmpfs).
+    error = OSError(
+        "Can't synchronously write data (file write failed: time = Sun Dec  6 11:42:43 2026\n, "
+        "filename = '/mnt/run/best.weights.h5', file descriptor = 6, errno = 28, error message = "
+        "'No space left on device', buf = 0x55a4b9f0c4c8, total write size = 206616)"
+    )
+    assert _one_line(error) == (
+        "/mnt/run/best.weights.h5: No space left on device. Free some space and run the same command "
+        "again: a run resumes from its last checkpoint."
+    )
