@@ -172,6 +172,11 @@ def _check_tokenizer(directory, name, folder, rows):
         )
 
 
+def config_location(directory):
+    """How errors name the model config of a folder: "run/model/config.json, at model" (then ".config...")."""
+    return f"{os.path.join(directory, CONFIG_FILENAME)}, at model"
+
+
 def check_model_folder(directory):
     """Every check above on the model folder `directory`; returns its parsed `config.json`."""
     config = read_model_config(directory)
@@ -179,8 +184,9 @@ def check_model_folder(directory):
     if not os.path.isfile(weights):
         raise FileNotFoundError(f"{weights}: the model's weights are missing; save the model again.")
     weights_bytes = require_file_size(weights, cap("weights_bytes"), "model weights", name="weights_bytes")
-    check_config_is_safe(config["model"])
-    require_dimensions_fit(config["model"], weights_bytes, where=os.path.join(directory, CONFIG_FILENAME))
+    where = config_location(directory)
+    check_config_is_safe(config["model"], where)
+    require_dimensions_fit(config["model"], weights_bytes, where=where)
     saved_arrays(weights)
     tokenizers = config.get("tokenizers", {})
     if not isinstance(tokenizers, dict):

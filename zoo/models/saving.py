@@ -118,7 +118,7 @@ def load_model_folder(directory):
     """
     config = preflight.check_model_folder(directory)
     import_all_families()
-    check_config_is_safe(config["model"])
+    check_config_is_safe(config["model"], preflight.config_location(directory))
     model = keras.saving.deserialize_keras_object(config["model"], safe_mode=True)
     load_checked_weights(model, os.path.join(directory, WEIGHTS_FILENAME))
     tokenizers = {
