@@ -10,18 +10,29 @@ weights file's array shapes (h5py metadata), never the arrays or a tokenizer's a
 - its dimensions within what the weights file can hold (`require_dimensions_fit`);
 - the weights file within its cap and readable;
 - each tokenizer folder and asset inside the model folder, each asset within its cap, and no
-  tokenizer with more ids than the model has embedding rows.
+  tokenizer with more ids than the model has embedding rows;
+- for a `.keras` file, the same config checks, and its members' sizes and expansion ratios from
+  the zip headers (a zip bomb is refused before a byte of it is inflated).
 
 Example:
 
     config = check_model_folder("runs/demo/model")      # LoadError, or the parsed config.json
+    config, weights_bytes = check_keras_file("exports/classifier.keras")
 """
 
 import os
+import zipfile
 from pathlib import Path
 
 from zoo.errors import LoadError
-from zoo.loading_limits import cap, read_json_config, require_dimensions_fit, require_file_size
+from zoo.loading_limits import (
+    cap,
+    parse_json_config,
+    read_json_config,
+    require_dimensions_fit,
+    require_file_size,
+    require_zip_member,
+)
 from zoo.training.config import ConfigError
 
 MODEL_FOLDER = "model"  # a run directory's saved model
@@ -203,3 +214,22 @@ def finished_model_folder(run_path):
     if not (folder / CONFIG_FILENAME).exists():
         raise ConfigError(f"{run_path}: not a finished run (no {folder}/{CONFIG_FILENAME}); train it first.")
     return folder
+
+
+def check_keras_file(path):
+    """The config checks above on a `.keras` file, its members' sizes from the zip headers first.
+
+    Returns `(config, weights_bytes)`: the parsed `config.json` and the weights member's size.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            require_zip_member(archive, "config.json", cap("config_bytes"), "a model config", "config_bytes")
+            weights_bytes = require_zip_member(
+                archive, "model.weights.h5", cap("weights_bytes"), "model weights", "weights_bytes"
+            )
+            config = parse_json_config(archive.read("config.json"), f"{path}:config.json")
+    except zipfile.BadZipFile as error:
+        raise LoadError(f"{path}: not a readable .keras file ({error}); export the run again.") from None
+    check_config_is_safe(config, where=str(path))
+    require_dimensions_fit(config, weights_bytes, where=str(path))
+    return config, weights_bytes

@@ -1,7 +1,11 @@
 """`.keras` files: a round trip on this backend, and hostile files refused before Keras builds anything."""
 
 import json
+import os
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -9,10 +13,12 @@ import pytest
 
 from tests.models.bert.tiny import make_backbone, make_inputs
 from zoo.errors import LoadError
-from zoo.export import ExportError, load_keras_file
+from zoo.export import load_keras_file
 from zoo.models.bert import BertClassifier
 from zoo.models.saving import UnsafeModelConfig
 from zoo.testing import to_numpy
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -65,7 +71,7 @@ def test_a_lambda_layer_is_refused(tmp_path):
 def test_a_truncated_file_is_refused_with_a_clear_error(saved):
     path = saved[1]
     path.write_bytes(path.read_bytes()[:200])
-    with pytest.raises(ExportError, match="not a readable .keras file"):
+    with pytest.raises(LoadError, match="not a readable .keras file"):
         load_keras_file(path)
 
 
@@ -123,6 +129,20 @@ def test_a_zip_bomb_member_is_refused_from_the_headers(saved, member, message):
     hostile = _bomb(saved[1], member, 256 << 20)
     with pytest.raises(LoadError, match=message):
         load_keras_file(hostile)
+
+
+def test_a_bomb_is_refused_before_keras_is_imported(saved):
+    hostile = _bomb(saved[1], "model.weights.h5", 256 << 20)
+    probe = (
+        "import sys\nfrom zoo.errors import LoadError\nfrom zoo.export import load_keras_file\n"
+        "try:\n    load_keras_file(sys.argv[1])\nexcept LoadError as error:\n    print(error)\n"
+        "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", probe, str(hostile)], capture_output=True, text=True, env=env)
+    refusal, imported = result.stdout.strip().splitlines()
+    assert "refused as a zip bomb" in refusal, result.stderr
+    assert imported == "[]"
 
 
 def test_a_config_whose_dimensions_dwarf_its_weights_is_refused(saved):

@@ -8,8 +8,8 @@ Example:
     model = load_keras_file("exports/classifier.keras")
 """
 
+from zoo import preflight
 from zoo.export.errors import ExportError
-from zoo.export.keras_file import load_keras_file
 
 FORMATS = ("saved_model", "keras")
 
@@ -25,6 +25,18 @@ def export_run(run_path, out, format="saved_model"):
 
         return export_keras_file(run_path, out)
     raise ExportError(f"format must be one of {list(FORMATS)}. Received: format={format!r}")
+
+
+def load_keras_file(path):
+    """The model of a `.keras` file (`zoo.export.keras_file.load_keras_file`), on any backend.
+
+    The file's headers and config are checked (`zoo.preflight.check_keras_file`) before Keras is
+    imported, so a zip bomb or a hostile config costs a few tens of MB, not Keras' start-up.
+    """
+    preflight.check_keras_file(path)
+    from zoo.export.keras_file import load_keras_file as load
+
+    return load(path)
 
 
 __all__ = ["FORMATS", "ExportError", "export_run", "load_keras_file"]

@@ -21,8 +21,8 @@ import zipfile
 
 import keras
 
+from zoo import preflight
 from zoo.export.errors import ExportError
-from zoo.loading_limits import cap, parse_json_config, require_dimensions_fit, require_zip_member
 from zoo.models.registry import import_all_families
 from zoo.models.saving import check_config_is_safe
 from zoo.models.weights import require_matching_arrays
@@ -45,21 +45,13 @@ def export_keras_file(run_path, out):
 def load_keras_file(path):
     """The model of a `.keras` file, its classes and sizes checked before anything is imported or built.
 
-    The archive's headers are checked first (`zoo.loading_limits`): a config or weights member
-    over its cap, or one that expands like a zip bomb, is refused before a byte of it is read.
+    The archive's headers and config are checked first (`zoo.preflight.check_keras_file`): a config
+    or weights member over its cap, or one that expands like a zip bomb, is refused before a byte
+    of it is read.
     """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            require_zip_member(archive, "config.json", cap("config_bytes"), "a model config", "config_bytes")
-            weights_bytes = require_zip_member(
-                archive, "model.weights.h5", cap("weights_bytes"), "model weights", "weights_bytes"
-            )
-            config = parse_json_config(archive.read("config.json"), f"{path}:config.json")
-    except zipfile.BadZipFile as error:
-        raise ExportError(f"{path}: not a readable .keras file ({error}); export the run again.") from None
+    config, _ = preflight.check_keras_file(path)
     import_all_families()
     check_config_is_safe(config, where=str(path))
-    require_dimensions_fit(config, weights_bytes, where=str(path))
     _require_matching_weights(path, config)
     try:
         return keras.saving.load_model(path, safe_mode=True)
