@@ -74,6 +74,14 @@ def test_a_genuine_gpt2_config_fits_its_weights(weights_bytes):
     require_dimensions_fit({"config": GPT2_BASE}, weights_bytes, "gpt2")
 
 
+def test_a_fasttext_config_fits_its_weights():
+    # 4,096 bucket rows and 213 token rows of 16 columns: two tables, not a 4,096 x 213 matrix.
+    config = {"vocabulary_size": 213, "num_classes": 2, "embedding_dim": 16, "num_bigram_buckets": 4096}
+    require_dimensions_fit({"config": config}, (213 + 4096) * 16 * 4 + 20_000, "fasttext")
+    with pytest.raises(LoadError, match="num_bigram_buckets=10,000,000"):
+        require_dimensions_fit({"config": {**config, "num_bigram_buckets": 10**7}}, 300_000, "fasttext")
+
+
 @pytest.mark.parametrize(
     "edit,named",
     [

@@ -148,16 +148,35 @@ def _is_dimension(key, value):
     )
 
 
+def _is_width(key):
+    return key.endswith("_dim") or key == "units"
+
+
+def _largest_matrix(dimensions):
+    """The largest product of two `(value, key)` dimensions that can shape one weight matrix.
+
+    A count (a vocabulary, positions, hashed buckets, classes) by a width (`*_dim`, `units`), or
+    two widths; never two counts: a fastText model's 4,096 buckets and 213-token vocabulary are
+    two tables of `embedding_dim` columns, not one 4,096 x 213 matrix.
+    """
+    widths = sorted((value for value, key in dimensions if _is_width(key)), reverse=True)
+    counts = [value for value, key in dimensions if not _is_width(key) and "layers" not in key]
+    products = [widths[0] * max(counts, default=0)] if widths else []
+    if len(widths) > 1:
+        products.append(widths[0] * widths[1])
+    return max(products, default=0)
+
+
 def require_dimensions_fit(config, weights_bytes, where):
     """`LoadError` if `config` describes a model far larger than its `weights_bytes` of weights.
 
     Building a model allocates its variables before any weight is read, so a config edited to a
     vocabulary of 10^12 would exhaust memory. The weights file bounds the model: it holds at most
     `weights_bytes / 2` values (2-byte floats). A config cannot match it when, in one of its dicts,
-    a dimension (a `*_size`, `*_dim`, `*_length`, `num_*` or `units` integer) is above that, the
-    product of its two largest dimensions (a matrix) is above 4x that, or that product times its
-    layer counts (`num_*layers`) is above 64x that. A genuine model's embedding or feed-forward
-    matrix, once per layer, stays well within these bounds.
+    a dimension (a `*_size`, `*_dim`, `*_length`, `num_*` or `units` integer) is above that, its
+    largest matrix (`_largest_matrix`) is above 4x that, or that matrix times its layer counts
+    (`num_*layers`) is above 64x that. A genuine model's embedding or feed-forward matrix, once
+    per layer, stays well within these bounds.
     """
     values = max(weights_bytes // 2, 1 << 16)
     stack = [(config, where)]
@@ -171,7 +190,7 @@ def require_dimensions_fit(config, weights_bytes, where):
         dimensions = sorted(((value, key) for key, value in item.items() if _is_dimension(key, value)), reverse=True)
         sizes = [value for value, _ in dimensions]
         layers = math.prod(value for value, key in dimensions if key.startswith("num_") and "layers" in key)
-        matrix = math.prod([value for value, key in dimensions if "layers" not in key][:2])
+        matrix = _largest_matrix(dimensions)
         if sizes and (sizes[0] > values or matrix > 4 * values or layers * matrix > 64 * values):
             named = ", ".join(f"{key}={value:,}" for value, key in dimensions[:3])
             raise LoadError(

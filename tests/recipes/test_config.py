@@ -7,7 +7,7 @@ import pytest
 from recipes import get_recipe
 from zoo.cli import build_parser
 from zoo.training.config import ConfigError, TrainConfig, resolve_config
-from zoo.training.run_directory import RunDirectory
+from zoo.training.run_directory import CHECKPOINT, WEIGHTS, RunDirectory
 
 
 def test_flags_override_file_override_family_defaults(tmp_path):
@@ -71,9 +71,17 @@ def test_unknown_and_unreadable_config_files(tmp_path):
         resolve_config(recipe, {}, tmp_path / "missing.toml")
 
 
+def _started(run):
+    """Marks `run` as having reached a checkpoint (what makes its settings binding)."""
+    run.file(CHECKPOINT).mkdir()
+    (run.file(CHECKPOINT) / WEIGHTS).write_bytes(b"")
+    return run
+
+
 def test_a_run_folder_refuses_a_different_config(tmp_path):
     run = RunDirectory(tmp_path / "run")
     run.claim(TrainConfig(epochs=2))
+    _started(run)
     run.claim(TrainConfig(epochs=2, time_budget=5.0))  # the same run with a new budget resumes
     run.claim(TrainConfig(epochs=2, out="moved/elsewhere"))  # so does a run folder that was moved
     with pytest.raises(ConfigError, match=r"other settings \(epochs: 2 -> 3\)"):
@@ -86,9 +94,17 @@ def test_a_setting_added_after_a_run_started_reads_as_its_default(tmp_path):
     saved = json.loads(run.file("config.json").read_text())
     del saved["no_repeat_ngram"]  # a config.json written before the setting existed
     run.file("config.json").write_text(json.dumps(saved))
+    _started(run)
     run.claim(TrainConfig(epochs=2))
     with pytest.raises(ConfigError, match=r"no_repeat_ngram: 0 -> 3"):
         run.claim(TrainConfig(epochs=2, no_repeat_ngram=3))
+
+
+def test_a_run_folder_that_never_reached_a_checkpoint_takes_new_settings(tmp_path):
+    run = RunDirectory(tmp_path / "run")
+    run.claim(TrainConfig(epochs=2))
+    run.claim(TrainConfig(epochs=3))  # a failed start: its folder is reused
+    assert json.loads(run.file("config.json").read_text())["epochs"] == 3
 
 
 def test_summarization_transformers_copy_and_switches_turn_off_from_the_command_line():
