@@ -1,5 +1,7 @@
 """benchmarks/hostile_inputs.py: the refusals that need no trained run, end to end, and how stderr is read."""
 
+import pytest
+
 from benchmarks import hostile_inputs
 
 
@@ -12,6 +14,8 @@ def test_gnu_time_and_tensorflow_start_up_lines_are_not_counted():
     assert hostile_inputs.parse_stderr(stderr, "/w") == (["zoo: error: W/run/config.json: bad"], 1024, 0.25)
 
 
+# Three `zoo` processes end to end; tests/recipes/test_failed_runs.py covers the same refusals in-process.
+@pytest.mark.slow
 def test_a_bad_argument_and_bad_data_files_are_refused_in_one_line_leaving_nothing(tmp_path):
     rows = list(hostile_inputs.run_cases([9, 11, 13], tmp_path))
     assert [row["case"] for row in rows] == ["9", "11", "13"]
