@@ -148,6 +148,21 @@ def _is_dimension(key, value):
     )
 
 
+def config_dicts(config, where):
+    """Every dict nested in a parsed JSON `config`, in document order, with its path ("model.config.layers[0]").
+
+    Walked without recursion, so a hostile depth cannot exhaust the stack.
+    """
+    stack = [(config, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, list):
+            stack.extend((child, f"{path}[{i}]") for i, child in reversed(list(enumerate(item))))
+        elif isinstance(item, dict):
+            yield item, path
+            stack.extend((child, f"{path}.{key}") for key, child in reversed(list(item.items())))
+
+
 def _is_width(key):
     return key.endswith("_dim") or key == "units"
 
@@ -179,14 +194,7 @@ def require_dimensions_fit(config, weights_bytes, where):
     per layer, stays well within these bounds.
     """
     values = max(weights_bytes // 2, 1 << 16)
-    stack = [(config, where)]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, list):
-            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
-            continue
-        if not isinstance(item, dict):
-            continue
+    for item, path in config_dicts(config, where):
         dimensions = sorted(((value, key) for key, value in item.items() if _is_dimension(key, value)), reverse=True)
         sizes = [value for value, _ in dimensions]
         layers = math.prod(value for value, key in dimensions if key.startswith("num_") and "layers" in key)
@@ -197,4 +205,3 @@ def require_dimensions_fit(config, weights_bytes, where):
                 f"{path}: {named} describe a model far larger than its {_size_text(weights_bytes)} of "
                 "weights; the config does not belong to these weights (edited or damaged)."
             )
-        stack.extend((child, f"{path}.{key}") for key, child in item.items() if isinstance(child, (dict, list)))

@@ -27,6 +27,7 @@ from pathlib import Path
 from zoo.errors import LoadError
 from zoo.loading_limits import (
     cap,
+    config_dicts,
     parse_json_config,
     read_json_config,
     require_dimensions_fit,
@@ -61,17 +62,9 @@ def check_config_is_safe(config, where="model", is_known_function=None, is_regis
 
     Example: `check_config_is_safe(json.load(open("config.json"))["model"])`.
     """
-    stack = [(config, where)]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, list):
-            stack.extend((child, f"{path}[{i}]") for i, child in reversed(list(enumerate(item))))
-            continue
-        if not isinstance(item, dict):
-            continue
+    for item, path in config_dicts(config, where):
         if "class_name" in item:
             _check_object(item, path, is_known_function, is_registered)
-        stack.extend((value, f"{path}.{key}") for key, value in reversed(list(item.items())))
 
 
 def _check_object(config, where, is_known_function, is_registered):
@@ -146,18 +139,13 @@ def saved_arrays(path, where=None):
 
 def _embedding_rows(model_config):
     """The largest vocabulary size named anywhere in a model config (the rows of its largest embedding)."""
-    rows, stack = None, [model_config]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            for key, value in item.items():
-                if key in _VOCABULARY_KEYS and isinstance(value, int) and not isinstance(value, bool):
-                    rows = value if rows is None else max(rows, value)
-                elif isinstance(value, (dict, list)):
-                    stack.append(value)
-    return rows
+    sizes = [
+        value
+        for item, _ in config_dicts(model_config, "model")
+        for key, value in item.items()
+        if key in _VOCABULARY_KEYS and isinstance(value, int) and not isinstance(value, bool)
+    ]
+    return max(sizes, default=None)
 
 
 def _check_tokenizer(directory, name, folder, rows):
