@@ -109,6 +109,8 @@ class RunDirectory:
 
     def __init__(self, path):
         self.path = Path(path)
+        self.created = False  # set by `claim`: whether it made the folder
+        self._lock_file = None
 
     def file(self, name):
         return self.path / name
@@ -168,14 +170,13 @@ class RunDirectory:
 
     def release(self):
         """Frees the lock `claim` took (a finished or failed `train` call)."""
-        lock_file = getattr(self, "_lock_file", None)
-        if lock_file is not None and not lock_file.closed:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
-            lock_file.close()
+        if self._lock_file is not None and not self._lock_file.closed:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+            self._lock_file.close()
 
     def discard_failed_start(self):
         """Removes the folder `claim` created if the run never reached a checkpoint (a failed start)."""
-        if getattr(self, "created", False) and self.checkpoint_weights is None:
+        if self.created and self.checkpoint_weights is None:
             shutil.rmtree(self.path, ignore_errors=True)
 
     def clear_unstarted(self):
