@@ -1,6 +1,6 @@
 """Pooling a sequence over its real tokens: the max or the mean of the steps the padding mask keeps.
 
-A function of backend ops (no weights), shared by the LSTM and BERT classifiers.
+A function of backend ops (no weights), shared by the LSTM, BERT and fastText classifiers.
 
 Example:
 
