@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/zoo demo
+	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/zoo demo
 
 # One pytest process per backend (KERAS_BACKEND must be set before keras is imported), TEST_JOBS of
 # them side by side; each backend's output is printed when it ends. The target fails if any failed.

@@ -96,7 +96,7 @@ ENVIRONMENT = {
 
 def zoo(*arguments):
     """The `zoo` command line with `arguments` (str, or bytes passed to the process as they are)."""
-    return [sys.executable, "-m", "zoo.cli", *arguments]
+    return [sys.executable, "-m", "recipes.cli", *arguments]
 
 
 def train_command(out, *settings, vocabulary_size=400):

@@ -35,7 +35,7 @@ def train_command(backend, precision, data, steps, eval_every, out):
     return [
         sys.executable,
         "-m",
-        "zoo.cli",
+        "recipes.cli",
         "train",
         "clm",
         "--model",

@@ -124,7 +124,7 @@ def run_zoo_train(task, model, out, flags, args):
     command = [
         sys.executable,
         "-m",
-        "zoo.cli",
+        "recipes.cli",
         "train",
         task,
         "--model",

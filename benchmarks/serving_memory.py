@@ -95,7 +95,7 @@ def sentences(count):
 
 def zoo(*arguments):
     """Runs the `zoo` command; `RuntimeError` with its stderr's end if it fails."""
-    command = [sys.executable, "-m", "zoo.cli", *arguments]
+    command = [sys.executable, "-m", "recipes.cli", *arguments]
     completed = subprocess.run(command, cwd=ROOT, env=ENVIRONMENT, capture_output=True, text=True)
     if completed.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({completed.returncode}):\n{completed.stderr[-3000:]}")

@@ -46,6 +46,8 @@ a slow moment read 266 GFLOP/s where the next three read 377 to 394.
 """
 
 import argparse
+import dataclasses
+import importlib
 import json
 import math
 import os
@@ -79,7 +81,6 @@ IMPLS = ("zoo", "keras-hub", "torch-eager", "torch-compile")
 KERAS_IMPLS = ("zoo", "keras-hub")
 MODELS = ("gpt", "bert")
 PRECISIONS = ("float32", "mixed_bfloat16")
-RECIPE_TASKS = {"gpt": "clm", "bert": "mlm"}
 CONFIGS = {
     "tiny": {
         "num_layers": 2,
@@ -128,7 +129,7 @@ def flops_per_token(parameters, num_layers, hidden_dim, sequence_length, output_
 
 def output_head(model, shape):
     """`(output_parameters, output_fraction)` of `flops_per_token`: BERT's MLM head runs at the masked positions."""
-    if model == "gpt":
+    if not BENCHMARKED[model].masked_head:
         return 0, 1.0
     width, length = shape["hidden_dim"], shape["sequence_length"]
     # The tied vocabulary projection and the head's dense transform, at ceil(0.15 T) of T positions.
@@ -162,13 +163,33 @@ def bert_examples(rng, shape, count):
     return x, np.take_along_axis(token_ids, positions, axis=1), np.ones(positions.shape, "float32")
 
 
+@dataclasses.dataclass(frozen=True)
+class Benchmarked:
+    """How one of `MODELS` is trained here: its recipe task, random batches, our task class and keras-hub's twin."""
+
+    recipe_task: str
+    examples: object  # `(rng, shape, count) -> (x, y, sample_weight)`
+    zoo_task: tuple  # (module, class) of our task model on the backbone
+    keras_hub: tuple  # (backbone class, task class) in keras_hub.models
+    masked_head: bool  # the output head runs at the masked positions only (`output_head`)
+    torch_reference: bool  # the plain PyTorch GPT (torch-eager, torch-compile) trains it
+
+
+BENCHMARKED = {
+    "gpt": Benchmarked(
+        "clm", gpt_examples, ("zoo.models.gpt", "GPTCausalLM"), ("GPT2Backbone", "GPT2CausalLM"), False, True
+    ),
+    "bert": Benchmarked(
+        "mlm", bert_examples, ("zoo.models.bert", "BertMaskedLM"), ("BertBackbone", "BertMaskedLM"), True, False
+    ),
+}
+
+
 def random_dataset(model, shape, seed=0):
     """A repeated, prefetched `tf.data.Dataset` cycling `DISTINCT_BATCHES` random batches of `model`'s inputs."""
     import tensorflow as tf
 
-    examples = (gpt_examples if model == "gpt" else bert_examples)(
-        np.random.default_rng(seed), shape, DISTINCT_BATCHES * shape["batch_size"]
-    )
+    examples = BENCHMARKED[model].examples(np.random.default_rng(seed), shape, DISTINCT_BATCHES * shape["batch_size"])
     dataset = tf.data.Dataset.from_tensor_slices(examples).batch(shape["batch_size"], drop_remainder=True)
     return dataset.cache().repeat().prefetch(tf.data.AUTOTUNE)
 
@@ -181,7 +202,7 @@ def recipe_config(model, shape, precision, **settings):
     from recipes import get_recipe
     from zoo.training.config import resolve_config
 
-    recipe = get_recipe(RECIPE_TASKS[model])
+    recipe = get_recipe(BENCHMARKED[model].recipe_task)
     overrides = {
         "model": model,
         "seq_len": shape["sequence_length"],
@@ -202,8 +223,6 @@ def zoo_task(model, shape, precision, total_steps, **settings):
     import keras
 
     import zoo.models
-    from zoo.models.bert import BertMaskedLM
-    from zoo.models.gpt import GPTCausalLM
     from zoo.training.remat import remat_scope
     from zoo.training.trainer import compile_for_training
 
@@ -224,7 +243,8 @@ def zoo_task(model, shape, precision, total_steps, **settings):
                 intermediate_dim=shape["intermediate_dim"],
                 max_sequence_length=shape["sequence_length"],
             )
-            task = GPTCausalLM(backbone) if model == "gpt" else BertMaskedLM(backbone)
+            module, task_class = BENCHMARKED[model].zoo_task
+            task = getattr(importlib.import_module(module), task_class)(backbone)
         compile_for_training(task, recipe, config, total_steps)
     finally:
         keras.config.set_dtype_policy("float32")
@@ -249,10 +269,8 @@ def keras_hub_task(model, shape, precision):
             "dropout": 0.0,
             "max_sequence_length": shape["sequence_length"],
         }
-        if model == "gpt":
-            task = keras_hub.models.GPT2CausalLM(keras_hub.models.GPT2Backbone(**arguments), preprocessor=None)
-        else:
-            task = keras_hub.models.BertMaskedLM(keras_hub.models.BertBackbone(**arguments), preprocessor=None)
+        backbone_class, task_class = (getattr(keras_hub.models, name) for name in BENCHMARKED[model].keras_hub)
+        task = task_class(backbone_class(**arguments), preprocessor=None)
         task.compile(
             optimizer=keras.optimizers.AdamW(learning_rate=config.learning_rate, weight_decay=config.weight_decay)
         )
@@ -400,7 +418,7 @@ def measure(
     require_choice("impl", impl, IMPLS)
     require_choice("model", model, MODELS)
     require_choice("precision", precision, PRECISIONS)
-    if impl not in KERAS_IMPLS and model != "gpt":
+    if impl not in KERAS_IMPLS and not BENCHMARKED[model].torch_reference:
         raise ValueError(f"`impl={impl!r}` trains GPT only. Received: model={model!r}")
     shape = CONFIGS[require_choice("config", config, tuple(CONFIGS))] if shape is None else shape
     require_positive_int("blocks", blocks)
@@ -458,7 +476,7 @@ def measurements(args):
         for model in args.models:
             for backend in args.backends:
                 yield from ((impl, backend, model, config) for impl in args.impls if impl in KERAS_IMPLS)
-            if model == "gpt":
+            if BENCHMARKED[model].torch_reference:
                 yield from ((impl, "torch", model, config) for impl in args.impls if impl not in KERAS_IMPLS)
 
 

@@ -1,4 +1,7 @@
-"""The task recipes of `zoo train TASK`: classification, translation, summarization, mlm, clm.
+"""The task recipes of `zoo train TASK` (classification, translation, summarization, mlm, clm) and the `zoo` CLI.
+
+`recipes` sits above the library: it imports `zoo`, and `zoo` never imports it. A recipe's
+module (and Keras) is imported on first `get_recipe`, so the CLI can pick the Keras backend first.
 
 Example:
 
@@ -8,17 +11,25 @@ Example:
     ('lstm', 'transformer', 'gpt')
 """
 
-from recipes.classification import Classification
-from recipes.pretraining import CausalLM, MaskedLM
-from recipes.summarization import Summarization
-from recipes.translation import Translation
+import importlib
 
-RECIPES = {recipe.task: recipe for recipe in (Classification(), Translation(), Summarization(), MaskedLM(), CausalLM())}
+# task -> (module, recipe class)
+RECIPES = {
+    "classification": ("recipes.classification", "Classification"),
+    "translation": ("recipes.translation", "Translation"),
+    "summarization": ("recipes.summarization", "Summarization"),
+    "mlm": ("recipes.pretraining", "MaskedLM"),
+    "clm": ("recipes.pretraining", "CausalLM"),
+}
 TASKS = tuple(RECIPES)
+_INSTANCES = {}
 
 
 def get_recipe(task):
     """The recipe of `task`; `ValueError` listing the tasks if unknown."""
     if task not in RECIPES:
         raise ValueError(f"Unknown task {task!r}; the tasks are {', '.join(TASKS)}.")
-    return RECIPES[task]
+    if task not in _INSTANCES:
+        module, class_name = RECIPES[task]
+        _INSTANCES[task] = getattr(importlib.import_module(module), class_name)()
+    return _INSTANCES[task]

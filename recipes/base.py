@@ -22,7 +22,9 @@ class Recipe:
     Attributes:
         task: the task name of the CLI (`zoo train TASK`).
         corpus: the embedded corpus used when no `--data` is given.
-        families: the model families this task trains; `default_model` is the first.
+        families: the model families this task trains: those with a task model for it in
+            `zoo.models.registry`, in registry order.
+        default_model: the family a run trains unless `--model` says otherwise.
         monitor: `(logged name, "min" | "max")`: the validation value that picks the best weights.
         primary_metric: the metrics.json key that `zoo compare` ranks by, and its direction.
         default_tokenizer: the tokenizer kind a run trains unless `--tokenizer` says otherwise.
@@ -31,24 +33,25 @@ class Recipe:
         training_accuracy: whether `fit` logs accuracy (and `val_accuracy`) as it trains. Token-level
             tasks leave it off: an argmax over every position's logits cost 2-7% of a gpt-small
             step, and their evaluation reports accuracy, perplexity or BLEU itself.
-        copy_families: the families that take `--copy-attention` (encoder-decoders).
-        POOLINGS: `{family: poolings}` a classifier of the family takes as `--pooling`, its default first.
+        FAMILY_DEFAULTS: `{family: settings}` this task tunes per family (learning rate, lengths, ...).
     """
 
     task = None
     corpus = None
-    families = ()
+    default_model = None
     monitor = ("val_loss", "min")
     primary_metric = ("loss", "min")
     training_accuracy = False
     default_tokenizer = "wordpiece"
-    copy_families = ()
     FAMILY_DEFAULTS = {}
-    POOLINGS = {}
 
     @property
-    def default_model(self):
-        return self.families[0]
+    def families(self):
+        return registry.task_families(self.task)
+
+    def task_model(self, config):
+        """The registry's `TaskModel` of `config.model` for this task (what it builds and reads)."""
+        return registry.task_model(self.task, config.model)
 
     def family_defaults(self, model):
         """Config values of this task for a model family (tokenizer, learning rate, lengths, ...)."""
@@ -84,26 +87,27 @@ class Recipe:
     # --- model ---
     def check_config(self, config):
         """Refuses settings this task or family cannot honour (`ConfigError`), before any work."""
-        poolings = self.POOLINGS.get(config.model, ())
-        if config.pooling is not None and config.pooling not in poolings:
+        task_model = self.task_model(config)
+        if config.pooling is not None and config.pooling not in task_model.poolings:
             raise ConfigError(
-                f"--pooling {config.pooling}: a {config.model} classifier pools by {', '.join(poolings)}."
-                if poolings
+                f"--pooling {config.pooling}: a {config.model} classifier pools by {', '.join(task_model.poolings)}."
+                if task_model.poolings
                 else f"--pooling is for classifiers, not {self.task}."
             )
-        if config.copy_attention and config.model not in self.copy_families:
+        if config.copy_attention and not task_model.copy_attention:
+            copying = [family for family in registry.task_families("translation") if _copies("translation", family)]
             raise ConfigError(
-                f"--copy-attention is for encoder-decoders (translation or summarization with --model transformer "
-                f"or lstm), not {self.task} with --model {config.model}."
+                f"--copy-attention is for encoder-decoders (translation or summarization with --model "
+                f"{' or '.join(copying)}), not {self.task} with --model {config.model}."
             )
 
     def check_init(self, config, init_config):
         """Refuses an `--init-from` run whose model cannot start this one (`ConfigError`)."""
-        raise ConfigError(f"--init-from: the {self.task} recipe cannot start a {config.model} model from another run.")
+        registry.check_init_from(config, init_config)
 
     def build_model(self, config, tokenizer, info, init_model):
         """The task model for `config.model`, from `init_model` (a loaded run's model) if given."""
-        raise NotImplementedError
+        return self.task_model(config).build(config, tokenizer, info, init_model)
 
     def loss(self, config):
         return SparseCrossEntropy(label_smoothing=config.label_smoothing)
@@ -138,6 +142,10 @@ class Recipe:
         raise NotImplementedError
 
 
+def _copies(task, family):
+    return registry.task_model(task, family).copy_attention
+
+
 def batch_options(config, training):
     """The `BatchOptions` keywords of a training or an evaluation pipeline."""
     return {
@@ -163,38 +171,6 @@ def decoding_options(config):
 def token_count(tokenizer, texts):
     """Tokens of each text, without special tokens."""
     return np.asarray([len(ids) for ids in tokenizer.tokenize(list(texts))]) if texts else np.zeros(0)
-
-
-def backbone_from(init_model, family, config, vocabulary_size, min_sequence_length):
-    """The pretrained backbone of `init_model`, or a new `family` backbone at `config.size`.
-
-    A new backbone's `max_sequence_length` is raised to `min_sequence_length` when the preset
-    is shorter; a pretrained one must already be long enough.
-    """
-    if init_model is not None:
-        backbone = init_model.backbone
-        if getattr(backbone, "max_sequence_length", min_sequence_length) < min_sequence_length:
-            raise ConfigError(
-                f"--init-from {config.init_from}: its model reads at most {backbone.max_sequence_length} tokens, "
-                f"this run needs {min_sequence_length}; lower --seq-len/--target-len."
-            )
-        return backbone
-    overrides = {}
-    preset = registry.preset(family, config.size)
-    if preset.get("max_sequence_length", min_sequence_length) < min_sequence_length:
-        overrides["max_sequence_length"] = min_sequence_length
-    if config.dropout is not None:
-        overrides["dropout"] = config.dropout
-    return registry.build(family, config.size, vocabulary_size, **overrides)
-
-
-def require_init_family(config, init_config, families):
-    """Refuses `--init-from` a run whose model family is not in `families`."""
-    if init_config["model"] not in families:
-        raise ConfigError(
-            f"--init-from {config.init_from}: a {init_config['model']} {init_config['task']} run cannot initialise "
-            f"a {config.model} {config.task} model; use a run of {' or '.join(families)}."
-        )
 
 
 def predict_in_batches(model, dataset):

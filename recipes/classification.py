@@ -11,30 +11,20 @@ Example:
 
 import numpy as np
 
-from recipes.base import Recipe, backbone_from, batch_options, predict_in_batches, require_init_family, token_count
+from recipes.base import Recipe, batch_options, predict_in_batches, token_count
 from zoo.data import DataError, LabelVocabulary, read_classification
 from zoo.data.pipelines import classification_dataset
 from zoo.metrics import classification_metrics
-from zoo.models import fasttext
-from zoo.models.bert import BertClassifier
-from zoo.models.gpt import GPTClassifier
-from zoo.models.lstm import LSTMClassifier, classifier_config
 
 
 class Classification(Recipe):
     task = "classification"
     corpus = "classification"
-    families = ("lstm", "bert", "gpt", "fasttext")
+    default_model = "lstm"
     monitor = ("val_accuracy", "max")
     primary_metric = ("accuracy", "max")
     training_accuracy = True
     # Learning rates tuned on the embedded corpus's validation split; lengths fit its reviews.
-    POOLINGS = {
-        "lstm": ("max", "mean", "last"),
-        "bert": ("first", "mean", "max"),
-        "gpt": ("last",),
-        "fasttext": ("mean",),
-    }
     FAMILY_DEFAULTS = {
         "lstm": {"learning_rate": 3e-3},
         "bert": {"learning_rate": 5e-4},
@@ -71,39 +61,13 @@ class Classification(Recipe):
     def task_info(self, config, rows):
         return {"labels": list(LabelVocabulary.from_rows(rows).labels)}
 
-    def build_model(self, config, tokenizer, info, init_model):
-        num_classes = len(info["labels"])
-        vocabulary_size = tokenizer.vocabulary_size
-        pooling = config.pooling or self.POOLINGS[config.model][0]
-        if config.model == "lstm":
-            settings = classifier_config(config.size, vocabulary_size, num_classes, pooling=pooling)
-            if config.dropout is not None:
-                settings["dropout"] = config.dropout
-            return LSTMClassifier(**settings)
-        if config.model == "fasttext":
-            settings = fasttext.classifier_config(config.size, vocabulary_size, num_classes)
-            if config.dropout is not None:
-                settings["dropout"] = config.dropout
-            return fasttext.FastTextClassifier(**settings)
-        backbone = backbone_from(init_model, config.model, config, vocabulary_size, config.seq_len)
-        # `--dropout` sets the head's dropout too (else the head's default: BERT's 0.1, GPT's 0).
-        options = {} if config.dropout is None else {"dropout": config.dropout}
-        if config.model == "bert":
-            return BertClassifier(backbone, num_classes, pooling=pooling, **options)
-        return GPTClassifier(backbone, num_classes, **options)
-
-    def check_init(self, config, init_config):
-        if config.model in ("lstm", "fasttext"):
-            super().check_init(config, init_config)
-        require_init_family(config, init_config, (config.model,))
-
     def dataset(self, rows, tokenizer, info, config, training):
         return classification_dataset(
             rows,
             tokenizer,
             LabelVocabulary(tuple(info["labels"])),
             sequence_length=config.seq_len,
-            segment_ids=config.model == "bert",
+            segment_ids=self.task_model(config).inputs == "token_and_segment_ids",
             **batch_options(config, training),
         )
 

@@ -22,22 +22,12 @@ Example:
 import keras
 import numpy as np
 
-from recipes.base import (
-    Recipe,
-    backbone_from,
-    batch_options,
-    decoding_options,
-    mean_nll,
-    require_init_family,
-    token_count,
-)
+from recipes.base import Recipe, batch_options, decoding_options, mean_nll, token_count
 from zoo.data import read_text
 from zoo.data.pipelines import causal_lm_dataset, masked_lm_dataset
 from zoo.generation import generate, generated_sequences
 from zoo.metrics import NllAccumulator, count_words, perplexity, tokenizer_round_trip, word_perplexity
-from zoo.models.bert import BertMaskedLM, BertPretrainer
-from zoo.models.gpt import GPTCausalLM
-from zoo.models.lstm import LSTMCausalLM, causal_lm_config
+from zoo.models.bert import BertMaskedLM
 
 
 class _TextRecipe(Recipe):
@@ -58,15 +48,8 @@ class _TextRecipe(Recipe):
 
 class MaskedLM(_TextRecipe):
     task = "mlm"
-    families = ("bert",)
+    default_model = "bert"
     FAMILY_DEFAULTS = {"bert": {"learning_rate": 5e-4}}
-
-    def check_init(self, config, init_config):
-        require_init_family(config, init_config, ("bert",))
-
-    def build_model(self, config, tokenizer, info, init_model):
-        backbone = backbone_from(init_model, "bert", config, tokenizer.vocabulary_size, config.seq_len)
-        return BertPretrainer(backbone) if config.nsp else BertMaskedLM(backbone)
 
     def loss(self, config):
         loss = super().loss(config)
@@ -155,25 +138,9 @@ class MaskedLM(_TextRecipe):
 
 class CausalLM(_TextRecipe):
     task = "clm"
-    families = ("gpt", "lstm")
+    default_model = "gpt"
     default_tokenizer = "sentencepiece"
     FAMILY_DEFAULTS = {"gpt": {"learning_rate": 1e-3, "seq_len": 128}, "lstm": {"learning_rate": 3e-3, "seq_len": 128}}
-
-    def check_init(self, config, init_config):
-        require_init_family(config, init_config, (config.model,))
-        if init_config["task"] != "clm":
-            super().check_init(config, init_config)
-
-    def build_model(self, config, tokenizer, info, init_model):
-        if config.model == "lstm":
-            if init_model is not None:
-                return init_model
-            settings = causal_lm_config(config.size, tokenizer.vocabulary_size)
-            if config.dropout is not None:
-                settings["dropout"] = config.dropout
-            return LSTMCausalLM(**settings)
-        backbone = backbone_from(init_model, "gpt", config, tokenizer.vocabulary_size, config.seq_len)
-        return GPTCausalLM(backbone)
 
     def reference_texts(self, rows):
         return self.tokenizer_texts(rows)

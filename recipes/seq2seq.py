@@ -16,30 +16,18 @@ tokens, e.g. names in a summary).
 import keras
 import numpy as np
 
-from recipes.base import (
-    Recipe,
-    backbone_from,
-    batch_options,
-    decoding_options,
-    mean_nll,
-    require_init_family,
-    token_count,
-)
+from recipes.base import Recipe, batch_options, decoding_options, mean_nll, token_count
 from zoo.data.pipelines import prefix_lm_dataset, seq2seq_dataset
 from zoo.generation import generate, generated_sequences
 from zoo.metrics import bleu, chrf, perplexity, rouge, tokenizer_round_trip
-from zoo.models.gpt import GPTSeq2Seq
-from zoo.models.lstm import LSTMSeq2Seq, seq2seq_config
-from zoo.models.seq2seq import Seq2SeqLM
 
 
 class Seq2SeqRecipe(Recipe):
     """Base of `Translation` and `Summarization`: subclasses set the task, reader and defaults."""
 
-    families = ("lstm", "transformer", "gpt")
+    default_model = "lstm"
     monitor = ("val_loss", "min")
     default_tokenizer = "sentencepiece"
-    copy_families = ("lstm", "transformer")
 
     def tokenizer_texts(self, rows):
         return [row["source"] for row in rows] + [row["target"] for row in rows]
@@ -47,36 +35,17 @@ class Seq2SeqRecipe(Recipe):
     def reference_texts(self, rows):
         return [row["target"] for row in rows]
 
-    def check_init(self, config, init_config):
-        if config.model != "gpt":
-            super().check_init(config, init_config)
-        require_init_family(config, init_config, ("gpt",))
-
-    def _max_sequence_length(self, config):
-        return (
-            config.seq_len + config.target_len + 1 if config.model == "gpt" else max(config.seq_len, config.target_len)
-        )
-
-    def build_model(self, config, tokenizer, info, init_model):
-        vocabulary_size = tokenizer.vocabulary_size
-        if config.model == "lstm":
-            settings = seq2seq_config(config.size, vocabulary_size, attention="luong")
-            if config.dropout is not None:
-                settings["dropout"] = config.dropout
-            return LSTMSeq2Seq(**settings, copy_attention=config.copy_attention)
-        family = "seq2seq" if config.model == "transformer" else "gpt"
-        backbone = backbone_from(init_model, family, config, vocabulary_size, self._max_sequence_length(config))
-        if config.model == "transformer":
-            return Seq2SeqLM(backbone, copy_attention=config.copy_attention)
-        return GPTSeq2Seq(backbone, separator_token_id=tokenizer.eos_id)
-
     def dataset(self, rows, tokenizer, info, config, training):
         options = batch_options(config, training)
-        if config.model == "gpt":
+        if self._is_prefix_lm(config):
             return prefix_lm_dataset(rows, tokenizer, sequence_length=config.seq_len + config.target_len, **options)
         return seq2seq_dataset(
             rows, tokenizer, max_source_length=config.seq_len, max_target_length=config.target_len, **options
         )
+
+    def _is_prefix_lm(self, config):
+        """Whether the model reads one `source <sep> target` sequence (GPT) rather than encoder and decoder inputs."""
+        return self.task_model(config).inputs == "prefix_lm"
 
     def tokens_per_example(self, rows, tokenizer, config):
         sample = rows[:1000]
@@ -123,7 +92,7 @@ class Seq2SeqRecipe(Recipe):
 
     def _generate(self, model, tokenizer, sources, config, compiled):
         decoding = {"end_token_id": tokenizer.eos_id, "jit_compile": compiled, **decoding_options(config)}
-        if config.model == "gpt":
+        if self._is_prefix_lm(config):
             source_ids = tokenizer.tokenize(sources, sequence_length=config.seq_len)
             prompt_ids, prompt_mask = model.build_prompt(source_ids)
             out = generate(

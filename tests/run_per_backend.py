@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 
-from zoo.cli import BACKENDS  # zoo.cli imports the standard library only: Keras stays out of this process
+from recipes.cli import BACKENDS  # recipes.cli imports the standard library only: Keras stays out of this process
 
 
 def parse_args(argv):

@@ -17,7 +17,7 @@ from zoo.tokenizers import ByteTokenizer
 ROOT = Path(__file__).resolve().parents[1]
 # `zoo predict` in a fresh process; prints which frameworks it imported, exits with zoo's status.
 PROBE = (
-    "import sys; from zoo.cli import main; code = main(sys.argv[1:]); "
+    "import sys; from recipes.cli import main; code = main(sys.argv[1:]); "
     "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules)); sys.exit(code)"
 )
 

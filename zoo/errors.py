@@ -15,5 +15,9 @@ class UserError(ValueError):
     """Input the user can fix; the message names the file (and line) or flag and what to do."""
 
 
+class ConfigError(UserError):
+    """A bad setting (flag, config file or a combination of them)."""
+
+
 class LoadError(UserError):
     """A saved model, tokenizer or `.keras` file that is refused: damaged, hostile or over a size cap."""

@@ -2,8 +2,8 @@
 
 import pytest
 
+from recipes.cli import main
 from tests.export.tiny_runs import RUNS, TINY
-from zoo.cli import main
 
 
 @pytest.fixture(scope="session")

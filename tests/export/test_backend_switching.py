@@ -14,8 +14,8 @@ import keras
 import numpy as np
 import pytest
 
+from recipes.cli import main
 from tests.export.tiny_runs import TEXTS
-from zoo.cli import main
 from zoo.export import export_run, load_keras_file
 from zoo.training.trainer import load_run
 
@@ -26,7 +26,7 @@ ON_ANOTHER_BACKEND = """
 import contextlib, io, json, sys
 import keras
 import numpy as np
-from zoo.cli import main
+from recipes.cli import main
 from zoo.export import load_keras_file
 
 request = json.load(sys.stdin)

@@ -3,8 +3,8 @@
 import json
 
 from recipes import get_recipe
+from recipes.cli import main
 from tests.export.tiny_runs import TEXTS
-from zoo.cli import main
 from zoo.training.config import TrainConfig
 from zoo.training.trainer import load_run
 

@@ -13,8 +13,8 @@ import keras
 import numpy as np
 import pytest
 
+from recipes.cli import main
 from tests.export.tiny_runs import TEXTS, TINY
-from zoo.cli import main
 from zoo.export import export_run
 
 SERVE = """

@@ -3,7 +3,7 @@
 import keras
 import pytest
 
-from zoo.cli import main
+from recipes.cli import main
 
 TINY = [
     "--size",
@@ -46,11 +46,11 @@ def _fails_with(argv, capsys, message):
         (["train", "translation", "--length-penalty", "-0.5"], "`length_penalty` must be a number >= 0"),
         (
             ["train", "summarization", "--model", "gpt", "--copy-attention"],
-            "--copy-attention is for encoder-decoders (translation or summarization with --model transformer or lstm)",
+            "--copy-attention is for encoder-decoders (translation or summarization with --model lstm or transformer)",
         ),
         (
             ["train", "classification", "--model", "bert", "--pooling", "last"],
-            "--pooling last: a bert classifier pools by first, mean, max.",
+            "--pooling last: a bert classifier pools by first, max, mean.",
         ),
         (["train", "translation", "--pooling", "mean"], "--pooling is for classifiers, not translation."),
         (["evaluate", "/nonexistent/run", "--data", "x.tsv"], "not a finished run"),

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from recipes import get_recipe
-from zoo.cli import build_parser
+from recipes.cli import build_parser
 from zoo.training.config import ConfigError, TrainConfig, resolve_config
 from zoo.training.run_directory import CHECKPOINT, WEIGHTS, RunDirectory
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from recipes.cli import _one_line, main
 from tests.recipes.test_cli_errors import TINY, _fails_with
-from zoo.cli import _one_line, main
 from zoo.training.config import ConfigError, TrainConfig
 from zoo.training.run_directory import RunDirectory
 
@@ -97,7 +97,7 @@ def test_an_argument_that_is_not_utf8(capsys):
 
 
 def test_zoo_debug_shows_the_traceback(tmp_path):
-    command = [sys.executable, "-m", "zoo.cli", "evaluate", str(tmp_path / "none"), "--data", "x.tsv"]
+    command = [sys.executable, "-m", "recipes.cli", "evaluate", str(tmp_path / "none"), "--data", "x.tsv"]
     quiet = subprocess.run(command, capture_output=True, text=True)
     loud = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "ZOO_DEBUG": "1"})
     assert quiet.returncode == 2 and "Traceback" not in quiet.stderr

@@ -37,7 +37,7 @@ ARGS = [
 
 
 def _command(out):
-    return [sys.executable, "-m", "zoo.cli", *ARGS, "--out", str(out)]
+    return [sys.executable, "-m", "recipes.cli", *ARGS, "--out", str(out)]
 
 
 def _history(out):

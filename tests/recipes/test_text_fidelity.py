@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from zoo.cli import main
+from recipes.cli import main
 
 PAIRS = [
     ("Two young men are outside near bushes.", "Zwei junge Männer sind draußen in der Nähe von Büschen."),

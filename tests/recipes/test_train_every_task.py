@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from zoo.cli import main
+from recipes.cli import main
 from zoo.data.synthetic import write_corpus
 
 TINY = [
@@ -104,3 +104,11 @@ def test_train_evaluate_predict(task, model, extra, tmp_path, capsys):
     assert main(["predict", str(out), PROMPTS.get(task, "the old man walked home"), "a second text"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2 and all(isinstance(json.loads(line), dict) for line in lines)
+
+
+def test_every_registered_task_model_has_a_case_here():
+    from recipes import TASKS
+    from zoo.models.registry import task_families
+
+    registered = {(task, family) for task in TASKS for family in task_families(task)}
+    assert {(task, model) for task, model, _ in CASES} == registered

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from keras.callbacks import CallbackList
 
-from zoo.cli import main
+from recipes.cli import main
 from zoo.training import budget, callbacks
 from zoo.training.budget import ProbeTimer, probe_steps, steps_within_budget
 from zoo.training.compilations import CompilationCounter

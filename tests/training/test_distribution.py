@@ -13,8 +13,8 @@ import keras
 import numpy as np
 import pytest
 
+from recipes.cli import main
 from tests.training.history import logged
-from zoo.cli import main
 from zoo.training.distribution import model_axis_spec
 
 TINY = [
@@ -49,7 +49,7 @@ if sys.argv[1] == "tensorflow":
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
 from tests.training.history import logged
-from zoo.cli import main
+from recipes.cli import main
 root, strategies, flags = sys.argv[2], sys.argv[3].split(","), sys.argv[4:]
 for strategy in ["auto", *strategies]:
     assert main(["train", *flags, "--strategy", strategy, "--out", f"{root}/{strategy}"]) == 0

@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
+from recipes.cli import main
 from tests.training.history import logged
-from zoo.cli import main
 
 TINY = [
     "clm",

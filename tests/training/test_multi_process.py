@@ -18,8 +18,8 @@ import h5py
 import keras
 import numpy as np
 
+from recipes.cli import main
 from tests.training.history import logged
-from zoo.cli import main
 
 TINY = [
     "classification",
@@ -67,7 +67,7 @@ def _free_ports(count):
 
 def _launch(backend, out):
     """Starts the two processes of a `--strategy multi_worker` run into `out`; returns their Popen objects."""
-    command = [sys.executable, "-m", "zoo.cli", "train", *TINY, "--strategy", "multi_worker", "--out", str(out)]
+    command = [sys.executable, "-m", "recipes.cli", "train", *TINY, "--strategy", "multi_worker", "--out", str(out)]
     environment = {**os.environ, "KERAS_BACKEND": backend}
     if backend == "torch":
         (port,) = _free_ports(1)

@@ -62,7 +62,7 @@ def export_saved_model(run_path, out):
 
 def _export_in_tensorflow_process(run_path, out):
     """The export traced by a subprocess under the TensorFlow backend (the model folder is backend-neutral)."""
-    command = [sys.executable, "-m", "zoo.cli", "export", str(run_path), "--format", "saved_model", "--out", str(out)]
+    command = [sys.executable, "-m", "zoo.export", str(run_path), str(out)]
     environment = {**os.environ, "KERAS_BACKEND": "tensorflow"}
     result = subprocess.run(command, env=environment, capture_output=True, text=True)
     if result.returncode != 0:

@@ -24,6 +24,7 @@ from zoo.generation.beam_search import beam_search
 from zoo.generation.decoding import Decoder
 from zoo.generation.samplers import build_sampler
 from zoo.generation.sampling import sample
+from zoo.models.registry import task_model
 
 GENERATION_CHUNK = 8
 CLASSIFICATION_CHUNK = 32
@@ -62,7 +63,7 @@ def _classification(model, tokenizer, labels, config):
         )
         token_ids = token_ids.to_tensor(shape=[None, sequence_length])
         inputs = {"token_ids": token_ids, "padding_mask": tf.cast(token_ids != tokenizer.pad_id, tf.int32)}
-        if config["model"] == "bert":
+        if _inputs(config) == "token_and_segment_ids":
             inputs["segment_ids"] = segment_ids.to_tensor(shape=[None, sequence_length])
         return tf.nn.softmax(tf.cast(model(inputs, training=False), tf.float32), axis=-1)
 
@@ -78,6 +79,11 @@ def _classification(model, tokenizer, labels, config):
         return {"labels": label_names}
 
     return {"serving_default": classify, "labels": class_labels}
+
+
+def _inputs(config):
+    """What the run's model reads (`zoo.models.registry.INPUTS`)."""
+    return task_model(config["task"], config["model"]).inputs
 
 
 def _in_chunks(function, texts, chunk, output_signature):
@@ -98,7 +104,7 @@ def _seq2seq_prompts(model, tokenizer, texts, config):
     Every row decodes up to the shared `max_length` (no cap per row), as the recipe does.
     """
     batch = tf.shape(texts)[0]
-    if config["model"] == "gpt":
+    if _inputs(config) == "prefix_lm":
         # GPTSeq2Seq.build_prompt in TensorFlow ops: `source <sep>`, right-padded.
         source_ids = tokenizer.tokenize(texts, sequence_length=config["seq_len"])
         lengths = tf.reduce_sum(tf.cast(source_ids != tokenizer.pad_id, tf.int32), axis=1)

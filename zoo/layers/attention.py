@@ -10,8 +10,8 @@ import math
 
 import keras
 from keras import ops
-from keras.src.backend import get_keras_mask, set_keras_mask  # not exported by keras; keras-hub imports them so
 
+from zoo._compat import get_keras_mask, set_keras_mask
 from zoo.layers.initializers import clone_initializer
 from zoo.layers.position_encodings import RotaryEmbedding
 from zoo.layers.projections import BiasFusedEinsumDense

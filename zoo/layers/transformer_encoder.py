@@ -2,8 +2,8 @@
 
 import keras
 from keras import ops
-from keras.src.backend import get_keras_mask  # not exported by keras 3.15; keras-hub imports it so
 
+from zoo._compat import get_keras_mask
 from zoo.layers.masks import padding_to_attention_mask
 from zoo.layers.transformer_block import TransformerBlock
 

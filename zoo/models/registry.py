@@ -1,24 +1,35 @@
-"""Model families by name, their named sizes, and what each size costs.
+"""Model families by name, their named sizes, what each size costs, and the task models each builds.
+
+This is the one place that maps a family name to code: recipes, the export and the benchmarks
+ask it which task model to build and which inputs it reads (`task_model`), and never branch on
+family names. A family is a package with `PRESETS` and a `task_models.TASK_MODELS` dict; adding
+one is its folder plus one line in `FAMILIES` (or `MODEL_ONLY_FAMILIES`). See CONTRIBUTING.md.
 
 Example:
 
     backbone = zoo.models.build("gpt", size="small", vocabulary_size=8192)
     zoo.models.training_flops_per_token("gpt", "small", vocabulary_size=8192, sequence_length=256)
+    task_model("classification", "bert").inputs   # "token_and_segment_ids"
+    task_families("translation")                  # ("lstm", "transformer", "gpt")
 """
 
+import dataclasses
 import importlib
+from collections.abc import Callable
 
+from zoo.errors import ConfigError
 from zoo.validation import require_choice, require_positive_int
 
 SIZES = ("tiny", "small", "base")
 # family -> (module, backbone class). Imported on first use so `import zoo.models` stays cheap.
+# The order is the order `task_families` lists a task's families in.
 FAMILIES = {
     "lstm": ("zoo.models.lstm", "LSTMBackbone"),
     "bert": ("zoo.models.bert", "BertBackbone"),
-    "gpt": ("zoo.models.gpt", "GPTBackbone"),
     "seq2seq": ("zoo.models.seq2seq", "Seq2SeqBackbone"),
+    "gpt": ("zoo.models.gpt", "GPTBackbone"),
 }
-ALIASES = {"transformer": "seq2seq"}
+ALIASES = {"transformer": "seq2seq"}  # the CLI's `--model transformer` is the seq2seq family
 # Families of one task model and no shared backbone: not built here, imported to register their classes.
 MODEL_ONLY_FAMILIES = {"fasttext": "zoo.models.fasttext"}
 
@@ -33,10 +44,115 @@ def family_module(family):
     return importlib.import_module(FAMILIES[resolve_family(family)][0])
 
 
+def _packages():
+    """`{family: package}` of every family, backbone or not, in registry order."""
+    return {**{family: module for family, (module, _) in FAMILIES.items()}, **MODEL_ONLY_FAMILIES}
+
+
 def import_all_families():
     """Imports every family's package, which registers its classes with Keras (before loading a saved model)."""
-    for module_name in [module for module, _ in FAMILIES.values()] + list(MODEL_ONLY_FAMILIES.values()):
+    for module_name in _packages().values():
         importlib.import_module(module_name)
+
+
+# What a task model reads, which decides its input pipeline, prompts and serving signature.
+INPUTS = (
+    "token_ids",  # token_ids + padding_mask
+    "token_and_segment_ids",  # BERT-style: token_ids + segment_ids + padding_mask
+    "encoder_decoder",  # encoder_token_ids/padding_mask + decoder_token_ids/padding_mask
+    "prefix_lm",  # one sequence `source <sep> target`, loss on the target only
+    "token_stream",  # fixed windows of a token stream (causal LM)
+    "masked_tokens",  # BERT masked-LM inputs with mask_positions
+)
+INIT_FROM = ("nothing", "same_task", "any_task")
+
+
+@dataclasses.dataclass(frozen=True)
+class TaskModel:
+    """How a family serves one task.
+
+    Attributes:
+        build: `build(config, tokenizer, info, init_model) -> keras.Model`: the task model for a
+            run's `TrainConfig`, its tokenizer and task info, from `init_model` (a loaded run's
+            model, `--init-from`) when given.
+        inputs: one of `INPUTS`.
+        poolings: the `--pooling` values a classifier takes, its default first.
+        copy_attention: whether it takes `--copy-attention`.
+        init_from: which runs of the same family may start it (`--init-from`): `INIT_FROM`.
+    """
+
+    build: Callable
+    inputs: str = "token_ids"
+    poolings: tuple = ()
+    copy_attention: bool = False
+    init_from: str = "nothing"
+
+    def __post_init__(self):
+        require_choice("inputs", self.inputs, INPUTS)
+        require_choice("init_from", self.init_from, INIT_FROM)
+
+
+def _task_models(family):
+    """`{task: TaskModel}` of a family, from its package's `task_models` module."""
+    package = _packages()[ALIASES.get(family, family)]
+    return importlib.import_module(f"{package}.task_models").TASK_MODELS
+
+
+def task_families(task):
+    """The families (CLI names) that build a model for `task`, in registry order."""
+    cli_names = {family: alias for alias, family in ALIASES.items()}
+    return tuple(cli_names.get(family, family) for family in _packages() if task in _task_models(family))
+
+
+def task_model(task, family):
+    """The `TaskModel` of `family` for `task`; `ConfigError` listing the families that have one."""
+    models = _task_models(family) if ALIASES.get(family, family) in _packages() else {}
+    if task not in models:
+        raise ConfigError(f"--model {family}: the {task} recipe trains {', '.join(task_families(task))}.")
+    return models[task]
+
+
+def check_init_from(config, init_config):
+    """Refuses an `--init-from` run (its saved `init_config`) that cannot start `config`'s model (`ConfigError`)."""
+    init_from = task_model(config.task, config.model).init_from
+    if init_from == "nothing":
+        raise ConfigError(
+            f"--init-from: the {config.task} recipe cannot start a {config.model} model from another run."
+        )
+    same_task = init_config["task"] == config.task
+    if init_config["model"] != config.model or (init_from == "same_task" and not same_task):
+        wanted = f"a {config.model} {config.task} run" if init_from == "same_task" else f"a run of {config.model}"
+        raise ConfigError(
+            f"--init-from {config.init_from}: a {init_config['model']} {init_config['task']} run cannot initialise "
+            f"a {config.model} {config.task} model; use {wanted}."
+        )
+
+
+def backbone_from(init_model, family, config, vocabulary_size, min_sequence_length):
+    """The pretrained backbone of `init_model`, or a new `family` backbone at `config.size`.
+
+    A new backbone's `max_sequence_length` is raised to `min_sequence_length` when the preset
+    is shorter; `--dropout` replaces the preset's. A pretrained one must already be long enough.
+
+    Example: `backbone_from(None, "bert", config, vocabulary_size=8000, min_sequence_length=128)`.
+    """
+    if init_model is not None:
+        backbone = init_model.backbone
+        if getattr(backbone, "max_sequence_length", min_sequence_length) < min_sequence_length:
+            raise ConfigError(
+                f"--init-from {config.init_from}: its model reads at most {backbone.max_sequence_length} tokens, "
+                f"this run needs {min_sequence_length}; lower --seq-len/--target-len."
+            )
+        return backbone
+    overrides = with_dropout({}, config)
+    if preset(family, config.size).get("max_sequence_length", min_sequence_length) < min_sequence_length:
+        overrides["max_sequence_length"] = min_sequence_length
+    return build(family, config.size, vocabulary_size, **overrides)
+
+
+def with_dropout(settings, config):
+    """`settings` with `dropout` replaced by `--dropout` when the run sets it."""
+    return settings if config.dropout is None else {**settings, "dropout": config.dropout}
 
 
 def preset(family, size):

@@ -16,7 +16,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from zoo.errors import UserError
+from zoo.errors import ConfigError
 from zoo.validation import (
     require_choice,
     require_non_negative_int,
@@ -34,10 +34,6 @@ STRATEGIES = ("auto", "data_parallel", "model_parallel", "tpu", "multi_worker")
 JIT_COMPILES = ("auto", "on", "off")
 DEFAULT_EPOCHS = 3
 PADDINGS = ("buckets", "dynamic", "max_length")
-
-
-class ConfigError(UserError):
-    """A bad setting: the CLI prints its message on one line and exits with status 2."""
 
 
 @dataclasses.dataclass

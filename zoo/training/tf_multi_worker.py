@@ -5,7 +5,7 @@ task's type and index); the strategy all-reduces the gradients across workers wi
 ops, and `fit` feeds each worker its share of every global batch (tf.data auto-sharding).
 
 Keras 3.15.1's TensorFlow trainer fails under this strategy in two places (keras-team/keras#20585,
-still open), so `MultiWorkerPlacement` works around both, here and nowhere else:
+still open), so `MultiWorkerPlacement` works around both with `zoo._compat`:
 - Before the first `fit`, Keras builds the compiled loss from a batch it first reduces across
   workers with `strategy.reduce` on the whole (x, y) structure, which the collective strategy
   rejects ("unsupported type PerReplica"). We build it from one local batch instead.
@@ -21,8 +21,8 @@ import json
 import os
 
 import tensorflow as tf
-from keras.src.backend.tensorflow import trainer as keras_tf_trainer
 
+from zoo._compat import average_scalars_across_workers, build_from_local_batch
 from zoo.training.config import ConfigError
 from zoo.training.placement import Placement
 
@@ -39,7 +39,7 @@ def multi_worker_strategy():
     except (ValueError, KeyError, TypeError):
         raise ConfigError("TF_CONFIG is not JSON with a 'cluster' entry; see README, 'Scaling out'.") from None
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
-    _average_scalars_with_axis_none()
+    average_scalars_across_workers()
     resolver = strategy.cluster_resolver
     chiefs = len(cluster.get("chief", []))
     index = resolver.task_id if resolver.task_type == "chief" else chiefs + resolver.task_id
@@ -48,20 +48,5 @@ def multi_worker_strategy():
 
 class MultiWorkerPlacement(Placement):
     def prepare(self, model, train_data):
-        model._symbolic_build(data_batch=next(iter(train_data)))
-        model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+        build_from_local_batch(model, next(iter(train_data)))
         return train_data
-
-
-def _average_scalars_with_axis_none():
-    reduce_per_replica = keras_tf_trainer.reduce_per_replica
-    if getattr(reduce_per_replica, "averages_scalars", False):
-        return
-
-    def patched(values, strategy, reduction):
-        if reduction in ("auto", "mean") and keras_tf_trainer._collective_all_reduce_multi_worker(strategy):
-            return tf.nest.map_structure(lambda value: strategy.reduce("MEAN", value, axis=None), values)
-        return reduce_per_replica(values, strategy, reduction)
-
-    patched.averages_scalars = True
-    keras_tf_trainer.reduce_per_replica = patched

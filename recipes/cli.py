@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import types
+import warnings
 
 from zoo.errors import UserError
 
@@ -224,11 +225,13 @@ def main(argv=None):
         from zoo.malloc_tuning import restart_with_malloc_tuning
 
         restart_with_malloc_tuning()
+        warnings.showwarning = _warning_on_one_line
     argv = sys.argv[1:] if argv is None else list(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter hides our output
+    # TensorFlow's C++ log hides our output; its real errors reach us as Python exceptions.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2" if os.environ.get("ZOO_DEBUG") == "1" else "3")
     if not _select_backend(argv):
         # Keras is already imported with another backend in this process: run in a fresh one.
-        return subprocess.call([sys.executable, "-m", "zoo.cli", *argv])
+        return subprocess.call([sys.executable, "-m", "recipes.cli", *argv])
     if "--remat" in argv and os.environ.get("KERAS_BACKEND") == "jax":
         from zoo.training.remat import request_jax_memory_scheduler
 
@@ -253,6 +256,11 @@ def main(argv=None):
         if command_line:
             _exit_without_teardown(2)
         return 2
+
+
+def _warning_on_one_line(message, category, filename, lineno, file=None, line=None):
+    """Prints a warning as "zoo: warning: ..." without the file and source line Python adds."""
+    print(f"zoo: warning: {' '.join(str(message).split())}", file=sys.stderr if file is None else file)
 
 
 def _exit_without_teardown(status):

@@ -1,0 +1,104 @@
+"""The registry of task models: which family builds what for each task, and who may start whom."""
+
+import types
+
+import keras
+import pytest
+
+from recipes import get_recipe
+from zoo.errors import ConfigError
+from zoo.models import registry
+from zoo.training.config import resolve_config
+
+TOKENIZER = types.SimpleNamespace(vocabulary_size=300, eos_id=2)
+INFO = {"labels": ["negative", "positive"]}
+EXPECTED_FAMILIES = {
+    "classification": ("lstm", "bert", "gpt", "fasttext"),
+    "translation": ("lstm", "transformer", "gpt"),
+    "summarization": ("lstm", "transformer", "gpt"),
+    "mlm": ("bert",),
+    "clm": ("lstm", "gpt"),
+}
+EVERY_TASK_MODEL = [(task, family) for task, families in EXPECTED_FAMILIES.items() for family in families]
+
+
+def _config(task, model, **settings):
+    return resolve_config(get_recipe(task), {"model": model, "size": "tiny", **settings})
+
+
+@pytest.mark.parametrize("task", EXPECTED_FAMILIES)
+def test_each_task_lists_the_families_that_build_it(task):
+    assert registry.task_families(task) == EXPECTED_FAMILIES[task]
+    assert get_recipe(task).families == EXPECTED_FAMILIES[task]
+
+
+@pytest.mark.parametrize("task, family", EVERY_TASK_MODEL)
+def test_every_task_model_builds_a_registered_model_whose_config_round_trips(task, family):
+    config = _config(task, family)
+    model = registry.task_model(task, family).build(config, TOKENIZER, INFO, None)
+    assert isinstance(model, keras.Model)
+    assert keras.saving.get_registered_name(type(model)).startswith("zoo>")
+    rebuilt = type(model).from_config(model.get_config())
+    assert rebuilt.get_config() == model.get_config()
+
+
+@pytest.mark.parametrize("family", EXPECTED_FAMILIES["classification"])
+def test_a_classifier_pools_by_its_first_pooling_unless_told(family):
+    poolings = registry.task_model("classification", family).poolings
+    model = registry.task_model("classification", family).build(
+        _config("classification", family), TOKENIZER, INFO, None
+    )
+    if "pooling" in model.get_config():  # GPT and fastText have one fixed pooling
+        assert model.get_config()["pooling"] == poolings[0]
+        told = registry.task_model("classification", family).build(
+            _config("classification", family, pooling=poolings[-1]), TOKENIZER, INFO, None
+        )
+        assert told.get_config()["pooling"] == poolings[-1]
+
+
+def test_inputs_decide_the_pipeline_not_the_family_name():
+    assert registry.task_model("classification", "bert").inputs == "token_and_segment_ids"
+    assert registry.task_model("classification", "lstm").inputs == "token_ids"
+    assert registry.task_model("translation", "gpt").inputs == "prefix_lm"
+    assert registry.task_model("translation", "transformer").inputs == "encoder_decoder"
+    assert registry.task_model("translation", "lstm").inputs == "encoder_decoder"
+    assert {registry.task_model("clm", family).inputs for family in ("gpt", "lstm")} == {"token_stream"}
+
+
+@pytest.mark.parametrize(
+    "task, family, init_task, init_family, message",
+    [
+        ("classification", "bert", "mlm", "bert", None),
+        ("classification", "bert", "classification", "bert", None),
+        ("translation", "gpt", "clm", "gpt", None),
+        ("clm", "lstm", "clm", "lstm", None),
+        ("clm", "gpt", "clm", "gpt", None),
+        ("classification", "bert", "clm", "gpt", "a gpt clm run cannot initialise a bert classification model"),
+        ("clm", "gpt", "classification", "gpt", "use a gpt clm run"),
+        ("classification", "lstm", "classification", "lstm", "the classification recipe cannot start a lstm model"),
+        ("translation", "transformer", "translation", "transformer", "cannot start a transformer model"),
+        ("classification", "fasttext", "classification", "fasttext", "cannot start a fasttext model"),
+    ],
+)
+def test_init_from_accepts_what_can_start_the_model_and_names_what_cannot(
+    task, family, init_task, init_family, message
+):
+    config = _config(task, family)
+    init_config = {"task": init_task, "model": init_family}
+    if message is None:
+        registry.check_init_from(config, init_config)
+    else:
+        with pytest.raises(ConfigError, match=message):
+            registry.check_init_from(config, init_config)
+
+
+def test_a_family_without_the_task_lists_those_with_it():
+    with pytest.raises(ConfigError, match="--model fasttext: the translation recipe trains lstm, transformer, gpt"):
+        registry.task_model("translation", "fasttext")
+    with pytest.raises(ConfigError, match="--model rnn: the mlm recipe trains bert"):
+        registry.task_model("mlm", "rnn")
+
+
+def test_a_task_model_refuses_unknown_inputs():
+    with pytest.raises(ValueError, match="inputs='pixels'"):
+        registry.TaskModel(lambda *args: None, inputs="pixels")

@@ -1,0 +1,40 @@
+"""The LSTM family's task models: a (bi)LSTM classifier, an attention seq2seq and a causal LM.
+
+Example:
+
+    from zoo.models.registry import task_model
+    model = task_model("translation", "lstm").build(config, tokenizer, info, init_model=None)
+"""
+
+from zoo.models.lstm.causal_lm import LSTMCausalLM
+from zoo.models.lstm.classifier import POOLINGS, LSTMClassifier
+from zoo.models.lstm.presets import causal_lm_config, classifier_config, seq2seq_config
+from zoo.models.lstm.seq2seq import LSTMSeq2Seq
+from zoo.models.registry import TaskModel, with_dropout
+
+
+def build_classifier(config, tokenizer, info, init_model):
+    settings = classifier_config(
+        config.size, tokenizer.vocabulary_size, len(info["labels"]), pooling=config.pooling or POOLINGS[0]
+    )
+    return LSTMClassifier(**with_dropout(settings, config))
+
+
+def build_seq2seq(config, tokenizer, info, init_model):
+    settings = seq2seq_config(config.size, tokenizer.vocabulary_size, attention="luong")
+    return LSTMSeq2Seq(**with_dropout(settings, config), copy_attention=config.copy_attention)
+
+
+def build_causal_lm(config, tokenizer, info, init_model):
+    if init_model is not None:  # a causal LM run goes on training
+        return init_model
+    return LSTMCausalLM(**with_dropout(causal_lm_config(config.size, tokenizer.vocabulary_size), config))
+
+
+SEQ2SEQ = TaskModel(build_seq2seq, inputs="encoder_decoder", copy_attention=True)
+TASK_MODELS = {
+    "classification": TaskModel(build_classifier, poolings=POOLINGS),
+    "translation": SEQ2SEQ,
+    "summarization": SEQ2SEQ,
+    "clm": TaskModel(build_causal_lm, inputs="token_stream", init_from="same_task"),
+}
