@@ -1,4 +1,4 @@
-"""The Python examples in README.md run as written, on every backend.
+"""The Python examples in README.md and docs/*.md run as written, on every backend.
 
 Blocks fenced ```py need files a test cannot make in seconds (an exported model); the export
 tests (`tests/export/`) make the same calls on real exports.
@@ -7,11 +7,37 @@ tests (`tests/export/`) make the same calls on real exports.
 import pathlib
 import re
 
-README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def test_readme_python_examples_run():
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-    assert blocks, "README.md has no python example"
-    for block in blocks:
-        exec(compile(block, str(README), "exec"), {})
+def _python_blocks(path):
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_readme_has_a_python_quickstart():
+    assert _python_blocks(ROOT / "README.md"), "README.md has no python example"
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=[path.name for path in DOCUMENTS])
+def test_python_examples_run(path):
+    for block in _python_blocks(path):
+        exec(compile(block, str(path), "exec"), {})
+
+
+def _prose(path):
+    """The Markdown of `path` without code blocks and inline code."""
+    text = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    return re.sub(r"`[^`]*`", "", text)
+
+
+def test_relative_links_point_at_files():
+    broken = [
+        f"{path.relative_to(ROOT)}: {target}"
+        for path in [*DOCUMENTS, ROOT / "CONTRIBUTING.md"]
+        for target in re.findall(r"\]\(([^)#:\s]+)(?:#[^)]*)?\)", _prose(path))
+        if not (path.parent / target).exists()
+    ]
+    assert broken == []

@@ -167,7 +167,7 @@ def _jax_multi_process():
         raise ConfigError(
             "--strategy multi_worker on JAX: keras.distribution.initialize failed "
             f"({str(error).splitlines()[0]}); set KERAS_DISTRIBUTION_JOB_ADDRESSES, KERAS_DISTRIBUTION_NUM_PROCESSES "
-            "and KERAS_DISTRIBUTION_PROCESS_ID on each process; see README, 'Scaling out'."
+            "and KERAS_DISTRIBUTION_PROCESS_ID on each process; see docs/scaling.md."
         ) from None
     import jax
 

@@ -27,7 +27,7 @@ BLOCK_NAME_PATTERNS = ("transformer_layer_{}", "encoder_block_{}", "decoder_bloc
 MAX_BLOCKS = 1024
 BLOCK_NAMES = frozenset(pattern.format(i) for pattern in BLOCK_NAME_PATTERNS for i in range(MAX_BLOCKS))
 # XLA's default CPU scheduler runs independent ops concurrently and so keeps every checkpointed
-# activation alive at once: with it, jax.checkpoint saved no memory on a CPU (measured in README).
+# activation alive at once: with it, jax.checkpoint saved no memory on a CPU (measured in docs/speed.md).
 JAX_CPU_MEMORY_SCHEDULER = "--xla_cpu_enable_concurrency_optimized_scheduler=false"
 
 

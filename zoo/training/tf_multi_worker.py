@@ -32,12 +32,12 @@ def multi_worker_strategy():
     if "TF_CONFIG" not in os.environ:
         raise ConfigError(
             "--strategy multi_worker on TensorFlow reads the cluster from TF_CONFIG, which is not set; "
-            "see README, 'Scaling out'."
+            "see docs/scaling.md."
         )
     try:
         cluster = json.loads(os.environ["TF_CONFIG"])["cluster"]
     except (ValueError, KeyError, TypeError):
-        raise ConfigError("TF_CONFIG is not JSON with a 'cluster' entry; see README, 'Scaling out'.") from None
+        raise ConfigError("TF_CONFIG is not JSON with a 'cluster' entry; see docs/scaling.md.") from None
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
     average_scalars_across_workers()
     resolver = strategy.cluster_resolver

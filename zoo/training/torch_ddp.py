@@ -37,7 +37,7 @@ def ddp_processes(strategy):
     if "WORLD_SIZE" not in os.environ:
         raise ConfigError(
             f"--strategy {strategy} on the torch backend runs one process per device under torchrun (DDP): "
-            "torchrun --nproc-per-node N -m recipes.cli train ...; see README, 'Scaling out'."
+            "torchrun --nproc-per-node N -m recipes.cli train ...; see docs/scaling.md."
         )
     on_gpu = torch.cuda.is_available()
     if on_gpu:
