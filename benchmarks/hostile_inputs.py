@@ -143,8 +143,8 @@ def parse_stderr(text, work):
     """`(lines, peak KB, seconds)` of a stderr ending in GNU time's line: the non-empty lines before it, less
     TensorFlow's start-up lines, with the work folder written `W`.
 
-    >>> parse_stderr("I0000 00:00 cpu_feature_guard\\nzoo: error: /tmp/w/x: bad\\n2048 1.50\\n", "/tmp/w")
-    (['zoo: error: W/x: bad'], 2048, 1.5)
+        parse_stderr("I0000 00:00 cpu_feature_guard\\nzoo: error: /tmp/w/x: bad\\n2048 1.50\\n", "/tmp/w")
+        # -> (['zoo: error: W/x: bad'], 2048, 1.5)
     """
     usage = USAGE.search(text)
     if usage is None:

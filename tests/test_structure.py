@@ -61,3 +61,15 @@ def test_the_mask_helpers_round_trip_a_mask():
     mask = keras.ops.convert_to_tensor([[True, True, False], [True, False, False]])
     _compat.set_keras_mask(x, mask)
     assert keras.ops.convert_to_numpy(_compat.get_keras_mask(x)).tolist() == [[True, True, False], [True, False, False]]
+
+
+def test_docstring_examples_are_plain_code_not_unrun_doctests():
+    # The examples are read, not run (most need a trained model); a `>>>` prompt would promise a doctest.
+    prompts = [
+        f"{path.relative_to(ZOO.parent)}:{number}"
+        for folder in ("zoo", "recipes", "benchmarks")
+        for path in sorted((ZOO.parent / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if line.lstrip().startswith(">>> ")
+    ]
+    assert prompts == []

@@ -22,8 +22,8 @@ A tunable the user set already is left as it is.
 
 Example:
 
->>> malloc_tuning_environment({"PATH": "/bin"}, mode="madvise", glibc=(2, 36))["GLIBC_TUNABLES"]
-'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1099511627776:glibc.malloc.hugetlb=1'
+    malloc_tuning_environment({"PATH": "/bin"}, mode="madvise", glibc=(2, 36))["GLIBC_TUNABLES"]
+    # -> 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=1099511627776:glibc.malloc.hugetlb=1'
 """
 
 import os

@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks import peak, train
 from zoo.malloc_tuning import malloc_keeps_freed_memory, malloc_uses_huge_pages
-from zoo.models.gpt.presets import parameter_count
+from zoo.models.gpt.presets import total_parameters
 
 # Smaller than any CONFIGS entry: one step takes milliseconds.
 SHAPE = {
@@ -35,7 +35,7 @@ RESULT_KEYS = {
 
 
 def _gpt_parameters(shape):
-    return parameter_count(
+    return total_parameters(
         {
             "vocabulary_size": train.VOCABULARY_SIZE,
             "num_layers": shape["num_layers"],

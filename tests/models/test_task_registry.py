@@ -3,11 +3,13 @@
 import types
 
 import keras
+import numpy as np
 import pytest
 
 from recipes import get_recipe
 from zoo.errors import ConfigError
 from zoo.models import registry
+from zoo.models.functional_model import NO_DECAY_SUFFIXES
 from zoo.training.config import resolve_config
 
 TOKENIZER = types.SimpleNamespace(vocabulary_size=300, eos_id=2)
@@ -102,3 +104,16 @@ def test_a_family_without_the_task_lists_those_with_it():
 def test_a_task_model_refuses_unknown_inputs():
     with pytest.raises(ValueError, match="inputs='pixels'"):
         registry.TaskModel(lambda *args: None, inputs="pixels")
+
+
+@pytest.mark.parametrize("task, family", [("classification", "bert"), ("classification", "lstm"), ("clm", "gpt")])
+def test_compile_defaults_decay_the_weights_the_trainer_decays(task, family):
+    model = registry.task_model(task, family).build(_config(task, family), TOKENIZER, INFO, None)
+    model.compile()
+    variables = [v for v in model.trainable_variables if np.any(keras.ops.convert_to_numpy(v) != 0)]
+    before = [keras.ops.convert_to_numpy(v).copy() for v in variables]
+    # A zero gradient moves no weight through Adam; only the decoupled weight decay changes them.
+    model.optimizer.apply([keras.ops.zeros(v.shape, v.dtype) for v in variables], variables)
+    decayed = {v.path for v, old in zip(variables, before) if not np.array_equal(keras.ops.convert_to_numpy(v), old)}
+    assert decayed == {v.path for v in variables if not v.path.endswith(NO_DECAY_SUFFIXES)}
+    assert any(v.path.endswith("embeddings") for v in variables) and decayed

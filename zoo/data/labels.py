@@ -7,9 +7,9 @@ any other labels sort as strings.
 
 Example:
 
->>> vocabulary = LabelVocabulary.from_rows(read_classification("train.tsv"))
->>> valid = read_classification("valid.tsv", label_set=vocabulary.labels)
->>> ids = vocabulary.encode_rows(valid)
+    vocabulary = LabelVocabulary.from_rows(read_classification("train.tsv"))
+    valid = read_classification("valid.tsv", label_set=vocabulary.labels)
+    ids = vocabulary.encode_rows(valid)
 """
 
 import dataclasses

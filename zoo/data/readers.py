@@ -18,9 +18,8 @@ always an error.
 
 Example:
 
->>> rows = read_classification("imdb/train.tsv.gz", label_set=["0", "1"])
->>> rows[0]["label"], rows[0]["text"][:30]
-('0', 'This show seemed to be kinda g')
+    rows = read_classification("imdb/train.tsv.gz", label_set=["0", "1"])
+    rows[0]["label"], rows[0]["text"][:30]  # ('0', 'This show seemed to be kinda g')
 """
 
 import logging

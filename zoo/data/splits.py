@@ -14,9 +14,8 @@ def split_train_valid(rows, valid_fraction, seed=0):
 
     Example:
 
-    >>> train, valid = split_train_valid(list(range(10)), valid_fraction=0.2, seed=0)
-    >>> len(train), len(valid)
-    (8, 2)
+        train, valid = split_train_valid(list(range(10)), valid_fraction=0.2, seed=0)
+        len(train), len(valid)  # (8, 2)
     """
     if isinstance(valid_fraction, bool) or not isinstance(valid_fraction, numbers.Real) or not (0 < valid_fraction < 1):
         raise ValueError(

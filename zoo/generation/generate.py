@@ -107,9 +107,8 @@ def generate(
 
     Example:
 
-    >>> out = generate(lm, np.array([[2, 7, 8], [2, 9, 0]]), max_length=12, strategy="beam", end_token_id=3)
-    >>> out["token_ids"].shape, out["n_best_scores"].shape
-    ((2, 12), (2, 1))
+        out = generate(lm, np.array([[2, 7, 8], [2, 9, 0]]), max_length=12, strategy="beam", end_token_id=3)
+        out["token_ids"].shape, out["n_best_scores"].shape  # ((2, 12), (2, 1))
     """
     prompt_ids, prompt_mask = _validate_prompt(prompt_ids, prompt_mask, max_length, pad_token_id)
     inputs = [keras.ops.convert_to_tensor(x) for x in (prompt_ids, prompt_mask)]

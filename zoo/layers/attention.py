@@ -101,14 +101,12 @@ class MultiHeadAttention(keras.layers.Layer):
 
     Example:
 
-    >>> attention = MultiHeadAttention(num_heads=4, head_dim=8, num_key_value_heads=2)
-    >>> tokens = keras.random.normal((2, 10, 32))
-    >>> attention(tokens, use_causal_mask=True).shape
-    (2, 10, 32)
-    >>> cache = keras.ops.zeros((2, 2, 10, 2, 8))
-    >>> output, cache = attention(tokens[:, :3], cache=cache, cache_update_index=0)
-    >>> output.shape
-    (2, 3, 32)
+        attention = MultiHeadAttention(num_heads=4, head_dim=8, num_key_value_heads=2)
+        tokens = keras.random.normal((2, 10, 32))
+        attention(tokens, use_causal_mask=True).shape  # (2, 10, 32)
+        cache = keras.ops.zeros((2, 2, 10, 2, 8))
+        output, cache = attention(tokens[:, :3], cache=cache, cache_update_index=0)
+        output.shape  # (2, 3, 32)
     """
 
     def __init__(

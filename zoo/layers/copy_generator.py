@@ -34,11 +34,10 @@ class CopyGenerator(keras.layers.Layer):
 
     Example:
 
-    >>> copy = CopyGenerator(attention_dim=16)
-    >>> log_probs = copy(np.zeros((1, 2, 8)), np.zeros((1, 2, 50)), np.zeros((1, 4, 8)),
-    ...                  np.array([[7, 9, 9, 0]]), np.array([[1, 1, 1, 0]]))
-    >>> log_probs.shape
-    (1, 2, 50)
+        copy = CopyGenerator(attention_dim=16)
+        log_probs = copy(np.zeros((1, 2, 8)), np.zeros((1, 2, 50)), np.zeros((1, 4, 8)),
+                         np.array([[7, 9, 9, 0]]), np.array([[1, 1, 1, 0]]))
+        log_probs.shape  # (1, 2, 50)
     """
 
     def __init__(self, attention_dim, **kwargs):

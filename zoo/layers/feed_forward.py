@@ -35,9 +35,8 @@ class FeedForward(keras.layers.Layer):
 
     Example:
 
-    >>> ffn = FeedForward(hidden_dim=64, activation="swiglu")
-    >>> ffn(keras.random.normal((2, 10, 16))).shape
-    (2, 10, 16)
+        ffn = FeedForward(hidden_dim=64, activation="swiglu")
+        ffn(keras.random.normal((2, 10, 16))).shape  # (2, 10, 16)
     """
 
     def __init__(

@@ -11,8 +11,7 @@ def padding_to_attention_mask(padding_mask, attention_mask=None, query_length=No
 
     Example:
 
-    >>> padding_to_attention_mask(np.array([[1, 1, 0]]), query_length=2).shape
-    (1, 2, 3)
+        padding_to_attention_mask(np.array([[1, 1, 0]]), query_length=2).shape  # (1, 2, 3)
     """
     if padding_mask is None:
         return None if attention_mask is None else ops.cast(attention_mask, "bool")

@@ -26,8 +26,7 @@ class LayerNorm(keras.layers.Layer):
 
     Example:
 
-    >>> LayerNorm()(keras.random.normal((2, 10, 16))).shape
-    (2, 10, 16)
+        LayerNorm()(keras.random.normal((2, 10, 16))).shape  # (2, 10, 16)
     """
 
     def __init__(self, epsilon=1e-5, center=True, scale=True, **kwargs):
@@ -69,8 +68,7 @@ class RMSNorm(keras.layers.Layer):
 
     Example:
 
-    >>> RMSNorm()(keras.random.normal((2, 10, 16))).shape
-    (2, 10, 16)
+        RMSNorm()(keras.random.normal((2, 10, 16))).shape  # (2, 10, 16)
     """
 
     def __init__(self, epsilon=1e-6, scale=True, **kwargs):

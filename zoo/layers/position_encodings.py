@@ -26,10 +26,9 @@ class LearnedPositionEmbedding(keras.layers.Layer):
 
     Example:
 
-    >>> tokens = keras.random.normal((2, 10, 16))
-    >>> positions = LearnedPositionEmbedding(sequence_length=64)(tokens)
-    >>> (tokens + positions).shape
-    (2, 10, 16)
+        tokens = keras.random.normal((2, 10, 16))
+        positions = LearnedPositionEmbedding(sequence_length=64)(tokens)
+        (tokens + positions).shape  # (2, 10, 16)
     """
 
     def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
@@ -80,9 +79,8 @@ class SinusoidalPositionEncoding(keras.layers.Layer):
 
     Example:
 
-    >>> tokens = keras.random.normal((2, 10, 16))
-    >>> (tokens + SinusoidalPositionEncoding()(tokens)).shape
-    (2, 10, 16)
+        tokens = keras.random.normal((2, 10, 16))
+        (tokens + SinusoidalPositionEncoding()(tokens)).shape  # (2, 10, 16)
     """
 
     def __init__(self, max_wavelength=10000, **kwargs):
@@ -127,9 +125,8 @@ class RotaryEmbedding(keras.layers.Layer):
 
     Example:
 
-    >>> query = keras.random.normal((2, 10, 4, 8))
-    >>> RotaryEmbedding()(query, start_index=0).shape
-    (2, 10, 4, 8)
+        query = keras.random.normal((2, 10, 4, 8))
+        RotaryEmbedding()(query, start_index=0).shape  # (2, 10, 4, 8)
     """
 
     def __init__(self, max_wavelength=10000, scaling_factor=1.0, **kwargs):

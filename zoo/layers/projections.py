@@ -9,9 +9,8 @@ Variables, configs and numbers (up to float rounding) are Keras'.
 
 Example:
 
->>> layer = BiasFusedEinsumDense("btd,dnh->btnh", output_shape=(None, 4, 8), bias_axes="nh")
->>> layer(keras.ops.ones((2, 5, 16))).shape
-(2, 5, 4, 8)
+    layer = BiasFusedEinsumDense("btd,dnh->btnh", output_shape=(None, 4, 8), bias_axes="nh")
+    layer(keras.ops.ones((2, 5, 16))).shape  # (2, 5, 4, 8)
 """
 
 import functools
@@ -65,8 +64,7 @@ class BiasFusedDense(keras.layers.Dense):
 
     Example:
 
-    >>> BiasFusedDense(4)(keras.ops.ones((2, 3, 8))).shape
-    (2, 3, 4)
+        BiasFusedDense(4)(keras.ops.ones((2, 3, 8))).shape  # (2, 3, 4)
     """
 
     def call(self, inputs, training=None):
@@ -86,9 +84,8 @@ class BiasFusedEinsumDense(keras.layers.EinsumDense):
 
     Example:
 
-    >>> BiasFusedEinsumDense("btnh,nhd->btd", output_shape=(None, 16), bias_axes="d")(
-    ...     keras.ops.ones((2, 5, 4, 8))).shape
-    (2, 5, 16)
+        BiasFusedEinsumDense("btnh,nhd->btd", output_shape=(None, 16), bias_axes="d")(
+            keras.ops.ones((2, 5, 4, 8))).shape  # (2, 5, 16)
     """
 
     def call(self, inputs, training=None):

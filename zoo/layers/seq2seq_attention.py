@@ -87,13 +87,11 @@ class BahdanauAttention(_EncoderDecoderAttention):
 
     Example:
 
-    >>> attention = BahdanauAttention(units=32)
-    >>> encoder_outputs = keras.random.normal((2, 7, 16))
-    >>> attention(keras.random.normal((2, 5, 24)), encoder_outputs).shape  # teacher forcing
-    (2, 5, 16)
-    >>> keys = attention.precompute_keys(encoder_outputs)  # once per source sentence
-    >>> attention(keras.random.normal((2, 24)), encoder_outputs, keys=keys).shape  # one step
-    (2, 16)
+        attention = BahdanauAttention(units=32)
+        encoder_outputs = keras.random.normal((2, 7, 16))
+        attention(keras.random.normal((2, 5, 24)), encoder_outputs).shape  # teacher forcing (2, 5, 16)
+        keys = attention.precompute_keys(encoder_outputs)  # once per source sentence
+        attention(keras.random.normal((2, 24)), encoder_outputs, keys=keys).shape  # one step (2, 16)
     """
 
     def __init__(self, units, use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
@@ -160,12 +158,11 @@ class LuongAttention(_EncoderDecoderAttention):
 
     Example:
 
-    >>> attention = LuongAttention(score="general", use_scale=True)
-    >>> encoder_outputs = keras.random.normal((2, 7, 16))
-    >>> context, weights = attention(
-    ...     keras.random.normal((2, 5, 24)), encoder_outputs, return_attention_scores=True)
-    >>> context.shape, weights.shape
-    ((2, 5, 16), (2, 5, 7))
+        attention = LuongAttention(score="general", use_scale=True)
+        encoder_outputs = keras.random.normal((2, 7, 16))
+        context, weights = attention(
+            keras.random.normal((2, 5, 24)), encoder_outputs, return_attention_scores=True)
+        context.shape, weights.shape  # ((2, 5, 16), (2, 5, 7))
     """
 
     def __init__(self, score="general", use_scale=False, kernel_initializer="glorot_uniform", **kwargs):

@@ -39,10 +39,9 @@ class TokenEmbedding(keras.layers.Layer):
 
     Example:
 
-    >>> embedding = TokenEmbedding(vocabulary_size=100, hidden_dim=16)
-    >>> hidden = embedding(np.array([[5, 7, 0]]))
-    >>> embedding(hidden, reverse=True).shape
-    (1, 3, 100)
+        embedding = TokenEmbedding(vocabulary_size=100, hidden_dim=16)
+        hidden = embedding(np.array([[5, 7, 0]]))
+        embedding(hidden, reverse=True).shape  # (1, 3, 100)
     """
 
     def __init__(

@@ -36,9 +36,8 @@ class TransformerDecoderBlock(TransformerBlock):
 
     Example:
 
-    >>> block = TransformerDecoderBlock(num_heads=4, intermediate_dim=64)
-    >>> block(keras.random.normal((2, 10, 32))).shape
-    (2, 10, 32)
+        block = TransformerDecoderBlock(num_heads=4, intermediate_dim=64)
+        block(keras.random.normal((2, 10, 32))).shape  # (2, 10, 32)
     """
 
     def __init__(self, num_heads, intermediate_dim, use_cross_attention=False, **kwargs):

@@ -33,9 +33,8 @@ class TransformerEncoderBlock(TransformerBlock):
 
     Example:
 
-    >>> block = TransformerEncoderBlock(num_heads=4, intermediate_dim=64)
-    >>> block(keras.random.normal((2, 10, 32))).shape
-    (2, 10, 32)
+        block = TransformerEncoderBlock(num_heads=4, intermediate_dim=64)
+        block(keras.random.normal((2, 10, 32))).shape  # (2, 10, 32)
     """
 
     def build(self, inputs_shape):

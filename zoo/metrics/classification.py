@@ -2,8 +2,8 @@
 
 Example:
 
->>> classification_metrics(["pos", "neg", "pos"], ["pos", "pos", "pos"])
-{'accuracy': 0.6666666666666666, 'macro_f1': 0.4}
+    classification_metrics(["pos", "neg", "pos"], ["pos", "pos", "pos"])
+    # -> {'accuracy': 0.6666666666666666, 'macro_f1': 0.4}
 """
 
 from zoo.metrics.validation import require_pairs

@@ -7,8 +7,7 @@
 
 Example:
 
->>> translation_metrics(["the cat sat on the mat"], ["the cat is on the mat"])["bleu"]
-37.99178428257963
+    translation_metrics(["the cat sat on the mat"], ["the cat is on the mat"])["bleu"]  # 37.99178428257963
 """
 
 from rouge_score import rouge_scorer

@@ -2,11 +2,11 @@
 
 Example:
 
->>> accumulator = NllAccumulator()
->>> for inputs, labels, weights in batches:
-...     logits = keras.ops.convert_to_numpy(model(inputs))
-...     accumulator.add(logits, labels, weights)
->>> accumulator.perplexity
+    accumulator = NllAccumulator()
+    for inputs, labels, weights in batches:
+        logits = keras.ops.convert_to_numpy(model(inputs))
+        accumulator.add(logits, labels, weights)
+    accumulator.perplexity
 """
 
 import numpy as np

@@ -6,9 +6,9 @@ with different tokenizers comparable with published word-level numbers (e.g. Wik
 
 Example:
 
->>> lines = ["the cat sat", "on the mat"]
->>> perplexity(total_nll=20.0, num_tokens=10), word_perplexity(20.0, count_words(lines))
-(7.38905609893065, 12.182493960703473)
+    lines = ["the cat sat", "on the mat"]
+    perplexity(total_nll=20.0, num_tokens=10), word_perplexity(20.0, count_words(lines))
+    # -> (7.38905609893065, 12.182493960703473)
 """
 
 import math

@@ -6,8 +6,8 @@ WordPiece gives the Multi30k German references back at BLEU 19.2, 0% exact (`ben
 
 Example:
 
->>> tokenizer_round_trip(tokenizer, ["Zwei Männer laufen über die Straße."])
-{'tokenizer_round_trip_bleu': 100.0, 'tokenizer_round_trip_exact': 1.0}
+    tokenizer_round_trip(tokenizer, ["Zwei Männer laufen über die Straße."])
+    # -> {'tokenizer_round_trip_bleu': 100.0, 'tokenizer_round_trip_exact': 1.0}
 """
 
 from zoo.metrics.generation import bleu

@@ -1,6 +1,34 @@
-"""Base of every family's models: a functional `keras.Model` rebuilt from its constructor arguments."""
+"""Bases of every family's models: a functional `keras.Model` rebuilt from its constructor arguments,
+and the task model (`Task`) whose `compile()` with no arguments trains as the recipes do.
+
+Example:
+
+    class MyClassifier(Task):          # a FunctionalModel with a loss
+        default_learning_rate = 1e-3
+        accuracy_argument = "metrics"
+    MyClassifier(...).compile()        # AdamW, decay off for biases/norms/embeddings, cross-entropy, accuracy
+"""
 
 import keras
+
+# Variables whose name ends in one of these are not decayed: biases, the gamma/beta/scale of
+# norms (and attention scales), and embedding tables ("embeddings", "position_embeddings",
+# "reverse_embeddings": an untied output table is treated like the tied one it replaces).
+# The trainer (`zoo.training.optimizers.exclude_from_decay`) and `Task.compile()` both use it.
+NO_DECAY_SUFFIXES = ("bias", "gamma", "beta", "scale", "embeddings")
+
+
+def default_optimizer(learning_rate, beta_2=0.999, weight_decay=0.01):
+    """AdamW that decays every weight but those named in `NO_DECAY_SUFFIXES`, as the trainer's does."""
+    optimizer = keras.optimizers.AdamW(learning_rate=learning_rate, beta_2=beta_2, weight_decay=weight_decay)
+    # Matched against the variable's name, which TensorFlow's optimizer sees as "gamma:0".
+    optimizer.exclude_from_weight_decay(var_names=[rf"{suffix}(:\d+)?$" for suffix in NO_DECAY_SUFFIXES])
+    return optimizer
+
+
+def sparse_cross_entropy():
+    """Cross-entropy on float32 logits, averaged over the sample weights (padded slots weigh 0)."""
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight")
 
 
 class FunctionalModel(keras.Model):
@@ -41,7 +69,37 @@ class FunctionalModel(keras.Model):
         return cls(**config)
 
 
-class BackboneTask(FunctionalModel):
+class Task(FunctionalModel):
+    """Base of every task model (a model with a loss); not used on its own.
+
+    `compile()` with no arguments uses `default_optimizer(default_learning_rate, default_beta_2)`,
+    `_default_loss()` (cross-entropy on the logits) and `_default_metrics()` (accuracy) under
+    `accuracy_argument` ("metrics", "weighted_metrics" for token-level tasks whose padding weighs
+    0, or None); any argument given replaces its default. The recipes compile with their own
+    schedule (`zoo.training.trainer.compile_for_training`), with the same weight-decay exclusions.
+    """
+
+    default_learning_rate = 1e-3
+    default_beta_2 = 0.999
+    accuracy_argument = "weighted_metrics"
+
+    def compile(self, optimizer="auto", loss="auto", **kwargs):
+        if optimizer == "auto":
+            optimizer = default_optimizer(self.default_learning_rate, self.default_beta_2)
+        if loss == "auto":
+            loss = self._default_loss()
+        if self.accuracy_argument and kwargs.get(self.accuracy_argument, "auto") == "auto":
+            kwargs[self.accuracy_argument] = self._default_metrics()
+        super().compile(optimizer=optimizer, loss=loss, **kwargs)
+
+    def _default_loss(self):
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def _default_metrics(self):
+        return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+
+
+class BackboneTask(Task):
     """A functional model that calls a `backbone` model and adds a head (the keras-hub `Task` pattern).
 
     Subclasses call `super().__init__(backbone, inputs=..., outputs=...)`; the config holds the

@@ -33,11 +33,9 @@ class Tokenizer(tf.Module):
 
     Example:
 
-    >>> tokenizer = ByteTokenizer()
-    >>> tokenizer.tokenize("hi", add_eos=True)
-    array([109, 110,   3], dtype=int32)
-    >>> tokenizer.detokenize([[109, 110, 3], [110]])
-    ['hi', 'i']
+        tokenizer = ByteTokenizer()
+        tokenizer.tokenize("hi", add_eos=True)  # array([109, 110,   3], dtype=int32)
+        tokenizer.detokenize([[109, 110, 3], [110]])  # ['hi', 'i']
     """
 
     kind = None

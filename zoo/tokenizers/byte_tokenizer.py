@@ -16,8 +16,7 @@ class ByteTokenizer(Tokenizer):
 
     Example:
 
-    >>> ByteTokenizer().tokenize(["hi", "é"])
-    [array([109, 110], dtype=int32), array([200, 174], dtype=int32)]
+        ByteTokenizer().tokenize(["hi", "é"])  # [array([109, 110], dtype=int32), array([200, 174], dtype=int32)]
     """
 
     kind = "byte"

@@ -17,9 +17,8 @@ def train_tokenizer(kind, texts, vocabulary_size=None, **options):
 
     Example:
 
-    >>> tokenizer = train_tokenizer("sentencepiece", texts, 8000, model_type="bpe")
-    >>> tokenizer.vocabulary_size
-    8000
+        tokenizer = train_tokenizer("sentencepiece", texts, 8000, model_type="bpe")
+        tokenizer.vocabulary_size  # 8000
     """
     require_choice("kind", kind, tuple(KINDS))
     return KINDS[kind].train(texts, vocabulary_size, **options)

@@ -68,9 +68,9 @@ class SentencePieceTokenizer(Tokenizer):
 
     Example:
 
-    >>> tokenizer = SentencePieceTokenizer.train(texts, 8000, model_type="unigram")
-    >>> tokenizer.detokenize(tokenizer.tokenize("Zwei Männer  laufen über die Straße."))
-    'Zwei Männer  laufen über die Straße.'
+        tokenizer = SentencePieceTokenizer.train(texts, 8000, model_type="unigram")
+        tokenizer.detokenize(tokenizer.tokenize("Zwei Männer  laufen über die Straße."))
+        # -> 'Zwei Männer  laufen über die Straße.'
     """
 
     kind = "sentencepiece"

@@ -40,10 +40,9 @@ class WordPieceTokenizer(Tokenizer):
 
     Example:
 
-    >>> tokenizer = WordPieceTokenizer.train(texts, vocabulary_size=8000)
-    >>> ids = tokenizer.tokenize(["A dog runs."], add_bos=True, add_eos=True)
-    >>> tokenizer.detokenize(ids)
-    ['a dog runs .']
+        tokenizer = WordPieceTokenizer.train(texts, vocabulary_size=8000)
+        ids = tokenizer.tokenize(["A dog runs."], add_bos=True, add_eos=True)
+        tokenizer.detokenize(ids)  # ['a dog runs .']
     """
 
     kind = "wordpiece"

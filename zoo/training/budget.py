@@ -12,8 +12,7 @@ schedule's end by more than `REPLAN_TOLERANCE` of the steps left, the schedule i
 
 Example:
 
->>> steps_within_budget(remaining_s=600.0, step_s=0.25, validation_s=10.0, steps_per_validation=500)
-2222
+    steps_within_budget(remaining_s=600.0, step_s=0.25, validation_s=10.0, steps_per_validation=500)  # 2222
 """
 
 import math
@@ -49,9 +48,9 @@ class ProbeTimer(keras.callbacks.Callback):
 
     Example:
 
-    >>> timer = ProbeTimer()
-    >>> model.fit(data, epochs=1, steps_per_epoch=PROBE_STEPS, validation_data=valid, callbacks=[timer])
-    >>> timer.step_s, timer.validation_s
+        timer = ProbeTimer()
+        model.fit(data, epochs=1, steps_per_epoch=PROBE_STEPS, validation_data=valid, callbacks=[timer])
+        timer.step_s, timer.validation_s
     """
 
     def __init__(self):

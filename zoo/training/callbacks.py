@@ -31,8 +31,8 @@ class RunTracker(keras.callbacks.Callback):
 
     Example:
 
-    >>> tracker = RunTracker(run, run.state(), total_steps=1000, monitor="val_loss", mode="min")
-    >>> model.fit(train.skip(tracker.step), epochs=10, steps_per_epoch=100, callbacks=[tracker], ...)
+        tracker = RunTracker(run, run.state(), total_steps=1000, monitor="val_loss", mode="min")
+        model.fit(train.skip(tracker.step), epochs=10, steps_per_epoch=100, callbacks=[tracker], ...)
     """
 
     def __init__(self, run, state, total_steps, monitor, mode, patience=None, time_budget_s=None, on_validation=None):

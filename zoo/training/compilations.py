@@ -7,10 +7,9 @@ TensorFlow without XLA and PyTorch run the step eagerly, whatever the shape.
 
 Example:
 
->>> with CompilationCounter() as counter:
-...     model.fit(...)
->>> counter.count  # train and validation steps, per batch shape
-8
+    with CompilationCounter() as counter:
+        model.fit(...)
+    counter.count  # train and validation steps, per batch shape 8
 """
 
 import keras

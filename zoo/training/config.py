@@ -6,9 +6,8 @@ given on the command line. The resolved config is what a run directory stores in
 
 Example:
 
->>> config = resolve_config(recipe, {"model": "bert", "epochs": 2})
->>> config.learning_rate
-0.0005
+    config = resolve_config(recipe, {"model": "bert", "epochs": 2})
+    config.learning_rate  # 0.0005
 """
 
 import dataclasses

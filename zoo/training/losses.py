@@ -2,8 +2,8 @@
 
 Example:
 
->>> model.compile(optimizer="adamw", loss=SparseCrossEntropy(label_smoothing=0.1))
->>> model.fit(token_ids, next_token_ids, sample_weight=padding_mask)  # padding weighs 0
+    model.compile(optimizer="adamw", loss=SparseCrossEntropy(label_smoothing=0.1))
+    model.fit(token_ids, next_token_ids, sample_weight=padding_mask)  # padding weighs 0
 """
 
 import keras
@@ -34,9 +34,8 @@ class SparseCrossEntropy(keras.losses.Loss):
 
     Example:
 
-    >>> loss = SparseCrossEntropy(label_smoothing=0.1)
-    >>> round(float(loss(np.array([[2, 0]]), np.zeros((1, 2, 4)), np.array([[1.0, 0.0]]))), 4)  # log(4)
-    1.3863
+        loss = SparseCrossEntropy(label_smoothing=0.1)
+        round(float(loss(np.array([[2, 0]]), np.zeros((1, 2, 4)), np.array([[1.0, 0.0]]))), 4)  # log(4) 1.3863
     """
 
     def __init__(self, label_smoothing=0.0, reduction="mean_with_sample_weight", name="sparse_cross_entropy"):

@@ -2,20 +2,16 @@
 
 Example:
 
->>> optimizer = build_optimizer(1e-3, total_steps=1000, warmup_steps=50, clip_norm=1.0)
->>> model.compile(optimizer=optimizer, loss=SparseCrossEntropy())
->>> exclude_from_decay(optimizer, model)  # once the model is built, before the first fit
+    optimizer = build_optimizer(1e-3, total_steps=1000, warmup_steps=50, clip_norm=1.0)
+    model.compile(optimizer=optimizer, loss=SparseCrossEntropy())
+    exclude_from_decay(optimizer, model)  # once the model is built, before the first fit
 """
 
 import keras
 
+from zoo.models.functional_model import NO_DECAY_SUFFIXES
 from zoo.training.schedules import DECAYS, WarmupDecay
 from zoo.validation import require_choice, require_positive_int, require_positive_number, require_rate
-
-# Variables whose path ends in one of these are not decayed: biases, the gamma/beta/scale of
-# norms (and attention scales), and embedding tables ("embeddings", "position_embeddings",
-# "reverse_embeddings": an untied output table is treated like the tied one it replaces).
-NO_DECAY_SUFFIXES = ("bias", "gamma", "beta", "scale", "embeddings")
 
 
 def build_optimizer(
@@ -45,9 +41,8 @@ def build_optimizer(
 
     Example:
 
-    >>> optimizer = build_optimizer(3e-4, total_steps=2000, warmup_steps=100, accumulation_steps=4)
-    >>> optimizer.gradient_accumulation_steps
-    4
+        optimizer = build_optimizer(3e-4, total_steps=2000, warmup_steps=100, accumulation_steps=4)
+        optimizer.gradient_accumulation_steps  # 4
     """
     accumulation_steps = require_positive_int("accumulation_steps", accumulation_steps)
     if clip_norm is not None:
@@ -87,9 +82,8 @@ def exclude_from_decay(optimizer, model):
 
     Example:
 
-    >>> model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
-    >>> exclude_from_decay(build_optimizer(1e-3, total_steps=10), model)  # dense/bias
-    1
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+        exclude_from_decay(build_optimizer(1e-3, total_steps=10), model)  # dense/bias 1
     """
     if not model.built:
         raise ValueError(f"`exclude_from_decay` needs a built model. Received: model={model.name!r} (not built)")

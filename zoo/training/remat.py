@@ -8,11 +8,10 @@ the backend's own tool (`torch.utils.checkpoint`, `tf.recompute_grad`, `jax.chec
 
 Example:
 
->>> import zoo.models
->>> with remat_scope(True):
-...     backbone = zoo.models.build("gpt", "tiny", vocabulary_size=300, dropout=0.0)
->>> len(check_rematerializable(backbone, "jax"))
-2
+    import zoo.models
+    with remat_scope(True):
+        backbone = zoo.models.build("gpt", "tiny", vocabulary_size=300, dropout=0.0)
+    len(check_rematerializable(backbone, "jax"))  # 2
 """
 
 import contextlib

@@ -21,9 +21,8 @@ the folder it created (`zoo.training.trainer.train`).
 
 Example:
 
->>> run = RunDirectory("runs/demo")
->>> run.state()["step"]
-0
+    run = RunDirectory("runs/demo")
+    run.state()["step"]  # 0
 """
 
 import contextlib
@@ -65,8 +64,8 @@ def atomic_output(path):
     The temporary name ends like `path` (e.g. `.weights.h5`, `.png`), so writers that pick the
     format from the suffix work. Example:
 
-    >>> with atomic_output("runs/demo/curves.png") as temporary:
-    ...     figure.savefig(temporary)
+        with atomic_output("runs/demo/curves.png") as temporary:
+            figure.savefig(temporary)
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

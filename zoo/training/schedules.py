@@ -2,8 +2,8 @@
 
 Example:
 
->>> schedule = WarmupDecay(1e-3, total_steps=1000, warmup_steps=100, decay="cosine")
->>> optimizer = keras.optimizers.AdamW(learning_rate=schedule)
+    schedule = WarmupDecay(1e-3, total_steps=1000, warmup_steps=100, decay="cosine")
+    optimizer = keras.optimizers.AdamW(learning_rate=schedule)
 """
 
 import math
@@ -59,9 +59,8 @@ class WarmupDecay(keras.optimizers.schedules.LearningRateSchedule):
 
     Example:
 
-    >>> schedule = WarmupDecay(1.0, total_steps=10, warmup_steps=2, decay="linear")
-    >>> [round(float(schedule(step)), 3) for step in (0, 1, 2, 6, 10, 50)]
-    [0.5, 1.0, 1.0, 0.5, 0.0, 0.0]
+        schedule = WarmupDecay(1.0, total_steps=10, warmup_steps=2, decay="linear")
+        [round(float(schedule(step)), 3) for step in (0, 1, 2, 6, 10, 50)]  # [0.5, 1.0, 1.0, 0.5, 0.0, 0.0]
     """
 
     def __init__(

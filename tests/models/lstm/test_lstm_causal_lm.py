@@ -5,7 +5,13 @@ import pytest
 from tests.models.lstm import numpy_lstm
 from zoo.generation import generate
 from zoo.models.gpt import next_token_batch
-from zoo.models.lstm import LSTMCausalLM, causal_lm_config, count_parameters, estimate_training_flops_per_token
+from zoo.models.lstm import (
+    LSTMCausalLM,
+    causal_lm_config,
+    estimate_training_flops_per_token,
+    non_embedding_parameters,
+    total_parameters,
+)
 from zoo.models.lstm.causal_lm import shared_prompt_mask
 from zoo.models.lstm.presets import lstm_parameters
 from zoo.testing import assert_allclose, to_numpy
@@ -97,11 +103,10 @@ def test_config_round_trip_and_presets():
 
 
 @pytest.mark.parametrize("head", list(HEADS))
-def test_count_parameters_matches_the_built_model(head):
+def test_parameter_counts_match_the_built_model(head):
     config = {"vocabulary_size": VOCABULARY, "num_layers": 2, "tie_embeddings": True, **HEADS[head]}
-    counts = count_parameters(config)
-    assert counts["total"] == LSTMCausalLM(**config).count_params()
-    assert counts["embedding"] == VOCABULARY * config["embedding_dim"]
+    assert total_parameters(config) == LSTMCausalLM(**config).count_params()
+    assert total_parameters(config) - non_embedding_parameters(config) == VOCABULARY * config["embedding_dim"]
 
 
 def test_flops_count_the_lstm_weights_and_the_tied_table_per_token():

@@ -5,10 +5,11 @@ from zoo.models.lstm.classifier import LSTMClassifier
 from zoo.models.lstm.presets import (
     PRESETS,
     classifier_config,
-    count_parameters,
     estimate_training_flops_per_token,
     lstm_parameters,
+    non_embedding_parameters,
     seq2seq_config,
+    total_parameters,
 )
 from zoo.models.lstm.seq2seq import LSTMSeq2Seq
 
@@ -38,19 +39,18 @@ SMALL_CONFIGS = [
 
 
 @pytest.mark.parametrize("model_cls, config", SMALL_CONFIGS)
-def test_count_parameters_matches_the_built_model(model_cls, config):
-    counts = count_parameters(config)
-    assert counts["total"] == model_cls(**config).count_params()
-    assert counts["total"] == counts["embedding"] + counts["non_embedding"]
+def test_parameter_counts_match_the_built_model(model_cls, config):
+    assert total_parameters(config) == model_cls(**config).count_params()
+    assert 0 < non_embedding_parameters(config) < total_parameters(config)
 
 
 def test_presets_build_classifier_and_seq2seq():
     assert set(PRESETS) == {"tiny", "small", "base"}
     classifier_kwargs = classifier_config("tiny", vocabulary_size=100, num_classes=4)
-    assert LSTMClassifier(**classifier_kwargs).count_params() == count_parameters(classifier_kwargs)["total"]
+    assert LSTMClassifier(**classifier_kwargs).count_params() == total_parameters(classifier_kwargs)
     seq2seq_kwargs = seq2seq_config("tiny", vocabulary_size=100)
-    assert LSTMSeq2Seq(**seq2seq_kwargs).count_params() == count_parameters(seq2seq_kwargs)["total"]
-    sizes = [count_parameters(seq2seq_config(size, 8192))["total"] for size in ("tiny", "small", "base")]
+    assert LSTMSeq2Seq(**seq2seq_kwargs).count_params() == total_parameters(seq2seq_kwargs)
+    sizes = [total_parameters(seq2seq_config(size, 8192)) for size in ("tiny", "small", "base")]
     assert sizes == sorted(sizes)
 
 

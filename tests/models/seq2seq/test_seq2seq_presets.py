@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from zoo.models.seq2seq.backbone import Seq2SeqBackbone
-from zoo.models.seq2seq.presets import PRESETS, count_non_embedding_parameters, estimate_training_flops_per_token
+from zoo.models.seq2seq.presets import PRESETS, estimate_training_flops_per_token, non_embedding_parameters
 from zoo.models.seq2seq.seq2seq_lm import Seq2SeqLM
 
 
@@ -49,7 +49,7 @@ def test_presets_hold_the_documented_sizes():
 )
 def test_non_embedding_parameter_count_matches_the_built_backbone(config):
     backbone = Seq2SeqBackbone(**config)
-    assert count_non_embedding_parameters(config) == backbone.count_params() - table_parameters(backbone)
+    assert non_embedding_parameters(config) == backbone.count_params() - table_parameters(backbone)
 
 
 def test_tiny_preset_runs_forward():
@@ -69,7 +69,7 @@ def test_tiny_preset_runs_forward():
 def test_training_flops_are_6n_plus_attention_over_source_and_target():
     config = {**PRESETS["base"], "vocabulary_size": 8192}
     d = config["hidden_dim"]
-    n = count_non_embedding_parameters(config) + d * 8192  # the tied output projection is a matmul
+    n = non_embedding_parameters(config) + d * 8192  # the tied output projection is a matmul
     assert estimate_training_flops_per_token(config, 0) == 6 * n
     attention_layers = 6 + 2 * 6  # encoder self, decoder self, decoder cross
     assert estimate_training_flops_per_token(config, 128) - 6 * n == 12 * d * 128 * attention_layers

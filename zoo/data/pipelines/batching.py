@@ -51,7 +51,7 @@ class BatchOptions:
 
     Example:
 
-    >>> options = BatchOptions(batch_size=64, shuffle=True, seed=0, bucket_boundaries=(32, 64))
+        options = BatchOptions(batch_size=64, shuffle=True, seed=0, bucket_boundaries=(32, 64))
     """
 
     batch_size: int = 32

@@ -29,9 +29,9 @@ def classification_dataset(
 
     Example:
 
-    >>> labels = LabelVocabulary.from_rows(rows)
-    >>> dataset = classification_dataset(rows, ByteTokenizer(), labels, batch_size=16, shuffle=True, seed=0)
-    >>> model.fit(dataset, epochs=2)
+        labels = LabelVocabulary.from_rows(rows)
+        dataset = classification_dataset(rows, ByteTokenizer(), labels, batch_size=16, shuffle=True, seed=0)
+        model.fit(dataset, epochs=2)
     """
     options = BatchOptions(**batch_options)
     has_pairs = "text_pair" in next(iter(rows), {})

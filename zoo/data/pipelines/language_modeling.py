@@ -70,8 +70,8 @@ def masked_lm_dataset(
 
     Example:
 
-    >>> dataset = masked_lm_dataset(read_text("wiki.txt"), tokenizer, shuffle=True, seed=0)
-    >>> BertMaskedLM(backbone).fit(dataset)
+        dataset = masked_lm_dataset(read_text("wiki.txt"), tokenizer, shuffle=True, seed=0)
+        BertMaskedLM(backbone).fit(dataset)
     """
     options = BatchOptions(**batch_options)
     require_room("sequence_length", sequence_length, 3 if next_sentence else 2)
@@ -219,7 +219,7 @@ def causal_lm_dataset(rows, tokenizer, *, sequence_length=128, **batch_options):
 
     Example:
 
-    >>> GPTCausalLM(backbone).fit(causal_lm_dataset(rows, tokenizer, sequence_length=256, shuffle=True, seed=0))
+        GPTCausalLM(backbone).fit(causal_lm_dataset(rows, tokenizer, sequence_length=256, shuffle=True, seed=0))
     """
     options = BatchOptions(**batch_options)
     require_positive_int("sequence_length", sequence_length)

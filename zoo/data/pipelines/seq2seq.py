@@ -29,7 +29,7 @@ def seq2seq_dataset(rows, tokenizer, *, max_source_length=128, max_target_length
 
     Example:
 
-    >>> model.fit(seq2seq_dataset(read_translation("train.tsv"), tokenizer, shuffle=True, seed=0))
+        model.fit(seq2seq_dataset(read_translation("train.tsv"), tokenizer, shuffle=True, seed=0))
     """
     options = BatchOptions(**batch_options)
     require_room("max_source_length", max_source_length, 1)
@@ -80,8 +80,8 @@ def prefix_lm_dataset(rows, tokenizer, *, sequence_length=256, separator_id=None
 
     Example:
 
-    >>> model = GPTSeq2Seq(backbone, separator_token_id=tokenizer.eos_id)
-    >>> model.fit(prefix_lm_dataset(rows, tokenizer, sequence_length=256, shuffle=True, seed=0))
+        model = GPTSeq2Seq(backbone, separator_token_id=tokenizer.eos_id)
+        model.fit(prefix_lm_dataset(rows, tokenizer, sequence_length=256, shuffle=True, seed=0))
     """
     options = BatchOptions(**batch_options)
     require_room("sequence_length", sequence_length, 1)

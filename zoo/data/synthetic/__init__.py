@@ -32,10 +32,9 @@ What each corpus tests, and how:
 
 Example:
 
->>> rows = make_corpus("classification", split="train", num_examples=1000, seed=0)
->>> paths = write_corpus("translation", "/tmp/synthetic/translation")
->>> sorted(paths)
-['test', 'train', 'valid']
+    rows = make_corpus("classification", split="train", num_examples=1000, seed=0)
+    paths = write_corpus("translation", "/tmp/synthetic/translation")
+    sorted(paths)  # ['test', 'train', 'valid']
 """
 
 from zoo.data.synthetic.classification import LABELS, make_classification

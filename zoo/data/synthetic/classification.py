@@ -21,9 +21,8 @@ balanced; `label_noise` flips a fraction of them at random.
 
 Example:
 
->>> make_classification(2, seed=0)
-[{'text': 'a singer is never so dull .', 'label': 'positive'},
- {'text': 'i am sure that this cup is so dirty .', 'label': 'negative'}]
+    make_classification(2, seed=0)
+    # -> [{'text': 'a singer is never so dull .', 'label': 'positive'}, {'text': 'i am sure that this cup is so dir...
 """
 
 import numbers

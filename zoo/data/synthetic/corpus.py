@@ -33,8 +33,7 @@ def make_corpus(task, split="train", num_examples=None, seed=0):
 
     Example:
 
-    >>> make_corpus("translation", "valid", num_examples=2)[0].keys()
-    dict_keys(['source', 'target'])
+        make_corpus("translation", "valid", num_examples=2)[0].keys()  # dict_keys(['source', 'target'])
     """
     return GENERATORS[canonical_task(task)](num_examples, seed, split)
 

@@ -6,10 +6,9 @@ data, so the translation corpus can render the same structure in its target lang
 
 Example:
 
->>> import random
->>> sentence, tokens = random_sentence(random.Random(0))
->>> tokens == english(sentence)
-True
+    import random
+    sentence, tokens = random_sentence(random.Random(0))
+    tokens == english(sentence)  # True
 """
 
 from dataclasses import dataclass

@@ -7,8 +7,7 @@ constructions the fine-tuning corpora use, as a masked or causal language model 
 
 Example:
 
->>> make_lm_text(1, seed=0)[0]["text"][:42]
-'the baker painted this singer around every'
+    make_lm_text(1, seed=0)[0]["text"][:42]  # 'the baker painted this singer around every'
 """
 
 from zoo.data.synthetic.classification import random_review

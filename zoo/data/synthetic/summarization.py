@@ -16,8 +16,8 @@ copies the first name or number it sees is usually wrong.
 
 Example:
 
->>> make_summarization(1, seed=0)[0]["target"]
-'Tomas Veligiel wins the quiz final in Debaton on December 2 with 8264 points .'
+    make_summarization(1, seed=0)[0]["target"]
+    # -> 'Tomas Veligiel wins the quiz final in Debaton on December 2 with 8264 points .'
 """
 
 from zoo.data.synthetic.grammar import random_sentence

@@ -19,8 +19,8 @@ attention loses clearly to one with attention.
 
 Example:
 
->>> make_translation(1, seed=0)[0]["target"]
-'multi davolen fibari lo badal ta mereton e alki beferen vabami este zavemen vudus guseton .'
+    make_translation(1, seed=0)[0]["target"]
+    # -> 'multi davolen fibari lo badal ta mereton e alki beferen vabami este zavemen vudus guseton .'
 """
 
 import random

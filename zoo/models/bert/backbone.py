@@ -45,13 +45,12 @@ class BertBackbone(FunctionalModel):
 
     Example:
 
-    >>> backbone = BertBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=2,
-    ...                         intermediate_dim=64)
-    >>> outputs = backbone({"token_ids": np.array([[2, 7, 9, 0]]),
-    ...                     "segment_ids": np.array([[0, 0, 1, 0]]),
-    ...                     "padding_mask": np.array([[1, 1, 1, 0]])})
-    >>> outputs["sequence_output"].shape, outputs["pooled_output"].shape
-    ((1, 4, 32), (1, 32))
+        backbone = BertBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=2,
+                                intermediate_dim=64)
+        outputs = backbone({"token_ids": np.array([[2, 7, 9, 0]]),
+                            "segment_ids": np.array([[0, 0, 1, 0]]),
+                            "padding_mask": np.array([[1, 1, 1, 0]])})
+        outputs["sequence_output"].shape, outputs["pooled_output"].shape  # ((1, 4, 32), (1, 32))
     """
 
     def __init__(

@@ -30,13 +30,12 @@ class BertClassifier(BertTask):
 
     Example:
 
-    >>> backbone = BertBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=2,
-    ...                         intermediate_dim=64)
-    >>> classifier = BertClassifier(backbone, num_classes=3)
-    >>> x = {"token_ids": np.array([[2, 7, 3, 9, 3]]), "segment_ids": np.array([[0, 0, 0, 1, 1]]),
-    ...      "padding_mask": np.ones((1, 5), "int32")}
-    >>> classifier.predict(x, verbose=0).shape
-    (1, 3)
+        backbone = BertBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=2,
+                                intermediate_dim=64)
+        classifier = BertClassifier(backbone, num_classes=3)
+        x = {"token_ids": np.array([[2, 7, 3, 9, 3]]), "segment_ids": np.array([[0, 0, 0, 1, 1]]),
+             "padding_mask": np.ones((1, 5), "int32")}
+        classifier.predict(x, verbose=0).shape  # (1, 3)
     """
 
     def __init__(self, backbone, num_classes, dropout=0.1, pooling="first", **kwargs):

@@ -37,15 +37,14 @@ class BertMaskedLM(BertTask):
 
     Example:
 
-    >>> backbone = BertBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=2,
-    ...                         intermediate_dim=64)
-    >>> masked_lm = BertMaskedLM(backbone)
-    >>> x = {"token_ids": np.array([[2, 3, 4, 5]]), "segment_ids": np.zeros((1, 4), "int32"),
-    ...      "padding_mask": np.ones((1, 4), "int32"), "mask_positions": np.array([[1, 0]])}
-    >>> masked_lm.compile()
-    >>> history = masked_lm.fit(x, np.array([[17, 0]]), sample_weight=np.array([[1.0, 0.0]]), verbose=0)
-    >>> masked_lm.predict(x, verbose=0).shape
-    (1, 2, 100)
+        backbone = BertBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=2,
+                                intermediate_dim=64)
+        masked_lm = BertMaskedLM(backbone)
+        x = {"token_ids": np.array([[2, 3, 4, 5]]), "segment_ids": np.zeros((1, 4), "int32"),
+             "padding_mask": np.ones((1, 4), "int32"), "mask_positions": np.array([[1, 0]])}
+        masked_lm.compile()
+        history = masked_lm.fit(x, np.array([[17, 0]]), sample_weight=np.array([[1.0, 0.0]]), verbose=0)
+        masked_lm.predict(x, verbose=0).shape  # (1, 2, 100)
     """
 
     def __init__(self, backbone, **kwargs):

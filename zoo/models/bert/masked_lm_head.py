@@ -33,10 +33,9 @@ class MaskedLMHead(keras.layers.Layer):
 
     Example:
 
-    >>> embedding = TokenEmbedding(vocabulary_size=100, hidden_dim=16)
-    >>> head = MaskedLMHead(embedding)
-    >>> head(keras.random.normal((2, 10, 16)), np.array([[1, 4], [0, 9]])).shape
-    (2, 2, 100)
+        embedding = TokenEmbedding(vocabulary_size=100, hidden_dim=16)
+        head = MaskedLMHead(embedding)
+        head(keras.random.normal((2, 10, 16)), np.array([[1, 4], [0, 9]])).shape  # (2, 2, 100)
     """
 
     def __init__(self, token_embedding, activation="gelu", norm_epsilon=1e-12, kernel_initializer=None, **kwargs):

@@ -5,7 +5,8 @@ from keras import ops
 
 from zoo.models.bert.backbone import bert_initializer
 from zoo.models.bert.masked_lm import tied_masked_lm_head
-from zoo.models.bert.task import BertTask, sparse_cross_entropy
+from zoo.models.bert.task import BertTask
+from zoo.models.functional_model import sparse_cross_entropy
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -24,13 +25,13 @@ class BertPretrainer(BertTask):
 
     Example:
 
-    >>> backbone = BertBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=2,
-    ...                         intermediate_dim=64)
-    >>> pretrainer = BertPretrainer(backbone)
-    >>> x = {"token_ids": np.array([[2, 4, 3, 5, 3]]), "segment_ids": np.array([[0, 0, 0, 1, 1]]),
-    ...      "padding_mask": np.ones((1, 5), "int32"), "mask_positions": np.array([[1, 3]])}
-    >>> {name: logits.shape for name, logits in pretrainer.predict(x, verbose=0).items()}
-    {'mlm': (1, 2, 100), 'nsp': (1, 2)}
+        backbone = BertBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=2,
+                                intermediate_dim=64)
+        pretrainer = BertPretrainer(backbone)
+        x = {"token_ids": np.array([[2, 4, 3, 5, 3]]), "segment_ids": np.array([[0, 0, 0, 1, 1]]),
+             "padding_mask": np.ones((1, 5), "int32"), "mask_positions": np.array([[1, 3]])}
+        {name: logits.shape for name, logits in pretrainer.predict(x, verbose=0).items()}
+        # -> {'mlm': (1, 2, 100), 'nsp': (1, 2)}
     """
 
     def __init__(self, backbone, **kwargs):

@@ -32,9 +32,8 @@ class FastTextClassifier(TextClassifier):
 
     Example:
 
-    >>> classifier = FastTextClassifier(vocabulary_size=100, num_classes=2, embedding_dim=8, num_bigram_buckets=64)
-    >>> classifier({"token_ids": np.array([[5, 7, 9, 0]]), "padding_mask": np.array([[1, 1, 1, 0]])}).shape
-    (1, 2)
+        classifier = FastTextClassifier(vocabulary_size=100, num_classes=2, embedding_dim=8, num_bigram_buckets=64)
+        classifier({"token_ids": np.array([[5, 7, 9, 0]]), "padding_mask": np.array([[1, 1, 1, 0]])}).shape  # (1, 2)
     """
 
     def __init__(

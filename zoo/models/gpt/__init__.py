@@ -3,7 +3,7 @@
 from zoo.models.gpt.backbone import GPTBackbone
 from zoo.models.gpt.causal_lm import GPTCausalLM, next_token_batch
 from zoo.models.gpt.classifier import GPTClassifier, LastTokenPooling
-from zoo.models.gpt.presets import PRESETS, estimate_training_flops_per_token, parameter_count
+from zoo.models.gpt.presets import PRESETS, estimate_training_flops_per_token, total_parameters
 from zoo.models.gpt.seq2seq import GPTSeq2Seq, prefix_lm_batch
 
 __all__ = [
@@ -15,6 +15,6 @@ __all__ = [
     "PRESETS",
     "estimate_training_flops_per_token",
     "next_token_batch",
-    "parameter_count",
+    "total_parameters",
     "prefix_lm_batch",
 ]

@@ -45,10 +45,9 @@ class GPTBackbone(FunctionalModel):
 
     Example:
 
-    >>> backbone = GPTBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=4,
-    ...                        intermediate_dim=64, max_sequence_length=16)
-    >>> backbone({"token_ids": np.array([[5, 6, 7, 0]]), "padding_mask": np.array([[1, 1, 1, 0]])}).shape
-    (1, 4, 32)
+        backbone = GPTBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=4,
+                               intermediate_dim=64, max_sequence_length=16)
+        backbone({"token_ids": np.array([[5, 6, 7, 0]]), "padding_mask": np.array([[1, 1, 1, 0]])}).shape  # (1, 4, 32)
     """
 
     def __init__(

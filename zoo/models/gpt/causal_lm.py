@@ -15,9 +15,8 @@ def next_token_batch(token_ids, padding_mask, loss_mask=None):
 
     Example:
 
-    >>> x, y, w = next_token_batch(np.array([[2, 7, 8, 3, 0]]), np.array([[1, 1, 1, 1, 0]]))
-    >>> y, w
-    (array([[7, 8, 3, 0]]), array([[1, 1, 1, 0]]))
+        x, y, w = next_token_batch(np.array([[2, 7, 8, 3, 0]]), np.array([[1, 1, 1, 1, 0]]))
+        y, w  # (array([[7, 8, 3, 0]]), array([[1, 1, 1, 0]]))
     """
     weights = padding_mask if loss_mask is None else loss_mask
     x = {"token_ids": token_ids[..., :-1], "padding_mask": padding_mask[..., :-1]}
@@ -43,11 +42,10 @@ class GPTCausalLM(GPTTask):
 
     Example:
 
-    >>> backbone = GPTBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=4,
-    ...                        intermediate_dim=64, max_sequence_length=16)
-    >>> lm = GPTCausalLM(backbone)
-    >>> lm({"token_ids": np.array([[5, 6, 7]]), "padding_mask": np.array([[1, 1, 1]])}).shape
-    (1, 3, 100)
+        backbone = GPTBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=4,
+                               intermediate_dim=64, max_sequence_length=16)
+        lm = GPTCausalLM(backbone)
+        lm({"token_ids": np.array([[5, 6, 7]]), "padding_mask": np.array([[1, 1, 1]])}).shape  # (1, 3, 100)
     """
 
     def __init__(self, backbone, **kwargs):

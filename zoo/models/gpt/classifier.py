@@ -16,8 +16,7 @@ class LastTokenPooling(keras.layers.Layer):
 
     Example:
 
-    >>> LastTokenPooling()(keras.random.normal((2, 5, 8)), np.array([[1, 1, 0, 0, 0], [1] * 5])).shape
-    (2, 8)
+        LastTokenPooling()(keras.random.normal((2, 5, 8)), np.array([[1, 1, 0, 0, 0], [1] * 5])).shape  # (2, 8)
     """
 
     def __init__(self, **kwargs):
@@ -49,11 +48,10 @@ class GPTClassifier(GPTTask):
 
     Example:
 
-    >>> backbone = GPTBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=4,
-    ...                        intermediate_dim=64, max_sequence_length=16)
-    >>> classifier = GPTClassifier(backbone, num_classes=3)
-    >>> classifier({"token_ids": np.array([[5, 6, 0]]), "padding_mask": np.array([[1, 1, 0]])}).shape
-    (1, 3)
+        backbone = GPTBackbone(vocabulary_size=100, num_layers=2, hidden_dim=32, num_heads=4,
+                               intermediate_dim=64, max_sequence_length=16)
+        classifier = GPTClassifier(backbone, num_classes=3)
+        classifier({"token_ids": np.array([[5, 6, 0]]), "padding_mask": np.array([[1, 1, 0]])}).shape  # (1, 3)
     """
 
     accuracy_argument = "metrics"

@@ -45,17 +45,17 @@ def _norm_parameters(config):
     return config["hidden_dim"] * (1 if config.get("norm") == "rms_norm" else 2)
 
 
-def non_embedding_parameter_count(config):
+def non_embedding_parameters(config):
     """Parameters of the blocks and the final norm (no token or position table)."""
     return config["num_layers"] * _block_parameters(config) + _norm_parameters(config)
 
 
-def parameter_count(config):
+def total_parameters(config):
     """Every parameter of `GPTBackbone(**config)`: equals `backbone.count_params()`."""
     embeddings = config["vocabulary_size"] * config["hidden_dim"]
     if config.get("position_encoding", "learned") == "learned":
         embeddings += config["max_sequence_length"] * config["hidden_dim"]
-    return non_embedding_parameter_count(config) + embeddings
+    return non_embedding_parameters(config) + embeddings
 
 
 def estimate_training_flops_per_token(config, sequence_length):
@@ -65,5 +65,5 @@ def estimate_training_flops_per_token(config, sequence_length):
     projection is a `d x V` matmul per token; the position table is a lookup and is left out.
     `12 L d T` is the attention scores and weighted sum (forward and backward) at context `T`.
     """
-    matmul_parameters = non_embedding_parameter_count(config) + config["vocabulary_size"] * config["hidden_dim"]
+    matmul_parameters = non_embedding_parameters(config) + config["vocabulary_size"] * config["hidden_dim"]
     return 6 * matmul_parameters + 12 * config["num_layers"] * config["hidden_dim"] * sequence_length

@@ -16,9 +16,8 @@ def prefix_lm_batch(sources, targets, sequence_length, separator_token_id, end_t
 
     Example:
 
-    >>> x, y, w = prefix_lm_batch([[5, 6]], [[7]], sequence_length=5, separator_token_id=2, end_token_id=3)
-    >>> x["token_ids"], y, w
-    (array([[5, 6, 2, 7, 3]]), array([[6, 2, 7, 3, 0]]), array([[0, 0, 1, 1, 0]]))
+        x, y, w = prefix_lm_batch([[5, 6]], [[7]], sequence_length=5, separator_token_id=2, end_token_id=3)
+        x["token_ids"], y, w  # (array([[5, 6, 2, 7, 3]]), array([[6, 2, 7, 3, 0]]), array([[0, 0, 1, 1, 0]]))
     """
     total = sequence_length + 1
     token_ids = np.zeros((len(sources), total), "int32")
@@ -49,11 +48,9 @@ class GPTSeq2Seq(GPTCausalLM):
 
     Example:
 
-    >>> model = GPTSeq2Seq(backbone, separator_token_id=2)
-    >>> prompt_ids, prompt_mask = model.build_prompt(np.array([[5, 6, 0], [7, 8, 9]]))
-    >>> prompt_ids
-    array([[5, 6, 2, 0],
-           [7, 8, 9, 2]], dtype=int32)
+        model = GPTSeq2Seq(backbone, separator_token_id=2)
+        prompt_ids, prompt_mask = model.build_prompt(np.array([[5, 6, 0], [7, 8, 9]]))
+        prompt_ids  # array([[5, 6, 2, 0], [7, 8, 9, 2]], dtype=int32)
     """
 
     def __init__(self, backbone, separator_token_id, **kwargs):

@@ -8,20 +8,11 @@ from zoo.models.functional_model import BackboneTask
 class GPTTask(BackboneTask):
     """Base of the GPT task models (a functional model around a `GPTBackbone`); not used on its own.
 
-    `compile()` with no arguments uses AdamW, sparse cross-entropy on float32 logits and an
-    accuracy metric (weighted by the padding/loss mask for token-level tasks), like keras-hub tasks.
+    `compile()` with no arguments (`Task`) uses AdamW at 3e-4, sparse cross-entropy on float32
+    logits and an accuracy metric (weighted by the padding/loss mask for token-level tasks).
     """
 
-    # Token-level tasks weight their accuracy by the sample weights (padding, loss mask).
-    accuracy_argument = "weighted_metrics"
-
-    def compile(self, optimizer="auto", loss="auto", **kwargs):
-        if optimizer == "auto":
-            optimizer = keras.optimizers.AdamW(learning_rate=3e-4, weight_decay=0.01)
-        if loss == "auto":
-            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        kwargs.setdefault(self.accuracy_argument, [keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
-        super().compile(optimizer=optimizer, loss=loss, **kwargs)
+    default_learning_rate = 3e-4
 
 
 def backbone_inputs():

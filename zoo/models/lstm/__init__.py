@@ -14,9 +14,10 @@ from zoo.models.lstm.presets import (
     PRESETS,
     causal_lm_config,
     classifier_config,
-    count_parameters,
     estimate_training_flops_per_token,
+    non_embedding_parameters,
     seq2seq_config,
+    total_parameters,
 )
 from zoo.models.lstm.seq2seq import LSTMSeq2Seq
 
@@ -30,7 +31,8 @@ __all__ = [
     "LSTMStateBridge",
     "causal_lm_config",
     "classifier_config",
-    "count_parameters",
+    "non_embedding_parameters",
     "estimate_training_flops_per_token",
     "seq2seq_config",
+    "total_parameters",
 ]

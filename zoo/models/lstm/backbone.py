@@ -50,10 +50,9 @@ class LSTMBackbone(FunctionalModel):
 
     Example:
 
-    >>> backbone = LSTMBackbone(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
-    >>> outputs = backbone({"token_ids": np.array([[5, 7, 9, 0]]), "padding_mask": np.array([[1, 1, 1, 0]])})
-    >>> outputs["sequence_output"].shape, outputs["final_hidden"].shape
-    ((1, 4, 64), (1, 64))
+        backbone = LSTMBackbone(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
+        outputs = backbone({"token_ids": np.array([[5, 7, 9, 0]]), "padding_mask": np.array([[1, 1, 1, 0]])})
+        outputs["sequence_output"].shape, outputs["final_hidden"].shape  # ((1, 4, 64), (1, 64))
     """
 
     def __init__(

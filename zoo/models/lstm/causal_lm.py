@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from zoo.models.bert.task import sparse_cross_entropy
+from zoo.models.functional_model import sparse_cross_entropy
 from zoo.models.lstm.backbone import LSTMBackbone
 from zoo.models.lstm.task import LSTMGenerativeTask
 from zoo.validation import require_rate
@@ -62,12 +62,10 @@ class LSTMCausalLM(LSTMGenerativeTask):
 
     Example:
 
-    >>> lm = LSTMCausalLM(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
-    >>> lm({"token_ids": np.array([[5, 6, 7]]), "padding_mask": np.array([[1, 1, 1]])}).shape
-    (1, 3, 100)
-    >>> logits, state = lm.decode_step(np.array([[5]]), lm.init_decoding_state(1, 8), 0)
-    >>> logits.shape, state["hidden"].shape
-    ((1, 1, 100), (1, 1, 32))
+        lm = LSTMCausalLM(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
+        lm({"token_ids": np.array([[5, 6, 7]]), "padding_mask": np.array([[1, 1, 1]])}).shape  # (1, 3, 100)
+        logits, state = lm.decode_step(np.array([[5]]), lm.init_decoding_state(1, 8), 0)
+        logits.shape, state["hidden"].shape  # ((1, 1, 100), (1, 1, 32))
     """
 
     def __init__(

@@ -44,9 +44,8 @@ class LSTMClassifier(TextClassifier):
 
     Example:
 
-    >>> classifier = LSTMClassifier(vocabulary_size=100, num_classes=3, embedding_dim=16, hidden_dim=32)
-    >>> classifier({"token_ids": np.array([[5, 7, 9, 0]]), "padding_mask": np.array([[1, 1, 1, 0]])}).shape
-    (1, 3)
+        classifier = LSTMClassifier(vocabulary_size=100, num_classes=3, embedding_dim=16, hidden_dim=32)
+        classifier({"token_ids": np.array([[5, 7, 9, 0]]), "padding_mask": np.array([[1, 1, 1, 0]])}).shape  # (1, 3)
     """
 
     def __init__(

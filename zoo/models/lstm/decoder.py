@@ -28,10 +28,9 @@ class LSTMStateBridge(keras.layers.Layer):
 
     Example:
 
-    >>> bridge = LSTMStateBridge(num_layers=2, hidden_dim=8)
-    >>> hidden, cell = bridge(keras.random.normal((3, 16)), keras.random.normal((3, 16)))
-    >>> hidden.shape, cell.shape
-    ((3, 2, 8), (3, 2, 8))
+        bridge = LSTMStateBridge(num_layers=2, hidden_dim=8)
+        hidden, cell = bridge(keras.random.normal((3, 16)), keras.random.normal((3, 16)))
+        hidden.shape, cell.shape  # ((3, 2, 8), (3, 2, 8))
     """
 
     def __init__(self, num_layers, hidden_dim, kernel_initializer="glorot_uniform", **kwargs):
@@ -114,13 +113,12 @@ class LSTMDecoder(keras.layers.Layer):
 
     Example:
 
-    >>> decoder = LSTMDecoder(vocabulary_size=50, embedding_dim=8, hidden_dim=16, attention="luong")
-    >>> state = keras.ops.zeros((2, 1, 16))
-    >>> logits, hidden, cell = decoder(
-    ...     np.array([[3, 4, 5], [6, 7, 0]]), state, state,
-    ...     encoder_outputs=keras.random.normal((2, 4, 32)), encoder_padding_mask=np.ones((2, 4)))
-    >>> logits.shape, hidden.shape
-    ((2, 3, 50), (2, 1, 16))
+        decoder = LSTMDecoder(vocabulary_size=50, embedding_dim=8, hidden_dim=16, attention="luong")
+        state = keras.ops.zeros((2, 1, 16))
+        logits, hidden, cell = decoder(
+            np.array([[3, 4, 5], [6, 7, 0]]), state, state,
+            encoder_outputs=keras.random.normal((2, 4, 32)), encoder_padding_mask=np.ones((2, 4)))
+        logits.shape, hidden.shape  # ((2, 3, 50), (2, 1, 16))
     """
 
     def __init__(

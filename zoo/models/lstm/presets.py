@@ -98,17 +98,20 @@ def _parameter_groups(config):
     }
 
 
-def count_parameters(config):
-    """Parameters of the model `config` describes, as {"embedding", "non_embedding", "total"}.
+def non_embedding_parameters(config):
+    """Parameters of the model `config` describes, without its embedding tables.
 
     `config`: the arguments (or `get_config()`) of an `LSTMBackbone`, `LSTMClassifier`,
     `LSTMSeq2Seq` or `LSTMCausalLM` (recognised by its `tie_embeddings`), e.g.
-    `count_parameters(seq2seq_config("base", vocabulary_size=8192))`.
+    `non_embedding_parameters(seq2seq_config("base", vocabulary_size=8192))`.
     """
     groups = _parameter_groups(config)
-    non_embedding = groups["per_token"] + groups["per_sequence"]
-    embedding = groups["embedding"]
-    return {"embedding": embedding, "non_embedding": non_embedding, "total": embedding + non_embedding}
+    return groups["per_token"] + groups["per_sequence"]
+
+
+def total_parameters(config):
+    """Every parameter of the model `config` describes (see `non_embedding_parameters`): its `count_params()`."""
+    return non_embedding_parameters(config) + _parameter_groups(config)["embedding"]
 
 
 def estimate_training_flops_per_token(config, sequence_length):

@@ -47,11 +47,10 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
 
     Example:
 
-    >>> model = LSTMSeq2Seq(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
-    >>> state = model.init_decoding_state(1, 10, encoder_token_ids=np.array([[5, 6, 7, 0]]))
-    >>> logits, state = model.decode_step(np.array([[1]]), state, 0)
-    >>> logits.shape
-    (1, 1, 100)
+        model = LSTMSeq2Seq(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
+        state = model.init_decoding_state(1, 10, encoder_token_ids=np.array([[5, 6, 7, 0]]))
+        logits, state = model.decode_step(np.array([[1]]), state, 0)
+        logits.shape  # (1, 1, 100)
     """
 
     def __init__(

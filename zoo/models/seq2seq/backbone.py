@@ -106,13 +106,12 @@ class Seq2SeqBackbone(FunctionalModel):
 
     Example:
 
-    >>> backbone = Seq2SeqBackbone(vocabulary_size=100, num_encoder_layers=2, num_decoder_layers=2,
-    ...                            hidden_dim=32, num_heads=2, intermediate_dim=64)
-    >>> backbone({"encoder_token_ids": np.array([[5, 6, 7, 0]]),
-    ...           "encoder_padding_mask": np.array([[1, 1, 1, 0]]),
-    ...           "decoder_token_ids": np.array([[1, 8, 9]]),
-    ...           "decoder_padding_mask": np.array([[1, 1, 1]])}).shape
-    (1, 3, 32)
+        backbone = Seq2SeqBackbone(vocabulary_size=100, num_encoder_layers=2, num_decoder_layers=2,
+                                   hidden_dim=32, num_heads=2, intermediate_dim=64)
+        backbone({"encoder_token_ids": np.array([[5, 6, 7, 0]]),
+                  "encoder_padding_mask": np.array([[1, 1, 1, 0]]),
+                  "decoder_token_ids": np.array([[1, 8, 9]]),
+                  "decoder_padding_mask": np.array([[1, 1, 1]])}).shape  # (1, 3, 32)
     """
 
     def __init__(

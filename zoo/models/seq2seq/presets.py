@@ -38,7 +38,7 @@ PRESETS = {
 }
 
 
-def count_non_embedding_parameters(config):
+def non_embedding_parameters(config):
     """Parameters of the blocks and final norms of a `Seq2SeqBackbone` config (no token or position tables)."""
     d, f = config["hidden_dim"], config["intermediate_dim"]
     attention = 4 * d * d + 4 * d  # query, key, value and output kernels and biases
@@ -66,6 +66,6 @@ def estimate_training_flops_per_token(config, sequence_length):
             f"The config needs `vocabulary_size` or `decoder_vocabulary_size`. Received: config={config!r}"
         )
     d = config["hidden_dim"]
-    n = count_non_embedding_parameters(config) + d * decoder_vocabulary_size
+    n = non_embedding_parameters(config) + d * decoder_vocabulary_size
     attention_layers = config["num_encoder_layers"] + 2 * config["num_decoder_layers"]
     return 6 * n + 12 * d * sequence_length * attention_layers

@@ -15,13 +15,6 @@ def _logits(hidden, decoder_token_embedding, output_projection):
     return ops.cast(output_projection(hidden), "float32")
 
 
-def default_optimizer():
-    """AdamW with the Transformer's beta_2=0.98; no weight decay on biases and LayerNorm."""
-    optimizer = keras.optimizers.AdamW(learning_rate=5e-4, beta_2=0.98, weight_decay=0.01)
-    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
-    return optimizer
-
-
 def padded_cross_entropy():
     """Cross-entropy on float32 logits averaged over real target tokens: pad id 0 is ignored."""
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
@@ -64,17 +57,16 @@ class Seq2SeqLM(BackboneTask):
 
     Example:
 
-    >>> backbone = Seq2SeqBackbone(vocabulary_size=100, num_encoder_layers=2, num_decoder_layers=2,
-    ...                            hidden_dim=32, num_heads=2, intermediate_dim=64)
-    >>> lm = Seq2SeqLM(backbone)
-    >>> x = {"encoder_token_ids": np.array([[5, 6, 7, 0]]), "encoder_padding_mask": np.array([[1, 1, 1, 0]]),
-    ...      "decoder_token_ids": np.array([[1, 8, 9]]), "decoder_padding_mask": np.array([[1, 1, 1]])}
-    >>> lm.compile()
-    >>> lm.fit(x, np.array([[8, 9, 2]]), verbose=0)
-    >>> state = lm.init_decoding_state(1, 8, encoder_token_ids=x["encoder_token_ids"])
-    >>> logits, state = lm.decode_step(np.array([[1]]), state, 0)
-    >>> logits.shape
-    (1, 1, 100)
+        backbone = Seq2SeqBackbone(vocabulary_size=100, num_encoder_layers=2, num_decoder_layers=2,
+                                   hidden_dim=32, num_heads=2, intermediate_dim=64)
+        lm = Seq2SeqLM(backbone)
+        x = {"encoder_token_ids": np.array([[5, 6, 7, 0]]), "encoder_padding_mask": np.array([[1, 1, 1, 0]]),
+             "decoder_token_ids": np.array([[1, 8, 9]]), "decoder_padding_mask": np.array([[1, 1, 1]])}
+        lm.compile()
+        lm.fit(x, np.array([[8, 9, 2]]), verbose=0)
+        state = lm.init_decoding_state(1, 8, encoder_token_ids=x["encoder_token_ids"])
+        logits, state = lm.decode_step(np.array([[1]]), state, 0)
+        logits.shape  # (1, 1, 100)
     """
 
     def __init__(self, backbone, tie_output_embeddings=True, copy_attention=False, **kwargs):
@@ -120,12 +112,14 @@ class Seq2SeqLM(BackboneTask):
         self.tie_output_embeddings = tie_output_embeddings
         self.copy_attention = copy_attention
 
-    def compile(self, optimizer="auto", loss="auto", **kwargs):
-        super().compile(
-            optimizer=default_optimizer() if optimizer == "auto" else optimizer,
-            loss=padded_cross_entropy() if loss == "auto" else loss,
-            **kwargs,
-        )
+    # `compile()` with no arguments (`Task`): AdamW at 5e-4 with the Transformer's beta_2=0.98,
+    # cross-entropy over the real target tokens, no accuracy.
+    default_learning_rate = 5e-4
+    default_beta_2 = 0.98
+    accuracy_argument = None
+
+    def _default_loss(self):
+        return padded_cross_entropy()
 
     def init_decoding_state(self, batch_size, max_length, encoder_token_ids, encoder_padding_mask=None):
         require_positive_int("max_length", max_length)
