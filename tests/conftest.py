@@ -13,6 +13,23 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+# Tests marked `one_backend` check code whose behaviour does not depend on the Keras backend
+# (tokenizers, readers, metrics, pre-flight checks, ...): they run in one backend's suite only,
+# `ONE_BACKEND` unless the marker names another (`@pytest.mark.one_backend("jax")`).
+ONE_BACKEND = "torch"
+
+
+def _runs_here(item):
+    marker = item.get_closest_marker("one_backend")
+    return marker is None or (marker.args[0] if marker.args else ONE_BACKEND) == keras.backend.backend()
+
+
+def pytest_collection_modifyitems(config, items):
+    elsewhere = [item for item in items if not _runs_here(item)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if _runs_here(item)]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_keras_state():

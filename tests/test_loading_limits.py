@@ -12,6 +12,8 @@ from zoo.loading_limits import (
     require_line_lengths,
 )
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 GPT2_BASE = {
     "vocabulary_size": 50257,
     "num_layers": 12,

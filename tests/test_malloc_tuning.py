@@ -26,6 +26,8 @@ ALL = ":".join(TUNABLES)
 # memory in kB after the first write, and the page faults of the second allocation and write.
 PROBE = """
 import ctypes, os, resource
+
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
 libc = ctypes.CDLL(None)
 libc.malloc.restype = ctypes.c_void_p
 libc.free.argtypes = [ctypes.c_void_p]

@@ -14,6 +14,8 @@ from zoo.models.saving import save_model_folder
 from zoo.preflight import check_model_folder
 from zoo.tokenizers import ByteTokenizer
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 ROOT = Path(__file__).resolve().parents[1]
 # `zoo predict` in a fresh process; prints which frameworks it imported, exits with zoo's status.
 PROBE = (

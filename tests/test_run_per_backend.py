@@ -7,6 +7,8 @@ from tests.run_per_backend import main
 CHECKS_THE_BACKEND = """
 import os
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 def test_backend_is_set():
     assert os.environ["KERAS_BACKEND"] in ("jax", "torch")
     assert os.environ["KERAS_BACKEND"] != "{failing}"

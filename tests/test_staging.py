@@ -4,7 +4,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from zoo.staging import make_staging_file, make_staging_folder, remove_stale
+
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
 
 
 def _dead_pid():

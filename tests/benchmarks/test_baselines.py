@@ -19,6 +19,8 @@ from benchmarks.baselines import (
     word_ngrams,
 )
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 
 def _labelled(labels):
     return [{"text": f"text {i}", "label": label} for i, label in enumerate(labels)]

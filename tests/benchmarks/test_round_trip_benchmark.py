@@ -1,6 +1,10 @@
 """benchmarks/round_trip.py scores each tokenizer setting on a data set's validation references."""
 
+import pytest
+
 from benchmarks.round_trip import measure
+
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
 
 PAIRS = [
     ("Two young men are outside.", "Zwei junge Männer sind draußen."),

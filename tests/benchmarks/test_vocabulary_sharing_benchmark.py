@@ -5,6 +5,8 @@ import pytest
 
 from benchmarks.vocabulary_sharing import measure
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 PAIRS = [
     ("Two young men are outside.", "Zwei junge Männer sind draußen."),
     ("A girl runs across the street.", "Ein Mädchen läuft über die Straße."),

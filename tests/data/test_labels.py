@@ -4,6 +4,8 @@ from zoo.data.labels import LabelVocabulary
 from zoo.data.readers import read_classification
 from zoo.data.validation import DataError
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 
 def rows(*labels):
     return [{"text": "t", "label": label} for label in labels]

@@ -5,6 +5,8 @@ import pytest
 from zoo.data import DataError
 from zoo.data.lines import infer_format, iter_lines
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 
 def write(path, content):
     path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)

@@ -14,6 +14,8 @@ from zoo.data.readers import (
 )
 from zoo.data.validation import DataError
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"
 
 

@@ -2,6 +2,8 @@ import pytest
 
 from zoo.data.splits import split_train_valid
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 
 def test_sizes_disjoint_and_complete():
     rows = [{"text": str(i)} for i in range(103)]

@@ -24,6 +24,8 @@ from zoo.data.synthetic.grammar import Clause, NounPhrase, RelativeClause, Sente
 from zoo.data.synthetic.translation import GENDERS, STEMS, translate
 from zoo.data.synthetic.vocabulary import INTRANSITIVE_VERBS, NOUNS, TRANSITIVE_VERBS
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 FIELDS = {
     "classification": {"text", "label"},
     "translation": {"source", "target"},

@@ -1,6 +1,10 @@
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 
 def test_importing_the_metrics_imports_neither_keras_nor_tensorflow():
     code = (

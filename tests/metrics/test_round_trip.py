@@ -6,6 +6,8 @@ from sacrebleu.metrics import BLEU
 from zoo.metrics import is_lossy, tokenizer_round_trip
 from zoo.tokenizers import ByteTokenizer, WordPieceTokenizer
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 REFERENCES = [
     "Zwei junge Männer laufen über die Straße.",
     "¡Órale! ¿Dónde está el niño?",

@@ -1,6 +1,10 @@
 """`zoo demo` end to end at a tiny size: train, test split, raw-string predictions, export, reload."""
 
+import pytest
+
 from recipes import demo
+
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
 
 
 def test_demo_trains_evaluates_predicts_and_serves_its_export(tmp_path, monkeypatch, capsys):

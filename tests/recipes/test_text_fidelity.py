@@ -6,6 +6,8 @@ import pytest
 
 from recipes.cli import main
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 PAIRS = [
     ("Two young men are outside near bushes.", "Zwei junge Männer sind draußen in der Nähe von Büschen."),
     ("A girl in a pink dress runs across the street.", "Ein Mädchen in einem rosa Kleid läuft über die Straße."),

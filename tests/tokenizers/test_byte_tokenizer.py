@@ -4,6 +4,8 @@ import pytest
 
 from zoo.tokenizers import ByteTokenizer, train_tokenizer
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 TEXTS = ["A plain sentence.", "", "猫が好き 😀👍🏽", "tab\tand\nnewline", "Ünïcödé ß"]
 
 

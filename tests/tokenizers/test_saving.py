@@ -7,6 +7,8 @@ import pytest
 from zoo.errors import LoadError
 from zoo.tokenizers import load_tokenizer, train_tokenizer
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 KINDS = ("wordpiece", "sentencepiece_unigram", "sentencepiece_bpe", "byte")
 ASSET_FILE = {"wordpiece": "vocab.txt", "sentencepiece_unigram": "sentencepiece.model"}
 

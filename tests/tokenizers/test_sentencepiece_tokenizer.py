@@ -8,6 +8,8 @@ from sentencepiece import sentencepiece_model_pb2
 
 from zoo.tokenizers import SentencePieceTokenizer
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 MODEL_TYPES = ("unigram", "bpe")
 
 

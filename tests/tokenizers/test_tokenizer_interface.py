@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 KINDS = ("wordpiece", "sentencepiece_unigram", "sentencepiece_bpe", "byte")
 HARD_TEXTS = [
     "",

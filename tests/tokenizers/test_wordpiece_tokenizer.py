@@ -8,6 +8,8 @@ import tensorflow as tf
 
 from zoo.tokenizers import WordPieceTokenizer
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
