@@ -18,6 +18,8 @@ from zoo.malloc_tuning import (
     with_malloc_tuning,
 )
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 KEEP = ":".join(KEEP_FREED_MEMORY)
 ALL = ":".join(TUNABLES)
 
@@ -27,7 +29,6 @@ ALL = ":".join(TUNABLES)
 PROBE = """
 import ctypes, os, resource
 
-pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
 libc = ctypes.CDLL(None)
 libc.malloc.restype = ctypes.c_void_p
 libc.free.argtypes = [ctypes.c_void_p]

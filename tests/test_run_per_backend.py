@@ -4,10 +4,11 @@ import pytest
 
 from tests.run_per_backend import main
 
+pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
+
 CHECKS_THE_BACKEND = """
 import os
 
-pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
 
 def test_backend_is_set():
     assert os.environ["KERAS_BACKEND"] in ("jax", "torch")
