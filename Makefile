@@ -1,5 +1,6 @@
 # Two commands do everything on a fresh clone: `make demo` and `make test`.
-# Both create .venv (Python >= 3.11) and install the pinned set in constraints.txt.
+# Both create .venv (Python >= 3.11) and install the pinned set in constraints.txt; the install
+# is quiet (PYTHONWARNINGS=ignore silences setuptools' editable-install notices in its build step).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -16,8 +17,8 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[torch,dev]"
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --upgrade pip
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -c constraints.txt -e ".[torch,dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)

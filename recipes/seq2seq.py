@@ -38,7 +38,9 @@ class Seq2SeqRecipe(Recipe):
     def dataset(self, rows, tokenizer, info, config, training):
         options = batch_options(config, training)
         if self._is_prefix_lm(config):
-            return prefix_lm_dataset(rows, tokenizer, sequence_length=config.seq_len + config.target_len, **options)
+            return prefix_lm_dataset(
+                rows, tokenizer, max_source_length=config.seq_len, max_target_length=config.target_len, **options
+            )
         return seq2seq_dataset(
             rows, tokenizer, max_source_length=config.seq_len, max_target_length=config.target_len, **options
         )

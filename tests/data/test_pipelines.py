@@ -447,22 +447,26 @@ def test_seq2seq_pads_source_and_target_to_their_own_dynamic_lengths():
 
 def test_prefix_lm_weights_only_the_target_and_its_eos():
     ((x, y, weights),) = as_numpy(
-        prefix_lm_dataset(PAIRS, TOKENIZER, sequence_length=8, batch_size=2, padding="max_length")
+        prefix_lm_dataset(
+            PAIRS, TOKENIZER, max_source_length=6, max_target_length=3, batch_size=2, padding="max_length"
+        )
     )
-    # "hello world" + "q" need 14 tokens: the source is cut to 6 (9 = 6 + sep + 1 + eos).
+    # "hello world" keeps its first 6 tokens; each side is cut on its own, whatever the other's length.
     # Each row is shifted before padding, so a short row's final eos is a label, not an input.
     np.testing.assert_array_equal(
-        x["token_ids"], [[*ids("abc"), EOS, *ids("xy"), PAD, PAD], [*ids("hello "), EOS, *ids("q")]]
+        x["token_ids"], [[*ids("abc"), EOS, *ids("xy"), PAD, PAD, PAD], [*ids("hello "), EOS, *ids("q"), PAD]]
     )
     np.testing.assert_array_equal(
-        y, [[*ids("bc"), EOS, *ids("xy"), EOS, PAD, PAD], [*ids("ello "), EOS, *ids("q"), EOS]]
+        y, [[*ids("bc"), EOS, *ids("xy"), EOS, PAD, PAD, PAD], [*ids("ello "), EOS, *ids("q"), EOS, PAD]]
     )
-    np.testing.assert_array_equal(x["padding_mask"], [[1] * 6 + [0] * 2, [1] * 8])
-    np.testing.assert_array_equal(weights, [[0, 0, 0, 1, 1, 1, 0, 0], [0, 0, 0, 0, 0, 0, 1, 1]])
+    np.testing.assert_array_equal(x["padding_mask"], [[1] * 6 + [0] * 3, [1] * 8 + [0]])
+    np.testing.assert_array_equal(weights, [[0, 0, 0, 1, 1, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0, 1, 1, 0]])
 
 
 def test_prefix_lm_separator_can_be_the_models():
-    ((x, _, _),) = as_numpy(prefix_lm_dataset(PAIRS[:1], TOKENIZER, sequence_length=8, separator_id=BOS))
+    ((x, _, _),) = as_numpy(
+        prefix_lm_dataset(PAIRS[:1], TOKENIZER, max_source_length=4, max_target_length=4, separator_id=BOS)
+    )
     np.testing.assert_array_equal(x["token_ids"][0, :6], [*ids("abc"), BOS, *ids("xy")])
 
 
@@ -543,7 +547,9 @@ def test_causal_lm_and_prefix_lm_feed_fit():
         per_position_lm(), causal_lm_dataset(rows, TOKENIZER, sequence_length=16, batch_size=8, drop_remainder=True)
     )
     pairs = [{"source": a, "target": b} for a, b in zip(random_texts(8, seed=9), random_texts(8, seed=10))]
-    fit_one_epoch(per_position_lm(), prefix_lm_dataset(pairs, TOKENIZER, sequence_length=48, batch_size=8))
+    fit_one_epoch(
+        per_position_lm(), prefix_lm_dataset(pairs, TOKENIZER, max_source_length=24, max_target_length=24, batch_size=8)
+    )
 
 
 def test_seq2seq_feeds_fit():

@@ -18,6 +18,7 @@ Example (`zoo.export.saved_model` does this):
 
 import tensorflow as tf
 
+from zoo.data.pipelines.prefix_lm import prompts
 from zoo.data.pipelines.segments import bert_pack
 from zoo.export.errors import ExportError
 from zoo.generation.beam_search import beam_search
@@ -105,13 +106,10 @@ def _seq2seq_prompts(model, tokenizer, texts, config):
     """
     batch = tf.shape(texts)[0]
     if _inputs(config) == "prefix_lm":
-        # GPTSeq2Seq.build_prompt in TensorFlow ops: `source <sep>`, right-padded.
-        source_ids = tokenizer.tokenize(texts, sequence_length=config["seq_len"])
-        lengths = tf.reduce_sum(tf.cast(source_ids != tokenizer.pad_id, tf.int32), axis=1)
-        prompt_ids = tf.pad(source_ids, [[0, 0], [0, 1]])
-        positions = tf.range(config["seq_len"] + 1)[None, :]
-        prompt_ids = tf.where(positions == lengths[:, None], model.separator_token_id, prompt_ids)
-        prompt_mask = tf.cast(positions <= lengths[:, None], tf.int32)
+        # The packing `zoo predict` and training use (`zoo.data.pipelines.prefix_lm`).
+        prompt_ids, prompt_mask = prompts(
+            tokenizer.tokenize(texts), separator_id=model.separator_token_id, max_source_length=config["seq_len"]
+        )
         return prompt_ids, prompt_mask, {}, config["seq_len"] + 1 + config["target_len"], None
     source_ids = tokenizer.tokenize(texts, add_eos=True, sequence_length=config["seq_len"])
     prompt_ids = tf.fill([batch, 1], tokenizer.bos_id)

@@ -13,7 +13,7 @@ JIT = keras.backend.backend() != "torch"  # see test_gpt_causal_lm.py
 
 
 def test_prefix_lm_batch_weights_only_the_target():
-    x, y, weights = prefix_lm_batch([[5, 6, 7], [8]], [[9, 10], [11, 12, 13]], 8, SEPARATOR, END)
+    x, y, weights = prefix_lm_batch([[5, 6, 7], [8]], [[9, 10], [11, 12, 13]], 4, 4, SEPARATOR, END)
     np.testing.assert_array_equal(x["token_ids"], [[5, 6, 7, 2, 9, 10, 3, 0], [8, 2, 11, 12, 13, 3, 0, 0]])
     np.testing.assert_array_equal(y, [[6, 7, 2, 9, 10, 3, 0, 0], [2, 11, 12, 13, 3, 0, 0, 0]])
     # y is a target token or the end token exactly where the weight is 1.
@@ -24,7 +24,7 @@ def test_source_side_labels_do_not_change_the_loss():
     model = GPTSeq2Seq(GPTBackbone(**GPT2_LIKE), separator_token_id=SEPARATOR)
     set_seeded_weights(model, scale=1.0, seed=1)  # confident predictions, so target labels move the loss
     model.compile()
-    x, y, weights = prefix_lm_batch([[5, 6, 7, 8], [9, 4]], [[10, 11], [12, 13, 14]], 10, SEPARATOR, END)
+    x, y, weights = prefix_lm_batch([[5, 6, 7, 8], [9, 4]], [[10, 11], [12, 13, 14]], 5, 5, SEPARATOR, END)
     changed = np.where(weights == 0, (y + 7) % 40, y)
     assert (changed != y).any()
     loss = model.evaluate(x, y, sample_weight=weights, verbose=0, return_dict=True)["loss"]
@@ -58,7 +58,7 @@ def test_fit_predict_and_keras_round_trip(tmp_path):
     model = GPTSeq2Seq(GPTBackbone(**GPT2_LIKE), separator_token_id=SEPARATOR)
     rng = np.random.default_rng(0)
     sources = [list(rng.integers(4, 40, n)) for n in (3, 5, 4, 2)]
-    x, y, weights = prefix_lm_batch(sources, [s[::-1] for s in sources], 12, SEPARATOR, END)
+    x, y, weights = prefix_lm_batch(sources, [s[::-1] for s in sources], 6, 6, SEPARATOR, END)
     model.compile(optimizer=keras.optimizers.Adam(1e-2))
     losses = model.fit(x, y, sample_weight=weights, epochs=4, batch_size=4, verbose=0).history["loss"]
     assert np.isfinite(losses).all() and losses[-1] < losses[0]

@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 from zoo.data.pipelines.batching import BatchOptions, padded_batches, prefetched, rows_column, shuffled
+from zoo.data.pipelines.prefix_lm import training_sequences
 from zoo.data.pipelines.segments import require_room, truncate, with_specials
 
 
@@ -62,18 +63,23 @@ def seq2seq_dataset(rows, tokenizer, *, max_source_length=128, max_target_length
     return prefetched(padded_batches(examples, encode, lengths, options), to_fit_inputs)
 
 
-def prefix_lm_dataset(rows, tokenizer, *, sequence_length=256, separator_id=None, **batch_options):
+def prefix_lm_dataset(
+    rows, tokenizer, *, max_source_length=128, max_target_length=128, separator_id=None, **batch_options
+):
     """A `tf.data.Dataset` of `(x, y, sample_weight)` batches for a decoder-only seq2seq (`GPTSeq2Seq`).
 
-    Each example is `source sep target eos` (`sep` defaults to the eos token), cut to
-    `sequence_length + 1` tokens by shortening the longer of source and target first, then
-    shifted: `x = {"token_ids": ids[:-1], "padding_mask"}`, `y = ids[1:]`, and `sample_weight`
-    float32 1 exactly where `y` is a target token or the final eos (the source is context only).
+    Each example is `source sep target eos` (`sep` defaults to the eos token), the source cut to
+    `max_source_length` tokens and the target to `max_target_length` with its eos
+    (`zoo.data.pipelines.prefix_lm`, shared with prediction and the export), then shifted:
+    `x = {"token_ids": ids[:-1], "padding_mask"}`, `y = ids[1:]`, and `sample_weight` float32 1
+    exactly where `y` is a target token or the final eos (the source is context only).
 
     Args:
         rows: dicts with "source" and "target".
         tokenizer: a `zoo.tokenizers.Tokenizer`.
-        sequence_length: the model's input length (the example has one token more).
+        max_source_length: the most source tokens a row keeps.
+        max_target_length: the most target tokens a row keeps, its eos included. `x` is at most
+            `max_source_length + max_target_length` tokens long.
         separator_id: the token between source and target; default `tokenizer.eos_id`. Give the
             model's `separator_token_id`.
         **batch_options: the options of `BatchOptions` (batch_size, shuffle, seed, padding, ...).
@@ -81,27 +87,22 @@ def prefix_lm_dataset(rows, tokenizer, *, sequence_length=256, separator_id=None
     Example:
 
         model = GPTSeq2Seq(backbone, separator_token_id=tokenizer.eos_id)
-        model.fit(prefix_lm_dataset(rows, tokenizer, sequence_length=256, shuffle=True, seed=0))
+        model.fit(prefix_lm_dataset(rows, tokenizer, max_source_length=64, max_target_length=64, shuffle=True))
     """
     options = BatchOptions(**batch_options)
-    require_room("sequence_length", sequence_length, 1)
+    require_room("max_source_length", max_source_length, 0)
+    require_room("max_target_length", max_target_length, 1)
     separator_id = tokenizer.eos_id if separator_id is None else separator_id
     examples = _source_target_examples(rows, options)
 
     def encode(strings):
-        source, target = truncate(
-            [tokenizer.tokenize(strings["source"]), tokenizer.tokenize(strings["target"])], sequence_length - 1
-        )
-        token_ids = tf.concat(
-            [with_specials(source, last=separator_id), with_specials(target, last=tokenizer.eos_id)], axis=1
-        )
-        # 1 on the target and its eos: the tokens whose prediction is trained.
-        is_target = tf.concat(
-            [
-                tf.zeros_like(with_specials(source, last=separator_id)),
-                tf.ones_like(with_specials(target, last=tokenizer.eos_id)),
-            ],
-            axis=1,
+        token_ids, is_target = training_sequences(
+            tokenizer.tokenize(strings["source"]),
+            tokenizer.tokenize(strings["target"]),
+            separator_id=separator_id,
+            end_id=tokenizer.eos_id,
+            max_source_length=max_source_length,
+            max_target_length=max_target_length,
         )
         return {"token_ids": token_ids[:, :-1], "labels": token_ids[:, 1:], "weights": is_target[:, 1:]}
 
@@ -112,5 +113,6 @@ def prefix_lm_dataset(rows, tokenizer, *, sequence_length=256, separator_id=None
         }
         return x, features["labels"], tf.cast(features["weights"], tf.float32)
 
-    lengths = {name: ("tokens", sequence_length) for name in ("token_ids", "labels", "weights")}
+    length = max_source_length + max_target_length
+    lengths = {name: ("tokens", length) for name in ("token_ids", "labels", "weights")}
     return prefetched(padded_batches(examples, encode, lengths, options), to_fit_inputs)

@@ -7,28 +7,35 @@ from zoo.models.gpt.causal_lm import GPTCausalLM, next_token_batch
 from zoo.validation import require_positive_int
 
 
-def prefix_lm_batch(sources, targets, sequence_length, separator_token_id, end_token_id):
+def prefix_lm_batch(sources, targets, max_source_length, max_target_length, separator_token_id, end_token_id):
     """Packs id lists into `(x, y, sample_weight)` for `GPTSeq2Seq.fit`, the loss on target tokens only.
 
-    Each row is `source <sep> target <end>` right-padded with 0 to `sequence_length + 1` tokens
-    and shifted by `next_token_batch`: `sample_weight` is 1 exactly where `y` is a target
-    token or the end token. Sources are cut from the right first, then targets, to fit.
+    Each row is `source <sep> target <end>` as the training pipeline packs it
+    (`zoo.data.pipelines.prefix_lm`: the source cut to `max_source_length` tokens, the target to
+    `max_target_length` with its end token), right-padded with 0 and shifted by
+    `next_token_batch`: `x` is `max_source_length + max_target_length` tokens wide, and
+    `sample_weight` is 1 exactly where `y` is a target token or the end token.
 
     Example:
 
-        x, y, w = prefix_lm_batch([[5, 6]], [[7]], sequence_length=5, separator_token_id=2, end_token_id=3)
+        x, y, w = prefix_lm_batch([[5, 6]], [[7]], 2, 3, separator_token_id=2, end_token_id=3)
         x["token_ids"], y, w  # (array([[5, 6, 2, 7, 3]]), array([[6, 2, 7, 3, 0]]), array([[0, 0, 1, 1, 0]]))
     """
-    total = sequence_length + 1
-    token_ids = np.zeros((len(sources), total), "int32")
-    loss_mask = np.zeros((len(sources), total), "int32")
-    for row, (source, target) in enumerate(zip(sources, targets)):
-        target = list(target)[: total - 2] + [end_token_id]
-        source = list(source)[: total - 1 - len(target)]
-        ids = source + [separator_token_id] + target
-        token_ids[row, : len(ids)] = ids
-        loss_mask[row, len(source) + 1 : len(ids)] = 1
-    return next_token_batch(token_ids, (token_ids != 0).astype("int32"), loss_mask)
+    import tensorflow as tf
+
+    from zoo.data.pipelines.prefix_lm import training_sequences
+
+    token_ids, is_target = training_sequences(
+        tf.ragged.constant([list(map(int, ids)) for ids in sources], dtype=tf.int32, ragged_rank=1),
+        tf.ragged.constant([list(map(int, ids)) for ids in targets], dtype=tf.int32, ragged_rank=1),
+        separator_id=separator_token_id,
+        end_id=end_token_id,
+        max_source_length=max_source_length,
+        max_target_length=max_target_length,
+    )
+    width = [None, max_source_length + max_target_length + 1]
+    token_ids = token_ids.to_tensor(shape=width).numpy()
+    return next_token_batch(token_ids, (token_ids != 0).astype("int32"), is_target.to_tensor(shape=width).numpy())
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -36,8 +43,8 @@ class GPTSeq2Seq(GPTCausalLM):
     """Translation/summarization with a decoder-only GPT: `source <sep> target <end>`, causal throughout.
 
     Training data are next-token batches whose `sample_weight` is 1 on target tokens only
-    (`prefix_lm_batch` builds them from id lists; a `tf.data` pipeline yields the same
-    `(x, y, sample_weight)` triple), so the source is context, never a prediction target.
+    (`prefix_lm_batch` builds them from id lists, `zoo.data.pipelines.prefix_lm_dataset` from
+    texts, with the same packing), so the source is context, never a prediction target.
     Generation continues after `source <sep>`: `build_prompt` makes the right-padded prompts and
     `zoo.generation.generate(model, prompt_ids, max_length, prompt_mask=...)` decodes them with
     the KV cache of `GPTCausalLM`.
@@ -59,14 +66,20 @@ class GPTSeq2Seq(GPTCausalLM):
         self.separator_token_id = separator_token_id
 
     def build_prompt(self, source_ids, source_padding_mask=None):
-        """Right-padded `(prompt_ids, prompt_mask)` of shape `(batch, source_length + 1)`: each source then `<sep>`."""
+        """Right-padded `(prompt_ids, prompt_mask)` of shape `(batch, source_length + 1)`: each source then `<sep>`.
+
+        `source_ids` are right-padded ids (0 or `source_padding_mask` marks the padding). The
+        packing is the training pipeline's (`zoo.data.pipelines.prefix_lm.prompts`).
+        """
+        from zoo.data.pipelines.prefix_lm import prompts
+
         source_ids = np.asarray(source_ids, "int32")
-        mask = source_ids != 0 if source_padding_mask is None else np.asarray(source_padding_mask, bool)
-        lengths = mask.sum(axis=1)
-        prompt_ids = np.pad(np.where(mask, source_ids, 0), ((0, 0), (0, 1)))
-        prompt_ids[np.arange(len(prompt_ids)), lengths] = self.separator_token_id
-        prompt_mask = np.arange(prompt_ids.shape[1])[None, :] <= lengths[:, None]
-        return prompt_ids, prompt_mask.astype("int32")
+        if source_padding_mask is not None:
+            source_ids = np.where(np.asarray(source_padding_mask, bool), source_ids, 0)
+        prompt_ids, prompt_mask = prompts(
+            source_ids, separator_id=self.separator_token_id, max_source_length=source_ids.shape[1]
+        )
+        return prompt_ids.numpy(), prompt_mask.numpy()
 
     def get_config(self):
         config = super().get_config()
