@@ -73,3 +73,18 @@ def test_docstring_examples_are_plain_code_not_unrun_doctests():
         if line.lstrip().startswith(">>> ")
     ]
     assert prompts == []
+
+
+def test_only_the_registry_branches_on_family_names():
+    branch = re.compile(
+        r"""(==|!=)\s*["'](lstm|bert|gpt|seq2seq|transformer|fasttext)["']|in \(["'](lstm|bert|gpt|fasttext)"""
+    )
+    offenders = [
+        f"{path.relative_to(ZOO.parent)}:{number}"
+        for folder in ("zoo", "recipes", "benchmarks")
+        for path in sorted((ZOO.parent / folder).rglob("*.py"))
+        if path.name != "registry.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if branch.search(line)
+    ]
+    assert offenders == []
