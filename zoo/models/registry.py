@@ -64,7 +64,7 @@ INPUTS = (
     "token_stream",  # fixed windows of a token stream (causal LM)
     "masked_tokens",  # BERT masked-LM inputs with mask_positions
 )
-INIT_FROM = ("nothing", "same_task", "any_task")
+INIT_FROM = ("nothing", "any_task")  # or a tuple of the tasks whose runs may start the model
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,18 +78,20 @@ class TaskModel:
         inputs: one of `INPUTS`.
         poolings: the `--pooling` values a classifier takes, its default first.
         copy_attention: whether it takes `--copy-attention`.
-        init_from: which runs of the same family may start it (`--init-from`): `INIT_FROM`.
+        init_from: which runs of the same family may start it (`--init-from`): "nothing",
+            "any_task", or a tuple of task names (e.g. `("clm",)`).
     """
 
     build: Callable
     inputs: str = "token_ids"
     poolings: tuple = ()
     copy_attention: bool = False
-    init_from: str = "nothing"
+    init_from: str | tuple = "nothing"
 
     def __post_init__(self):
         require_choice("inputs", self.inputs, INPUTS)
-        require_choice("init_from", self.init_from, INIT_FROM)
+        if not isinstance(self.init_from, tuple):
+            require_choice("init_from", self.init_from, INIT_FROM)
 
 
 def _task_models(family):
@@ -119,9 +121,9 @@ def check_init_from(config, init_config):
         raise ConfigError(
             f"--init-from: the {config.task} recipe cannot start a {config.model} model from another run."
         )
-    same_task = init_config["task"] == config.task
-    if init_config["model"] != config.model or (init_from == "same_task" and not same_task):
-        wanted = f"a {config.model} {config.task} run" if init_from == "same_task" else f"a run of {config.model}"
+    tasks = None if init_from == "any_task" else init_from
+    if init_config["model"] != config.model or (tasks is not None and init_config["task"] not in tasks):
+        wanted = f"a run of {config.model}" if tasks is None else f"a {config.model} {' or '.join(tasks)} run"
         raise ConfigError(
             f"--init-from {config.init_from}: a {init_config['model']} {init_config['task']} run cannot initialise "
             f"a {config.model} {config.task} model; use {wanted}."

@@ -117,3 +117,32 @@ def test_bad_arguments_are_quoted(kwargs, message):
 def test_bad_num_classes_is_quoted():
     with pytest.raises(ValueError, match="num_classes=0"):
         LSTMClassifier(VOCABULARY, 0, embedding_dim=4, hidden_dim=4)
+
+
+def test_a_classifier_starts_from_a_causal_lm_with_its_embedding_and_first_layer():
+    from zoo.models.lstm import LSTMCausalLM
+    from zoo.models.lstm.backbone import load_pretrained_layers
+
+    dims = {"vocabulary_size": 50, "embedding_dim": 8, "hidden_dim": 16, "num_layers": 2}
+    lm = LSTMCausalLM(**dims)
+    classifier = LSTMClassifier(num_classes=2, **dims)
+    backward_before = [w.copy() for w in classifier.backbone.lstm_layers[0].backward_layer.get_weights()]
+    second_before = [w.copy() for w in classifier.backbone.lstm_layers[1].get_weights()]
+
+    assert load_pretrained_layers(classifier.backbone, lm.backbone) == ["token_embedding", "lstm_0"]
+    np.testing.assert_array_equal(
+        to_numpy(classifier.backbone.token_embedding.embeddings), to_numpy(lm.backbone.token_embedding.embeddings)
+    )
+    for got, want in zip(
+        classifier.backbone.lstm_layers[0].forward_layer.get_weights(), lm.backbone.lstm_layers[0].get_weights()
+    ):
+        np.testing.assert_array_equal(got, want)
+    # The backward direction and the second layer (its input is both directions: another shape) stay as they were.
+    for got, want in zip(classifier.backbone.lstm_layers[0].backward_layer.get_weights(), backward_before):
+        np.testing.assert_array_equal(got, want)
+    for got, want in zip(classifier.backbone.lstm_layers[1].get_weights(), second_before):
+        np.testing.assert_array_equal(got, want)
+
+    other = LSTMClassifier(num_classes=2, **{**dims, "vocabulary_size": 60})
+    with pytest.raises(ValueError, match=r"pretrained token embedding is \(50, 8\); this model's is \(60, 8\)"):
+        load_pretrained_layers(other.backbone, lm.backbone)

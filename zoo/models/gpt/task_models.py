@@ -38,5 +38,5 @@ TASK_MODELS = {
     "classification": TaskModel(build_classifier, poolings=("last",), init_from="any_task"),
     "translation": SEQ2SEQ,
     "summarization": SEQ2SEQ,
-    "clm": TaskModel(build_causal_lm, inputs="token_stream", init_from="same_task"),
+    "clm": TaskModel(build_causal_lm, inputs="token_stream", init_from=("clm",)),
 }

@@ -113,3 +113,28 @@ class LSTMBackbone(FunctionalModel):
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
         }
+
+
+def load_pretrained_layers(backbone, pretrained):
+    """Starts `backbone` from `pretrained`, another run's `LSTMBackbone`; returns the names of the layers copied.
+
+    The token embedding, then each LSTM layer in turn while its weights have the same shapes; a
+    bidirectional layer takes a unidirectional one into its forward direction. So a classifier
+    starts from a causal LM trained on in-domain text with its word vectors and first layer
+    (ULMFiT, Howard and Ruder 2018, without the backward LM). `ValueError` if the embeddings differ.
+
+    Example: `load_pretrained_layers(classifier.backbone, causal_lm.backbone)` -> `["token_embedding", "lstm_0"]`.
+    """
+    shape, pretrained_shape = (tuple(layer.token_embedding.embeddings.shape) for layer in (backbone, pretrained))
+    if shape != pretrained_shape:
+        raise ValueError(f"The pretrained token embedding is {pretrained_shape}; this model's is {shape}.")
+    backbone.token_embedding.set_weights(pretrained.token_embedding.get_weights())
+    copied = ["token_embedding"]
+    for layer, source in zip(backbone.lstm_layers, pretrained.lstm_layers):
+        target = layer.forward_layer if isinstance(layer, keras.layers.Bidirectional) else layer
+        source = source.forward_layer if isinstance(source, keras.layers.Bidirectional) else source
+        if [tuple(w.shape) for w in target.weights] != [tuple(w.shape) for w in source.weights]:
+            break
+        target.set_weights(source.get_weights())
+        copied.append(layer.name)
+    return copied
