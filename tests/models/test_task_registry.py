@@ -78,7 +78,7 @@ def test_inputs_decide_the_pipeline_not_the_family_name():
         ("classification", "bert", "clm", "gpt", "a gpt clm run cannot initialise a bert classification model"),
         ("clm", "gpt", "classification", "gpt", "use a gpt clm run"),
         ("classification", "lstm", "clm", "lstm", None),
-        ("classification", "lstm", "translation", "lstm", "use a lstm clm or classification run"),
+        ("classification", "lstm", "translation", "lstm", "use a lstm clm run"),
         ("translation", "transformer", "translation", "transformer", "cannot start a transformer model"),
         ("classification", "fasttext", "classification", "fasttext", "cannot start a fasttext model"),
     ],

@@ -133,5 +133,5 @@ def test_init_from_a_run_of_another_family(tmp_path, capsys):
             str(tmp_path / "lstm"),
         ],
         capsys,
-        "a gpt clm run cannot initialise a lstm classification model; use a lstm clm or classification run",
+        "a gpt clm run cannot initialise a lstm classification model; use a lstm clm run",
     )

@@ -1,6 +1,6 @@
 """The LSTM family's task models: a (bi)LSTM classifier, an attention seq2seq and a causal LM.
 
-A classifier may start from an LSTM causal LM (or classifier) run: its word vectors and the
+A classifier may start from an LSTM causal LM run: its word vectors and the
 layers whose shapes match (`load_pretrained_layers`).
 
 Example:
@@ -44,7 +44,7 @@ def build_causal_lm(config, tokenizer, info, init_model):
 
 SEQ2SEQ = TaskModel(build_seq2seq, inputs="encoder_decoder", copy_attention=True)
 TASK_MODELS = {
-    "classification": TaskModel(build_classifier, poolings=POOLINGS, init_from=("clm", "classification")),
+    "classification": TaskModel(build_classifier, poolings=POOLINGS, init_from=("clm",)),
     "translation": SEQ2SEQ,
     "summarization": SEQ2SEQ,
     "clm": TaskModel(build_causal_lm, inputs="token_stream", init_from=("clm",)),
