@@ -83,5 +83,6 @@ def test_the_target_keeps_its_first_tokens_and_its_end_within_the_target_length(
     x_np, y_np, weights_np = prefix_lm_batch(source_ids, target_ids, SOURCE_LENGTH, TARGET_LENGTH, separator, separator)
     width = x["token_ids"].shape[1]
     np.testing.assert_array_equal(x_np["token_ids"][:, :width], x["token_ids"])
+    np.testing.assert_array_equal(y_np[:, :width], y)
     np.testing.assert_array_equal(weights_np[:, :width], weights)
     assert not x_np["token_ids"][:, width:].any()

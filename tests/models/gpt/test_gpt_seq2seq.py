@@ -14,7 +14,8 @@ JIT = keras.backend.backend() != "torch"  # see test_gpt_causal_lm.py
 
 def test_prefix_lm_batch_weights_only_the_target():
     x, y, weights = prefix_lm_batch([[5, 6, 7], [8]], [[9, 10], [11, 12, 13]], 4, 4, SEPARATOR, END)
-    np.testing.assert_array_equal(x["token_ids"], [[5, 6, 7, 2, 9, 10, 3, 0], [8, 2, 11, 12, 13, 3, 0, 0]])
+    # Shifted before padding: the end token is a label only.
+    np.testing.assert_array_equal(x["token_ids"], [[5, 6, 7, 2, 9, 10, 0, 0], [8, 2, 11, 12, 13, 0, 0, 0]])
     np.testing.assert_array_equal(y, [[6, 7, 2, 9, 10, 3, 0, 0], [2, 11, 12, 13, 3, 0, 0, 0]])
     # y is a target token or the end token exactly where the weight is 1.
     np.testing.assert_array_equal(weights, [[0, 0, 0, 1, 1, 1, 0, 0], [0, 1, 1, 1, 1, 0, 0, 0]])

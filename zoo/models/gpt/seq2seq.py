@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from zoo.models.gpt.causal_lm import GPTCausalLM, next_token_batch
+from zoo.models.gpt.causal_lm import GPTCausalLM
 from zoo.validation import require_positive_int
 
 
@@ -12,14 +12,14 @@ def prefix_lm_batch(sources, targets, max_source_length, max_target_length, sepa
 
     Each row is `source <sep> target <end>` as the training pipeline packs it
     (`zoo.data.pipelines.prefix_lm`: the source cut to `max_source_length` tokens, the target to
-    `max_target_length` with its end token), right-padded with 0 and shifted by
-    `next_token_batch`: `x` is `max_source_length + max_target_length` tokens wide, and
-    `sample_weight` is 1 exactly where `y` is a target token or the end token.
+    `max_target_length` with its end token), shifted (`x` the tokens but the last, `y` the next
+    ones) and right-padded with 0 to `max_source_length + max_target_length`; `sample_weight` is
+    1 exactly where `y` is a target token or the end token.
 
     Example:
 
         x, y, w = prefix_lm_batch([[5, 6]], [[7]], 2, 3, separator_token_id=2, end_token_id=3)
-        x["token_ids"], y, w  # (array([[5, 6, 2, 7, 3]]), array([[6, 2, 7, 3, 0]]), array([[0, 0, 1, 1, 0]]))
+        x["token_ids"], y, w  # (array([[5, 6, 2, 7, 0]]), array([[6, 2, 7, 3, 0]]), array([[0, 0, 1, 1, 0]]))
     """
     import tensorflow as tf
 
@@ -33,9 +33,12 @@ def prefix_lm_batch(sources, targets, max_source_length, max_target_length, sepa
         max_source_length=max_source_length,
         max_target_length=max_target_length,
     )
-    width = [None, max_source_length + max_target_length + 1]
-    token_ids = token_ids.to_tensor(shape=width).numpy()
-    return next_token_batch(token_ids, (token_ids != 0).astype("int32"), is_target.to_tensor(shape=width).numpy())
+    # Each row is shifted before padding, as in the pipeline: a short row's end token is a label only.
+    shape = [None, max_source_length + max_target_length]
+    token_ids, labels, weights = (
+        ragged.to_tensor(shape=shape).numpy() for ragged in (token_ids[:, :-1], token_ids[:, 1:], is_target[:, 1:])
+    )
+    return {"token_ids": token_ids, "padding_mask": (token_ids != 0).astype("int32")}, labels, weights
 
 
 @keras.saving.register_keras_serializable(package="zoo")
