@@ -22,6 +22,14 @@ ROWS = [
 ]
 
 
+def _training_batch():
+    """The one `(x, y, sample_weight)` batch the training pipeline makes of `ROWS`, as NumPy."""
+    (batch,) = prefix_lm_dataset(
+        ROWS, TOKENIZER, max_source_length=SOURCE_LENGTH, max_target_length=TARGET_LENGTH, batch_size=3
+    )
+    return tf.nest.map_structure(lambda tensor: tensor.numpy(), batch)
+
+
 def _up_to_separator(row, separator):
     row = list(row)
     return row[: row.index(separator) + 1]
@@ -29,12 +37,7 @@ def _up_to_separator(row, separator):
 
 def test_training_prediction_and_export_give_the_same_prompt_ids():
     separator = TOKENIZER.eos_id
-    ((x, y, weights),) = [
-        tf.nest.map_structure(lambda t: t.numpy(), batch)
-        for batch in prefix_lm_dataset(
-            ROWS, TOKENIZER, max_source_length=SOURCE_LENGTH, max_target_length=TARGET_LENGTH, batch_size=3
-        )
-    ]
+    x, y, weights = _training_batch()
     trained = [_up_to_separator(row, separator) for row in x["token_ids"]]
 
     # `zoo predict` / `zoo evaluate` (recipes/seq2seq.py): tokenize to seq_len, then `build_prompt`.
@@ -68,12 +71,7 @@ def test_training_prediction_and_export_give_the_same_prompt_ids():
 
 def test_the_target_keeps_its_first_tokens_and_its_end_within_the_target_length():
     separator = TOKENIZER.eos_id
-    ((x, y, weights),) = [
-        tf.nest.map_structure(lambda t: t.numpy(), batch)
-        for batch in prefix_lm_dataset(
-            ROWS, TOKENIZER, max_source_length=SOURCE_LENGTH, max_target_length=TARGET_LENGTH, batch_size=3
-        )
-    ]
+    x, y, weights = _training_batch()
     for row, labels, weight in zip(ROWS, y, weights):
         target = TOKENIZER.tokenize(row["target"]).tolist()[: TARGET_LENGTH - 1] + [TOKENIZER.eos_id]
         assert labels[weight == 1].tolist() == target
