@@ -59,7 +59,7 @@ def test_training_prediction_and_export_give_the_same_prompt_ids():
     # The SavedModel's signature (zoo/export/servables.py), in TensorFlow ops.
     config = {"task": "translation", "model": "gpt", "seq_len": SOURCE_LENGTH, "target_len": TARGET_LENGTH}
     served_ids, served_mask, _, max_length, _ = _seq2seq_prompts(
-        types.SimpleNamespace(separator_token_id=separator), TOKENIZER, tf.constant(sources), config
+        types.SimpleNamespace(separator_token_id=separator), TOKENIZER, tf.constant(sources), config, prefix_lm=True
     )
     served = [list(ids[mask == 1]) for ids, mask in zip(served_ids.numpy(), served_mask.numpy())]
 

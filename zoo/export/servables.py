@@ -16,9 +16,11 @@ Example (`zoo.export.saved_model` does this):
     functions["serving_default"](tf.constant(["a raw sentence"]))
 """
 
+import functools
+
 import tensorflow as tf
 
-from zoo.data.pipelines.prefix_lm import prompts
+from zoo.data.pipelines.prefix_lm import prompts as prefix_lm_prompts
 from zoo.data.pipelines.segments import bert_pack
 from zoo.export.errors import ExportError
 from zoo.generation.beam_search import beam_search
@@ -43,7 +45,8 @@ def serving_functions(model, tokenizer, info, config):
     if task == "classification":
         return _classification(model, tokenizer, info["labels"], config)
     if task in ("translation", "summarization", "clm"):
-        prompts = _causal_prompts if task == "clm" else _seq2seq_prompts
+        prefix_lm = _inputs(config) == "prefix_lm"  # looked up here: the registry imports modules, not graph ops
+        prompts = _causal_prompts if task == "clm" else functools.partial(_seq2seq_prompts, prefix_lm=prefix_lm)
         greedy = _generation(model, tokenizer, config, prompts, "greedy")
         beam = _generation(model, tokenizer, config, prompts, "beam")
         return {"serving_default": beam if config["decoding"] == "beam" else greedy, "greedy": greedy, "beam": beam}
@@ -57,6 +60,8 @@ def _classification(model, tokenizer, labels, config):
     label_names = tf.constant(labels)
     sequence_length = config["seq_len"]
 
+    reads_segments = _inputs(config) == "token_and_segment_ids"  # outside the traced function: an import
+
     def classify_chunk(texts):
         # The recipe's pipeline: `cls text sep` (`bert_pack`), padded; BERT also reads segment ids.
         token_ids, segment_ids = bert_pack(
@@ -64,7 +69,7 @@ def _classification(model, tokenizer, labels, config):
         )
         token_ids = token_ids.to_tensor(shape=[None, sequence_length])
         inputs = {"token_ids": token_ids, "padding_mask": tf.cast(token_ids != tokenizer.pad_id, tf.int32)}
-        if _inputs(config) == "token_and_segment_ids":
+        if reads_segments:
             inputs["segment_ids"] = segment_ids.to_tensor(shape=[None, sequence_length])
         return tf.nn.softmax(tf.cast(model(inputs, training=False), tf.float32), axis=-1)
 
@@ -99,15 +104,15 @@ def _in_chunks(function, texts, chunk, output_signature):
     return tf.reshape(outputs, [-1, *output_signature.shape[1:]])[:count]
 
 
-def _seq2seq_prompts(model, tokenizer, texts, config):
+def _seq2seq_prompts(model, tokenizer, texts, config, prefix_lm):
     """`(prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens)` as `recipes/seq2seq.py` builds them.
 
     Every row decodes up to the shared `max_length` (no cap per row), as the recipe does.
     """
     batch = tf.shape(texts)[0]
-    if _inputs(config) == "prefix_lm":
+    if prefix_lm:
         # The packing `zoo predict` and training use (`zoo.data.pipelines.prefix_lm`).
-        prompt_ids, prompt_mask = prompts(
+        prompt_ids, prompt_mask = prefix_lm_prompts(
             tokenizer.tokenize(texts), separator_id=model.separator_token_id, max_source_length=config["seq_len"]
         )
         return prompt_ids, prompt_mask, {}, config["seq_len"] + 1 + config["target_len"], None
