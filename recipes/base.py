@@ -95,7 +95,11 @@ class Recipe:
                 else f"--pooling is for classifiers, not {self.task}."
             )
         if config.copy_attention and not task_model.copy_attention:
-            copying = [family for family in registry.task_families("translation") if _copies("translation", family)]
+            copying = [
+                family
+                for family in registry.task_families("translation")
+                if registry.task_model("translation", family).copy_attention
+            ]
             raise ConfigError(
                 f"--copy-attention is for encoder-decoders (translation or summarization with --model "
                 f"{' or '.join(copying)}), not {self.task} with --model {config.model}."
@@ -140,10 +144,6 @@ class Recipe:
     def predict(self, model, tokenizer, info, texts, config):
         """One JSON-able prediction per raw input string."""
         raise NotImplementedError
-
-
-def _copies(task, family):
-    return registry.task_model(task, family).copy_attention
 
 
 def batch_options(config, training):

@@ -22,9 +22,9 @@ import sys
 import types
 import warnings
 
+from recipes import TASKS  # imports no recipe (nor Keras): the backend is picked first
 from zoo.errors import UserError
 
-TASKS = ("classification", "translation", "summarization", "mlm", "clm")
 BACKENDS = ("jax", "tensorflow", "torch")
 # What `evaluate` and `predict` may decode differently from the run's own settings.
 DECODING_SETTINGS = ("decoding", "beam_size", "length_penalty", "no_repeat_ngram")

@@ -9,14 +9,14 @@ Example:
 from zoo.models.bert.classifier import POOLINGS, BertClassifier
 from zoo.models.bert.masked_lm import BertMaskedLM
 from zoo.models.bert.pretrainer import BertPretrainer
-from zoo.models.registry import TaskModel, backbone_from
+from zoo.models.registry import TaskModel, backbone_from, with_dropout
 
 
 def build_classifier(config, tokenizer, info, init_model):
     backbone = backbone_from(init_model, "bert", config, tokenizer.vocabulary_size, config.seq_len)
     # `--dropout` sets the head's dropout too (else BERT's 0.1).
-    head = {} if config.dropout is None else {"dropout": config.dropout}
-    return BertClassifier(backbone, len(info["labels"]), pooling=config.pooling or POOLINGS[0], **head)
+    head = with_dropout({"pooling": config.pooling or POOLINGS[0]}, config)
+    return BertClassifier(backbone, len(info["labels"]), **head)
 
 
 def build_masked_lm(config, tokenizer, info, init_model):

@@ -12,14 +12,13 @@ Example:
 from zoo.models.gpt.causal_lm import GPTCausalLM
 from zoo.models.gpt.classifier import GPTClassifier
 from zoo.models.gpt.seq2seq import GPTSeq2Seq
-from zoo.models.registry import TaskModel, backbone_from
+from zoo.models.registry import TaskModel, backbone_from, with_dropout
 
 
 def build_classifier(config, tokenizer, info, init_model):
     backbone = backbone_from(init_model, "gpt", config, tokenizer.vocabulary_size, config.seq_len)
     # `--dropout` sets the head's dropout too (else none).
-    head = {} if config.dropout is None else {"dropout": config.dropout}
-    return GPTClassifier(backbone, len(info["labels"]), **head)
+    return GPTClassifier(backbone, len(info["labels"]), **with_dropout({}, config))
 
 
 def build_seq2seq(config, tokenizer, info, init_model):
