@@ -13,17 +13,15 @@ missing files and incompatible settings print one line and exit with status 2.
 
 import argparse
 import dataclasses
-import errno
 import json
 import os
-import re
 import subprocess
 import sys
 import types
 import warnings
 
 from recipes import TASKS  # imports no recipe (nor Keras): the backend is picked first
-from zoo.errors import UserError
+from zoo.errors import UserError, one_line
 
 BACKENDS = ("jax", "tensorflow", "torch")
 # What `evaluate` and `predict` may decode differently from the run's own settings.
@@ -252,7 +250,7 @@ def main(argv=None):
     except (UserError, OSError, MemoryError) as error:
         if os.environ.get("ZOO_DEBUG") == "1":
             raise
-        print(f"zoo: error: {_one_line(error)}", file=sys.stderr)
+        print(f"zoo: error: {one_line(error)}", file=sys.stderr)
         if command_line:
             _exit_without_teardown(2)
         return 2
@@ -324,28 +322,6 @@ def _first_undecodable(argv):
         except UnicodeEncodeError:
             return position, argument.encode("utf-8", "surrogateescape")
     return None
-
-
-def _one_line(error):
-    """The message of a user error on one line: an `OSError` as "path: reason" (e.g. "data: Is a directory").
-
-    A full disk says so and what to do, whether it comes as `OSError(ENOSPC)` or from h5py, whose
-    message spans lines and holds the file name and errno in its text.
-    """
-    if isinstance(error, MemoryError):
-        return "out of memory; use a smaller --batch-size, --seq-len or model size."
-    text = " ".join(str(error).split()) or type(error).__name__
-    if isinstance(error, OSError) and (error.errno == errno.ENOSPC or "errno = 28," in text):
-        named = re.search(r"filename = '([^']*)'", text)
-        where = error.filename or (named.group(1) if named else "a file")
-        return (
-            f"{where}: No space left on device. Free some space and run the same command again: a run "
-            "resumes from its last checkpoint."
-        )
-    if isinstance(error, OSError) and error.strerror:
-        where = error.filename if error.filename is not None else "a file"
-        return " ".join(f"{where}: {error.strerror}.".split())
-    return text
 
 
 if __name__ == "__main__":

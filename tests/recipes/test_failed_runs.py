@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from recipes.cli import _one_line, main
+from recipes.cli import main
 from tests.recipes.test_cli_errors import TINY, _fails_with
+from zoo.errors import one_line
 from zoo.training.config import ConfigError, TrainConfig
 from zoo.training.run_directory import RunDirectory
 
@@ -141,7 +142,7 @@ def test_a_full_disk_reported_by_h5py_is_one_line_naming_the_file():
         "filename = '/mnt/run/best.weights.h5', file descriptor = 6, errno = 28, error message = "
         "'No space left on device', buf = 0x55a4b9f0c4c8, total write size = 206616)"
     )
-    assert _one_line(error) == (
+    assert one_line(error) == (
         "/mnt/run/best.weights.h5: No space left on device. Free some space and run the same command "
         "again: a run resumes from its last checkpoint."
     )

@@ -10,7 +10,7 @@ Example:
 
 import sys
 
-from zoo.errors import UserError
+from zoo.errors import UserError, one_line
 
 
 def main(argv):
@@ -22,7 +22,7 @@ def main(argv):
     try:
         print(export_saved_model(*argv))
     except (UserError, OSError) as error:
-        print(f"zoo: error: {' '.join(str(error).split())}", file=sys.stderr)
+        print(f"zoo: error: {one_line(error)}", file=sys.stderr)
         return 2
     return 0
 
