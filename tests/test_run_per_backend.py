@@ -1,8 +1,13 @@
 """`tests/run_per_backend.py`: one pytest per backend with KERAS_BACKEND set, side by side, failures reported."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from tests.run_per_backend import main
+from recipes.cli import BACKENDS as CLI_BACKENDS
+from tests.run_per_backend import BACKENDS, main
 
 pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
 
@@ -49,3 +54,16 @@ def test_bad_arguments_are_refused(capsys):
     with pytest.raises(SystemExit):
         main(["jax", "torch", "jax"])
     assert "each backend at most once. Received: jax torch jax" in capsys.readouterr().err
+
+
+def test_runs_as_a_script_the_way_make_test_calls_it():
+    # As a file, tests/ is first on sys.path and tests/recipes shadows the recipes package: an
+    # import from recipes there broke `make test` once while every test passed.
+    script = Path(__file__).with_name("run_per_backend.py")
+    result = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "jax,tensorflow,torch" in result.stdout.replace(" ", "").replace("{", "").replace("}", "")
+
+
+def test_backends_agree_with_the_cli():
+    assert BACKENDS == CLI_BACKENDS
