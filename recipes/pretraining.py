@@ -21,11 +21,22 @@ Example:
 
 import keras
 import numpy as np
+import tensorflow as tf
 
-from recipes.base import Recipe, batch_options, decoding_options, mean_nll, token_count
+from recipes.base import (
+    Recipe,
+    batch_options,
+    compile_generation,
+    decoding_options,
+    fixed_size_chunks,
+    mean_nll,
+    token_count,
+)
 from zoo.data import read_text
 from zoo.data.pipelines import causal_lm_dataset, masked_lm_dataset
+from zoo.data.pipelines.language_modeling import causal_prompts
 from zoo.generation import generate, generated_sequences
+from zoo.generation.decoding import causal_max_length
 from zoo.metrics import NllAccumulator, count_words, perplexity, tokenizer_round_trip, word_perplexity
 from zoo.models.bert import BertMaskedLM
 
@@ -173,20 +184,34 @@ class CausalLM(_TextRecipe):
         }
 
     def predict(self, model, tokenizer, info, texts, config):
-        """Continues each text by up to `target_len` tokens with the configured decoding."""
+        """Continues each text by up to `target_len` tokens with the configured decoding.
+
+        Batches of `batch_size` prompts of one width (`causal_prompts`, as the export builds them),
+        so each backend compiles the decoding loop once, whatever the texts' lengths.
+        """
         results = []
-        for text in texts:
-            prompt = np.array([[tokenizer.bos_id, *tokenizer.tokenize(text).tolist()]], "int32")
-            prompt = prompt[:, -config.seq_len :]
-            max_length = prompt.shape[1] + config.target_len
-            limit = getattr(getattr(model, "backbone", None), "max_sequence_length", None)
-            if limit is not None:
-                max_length = min(max_length, limit)
+        compiled = compile_generation(len(texts), config.batch_size)
+        max_length = causal_max_length(model, config.seq_len, config.target_len)
+        for chunk, padded in fixed_size_chunks(texts, config.batch_size):
+            prompt_ids, prompt_mask = (
+                x.numpy()
+                for x in causal_prompts(
+                    tokenizer.tokenize(tf.constant(padded)),
+                    bos_id=tokenizer.bos_id,
+                    sequence_length=config.seq_len,
+                    pad_id=tokenizer.pad_id,
+                )
+            )
             out = generate(
-                model, prompt, max_length, end_token_id=tokenizer.eos_id, jit_compile=False, **decoding_options(config)
+                model,
+                prompt_ids,
+                max_length,
+                prompt_mask=prompt_mask,
+                end_token_id=tokenizer.eos_id,
+                jit_compile=compiled,
+                **decoding_options(config),
             )
-            (continuation,) = generated_sequences(
-                out["token_ids"], out["padding_mask"], np.ones_like(prompt), tokenizer.eos_id
-            )
-            results.append({"text": text, "continuation": tokenizer.detokenize(continuation)})
+            continuations = generated_sequences(out["token_ids"], out["padding_mask"], prompt_mask, tokenizer.eos_id)
+            for text, continuation in zip(chunk, continuations):
+                results.append({"text": text, "continuation": tokenizer.detokenize(continuation[: config.target_len])})
         return results

@@ -13,10 +13,17 @@ SentencePiece, so outputs keep the case, accents and spacing of the training tex
 tokens, e.g. names in a summary).
 """
 
-import keras
 import numpy as np
 
-from recipes.base import Recipe, batch_options, decoding_options, mean_nll, token_count
+from recipes.base import (
+    Recipe,
+    batch_options,
+    compile_generation,
+    decoding_options,
+    fixed_size_chunks,
+    mean_nll,
+    token_count,
+)
 from zoo.data.pipelines import prefix_lm_dataset, seq2seq_dataset
 from zoo.generation import generate, generated_sequences
 from zoo.metrics import bleu, chrf, perplexity, rouge, tokenizer_round_trip
@@ -80,14 +87,8 @@ class Seq2SeqRecipe(Recipe):
     def translate(self, model, tokenizer, sources, config):
         """Generated target strings for raw `sources`, decoded as `config.decoding` says."""
         outputs = []
-        batch_size = config.batch_size
-        # Compiling the loop (XLA on JAX/TensorFlow) costs seconds and pays off over a few batches;
-        # PyTorch decodes eagerly (its exported step compiles per shape, tens of seconds).
-        compiled = keras.backend.backend() != "torch" and len(sources) > 4 * batch_size
-        for start in range(0, len(sources), batch_size):
-            chunk = list(sources[start : start + batch_size])
-            # A constant batch and length: each backend compiles the decoding loop once.
-            padded = chunk + [chunk[0]] * (batch_size - len(chunk))
+        compiled = compile_generation(len(sources), config.batch_size)
+        for chunk, padded in fixed_size_chunks(sources, config.batch_size):
             ids = self._generate(model, tokenizer, padded, config, compiled)
             outputs += tokenizer.detokenize(ids[: len(chunk)])
         return outputs

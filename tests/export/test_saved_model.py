@@ -16,6 +16,7 @@ import pytest
 from recipes.cli import main
 from tests.export.tiny_runs import TEXTS, TINY
 from zoo.export import export_run
+from zoo.export.saved_model import export_saved_models
 
 SERVE = """
 import json, sys
@@ -43,10 +44,8 @@ def _predict(run, texts, capsys, *flags):
 def served(trained_runs, tmp_path_factory):
     """`{name: (run folder, served outputs)}`: each run exported, then served by a process without zoo."""
     root = tmp_path_factory.mktemp("export")
-    request = {}
-    for name, run in trained_runs.items():
-        export_run(run, root / name, format="saved_model")
-        request[name] = (str(root / name), "serving_default", TEXTS)
+    export_saved_models([(run, root / name) for name, run in trained_runs.items()])  # one TF process off TensorFlow
+    request = {name: (str(root / name), "serving_default", TEXTS) for name in trained_runs}
     request["summarization-transformer-beam"] = (request["summarization-transformer"][0], "beam", TEXTS)
     # Several chunks of each kind (32 texts a classification chunk, 8 a generation chunk), the last one partial.
     request["classification-lstm-many"] = (request["classification-lstm"][0], "serving_default", TEXTS * 8)

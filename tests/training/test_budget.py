@@ -52,7 +52,7 @@ TINY = [
     "--batch-size",
     "8",
     "--eval-examples",
-    "8",
+    "4",
     "--seq-len",
     "24",
     "--target-len",
@@ -60,23 +60,25 @@ TINY = [
     "--vocabulary-size",
     "400",
     "--eval-every",
-    "30",
+    "10",
     "--decoding",
     "greedy",
-]
-VALIDATION_S = 1.0
+    "--padding",
+    "max_length",
+]  # one batch shape: JAX compiles each step function once
+VALIDATION_S = 2.5
 
 
 @pytest.fixture
 def simulated_clock(monkeypatch):
-    """The run's clocks read simulated time: each train batch takes `pace[0]` seconds, each validation 1 s.
+    """The run's clocks read simulated time: each train batch takes `pace[0]` seconds, each validation 2.5 s.
 
     Wall-clock budgets make these tests depend on what else shares the cores (the suites of two
     backends run side by side); simulated time makes every sizing decision exact. Returns the
     mutable pace: a test may change it while the run trains (through `on_batch`).
     """
     now = [0.0]
-    pace = [0.4]
+    pace = [1.1]
     batches = [0]
     on_batch = []
     monkeypatch.setattr(budget, "time", SimpleNamespace(perf_counter=lambda: now[0]))
@@ -105,15 +107,15 @@ def simulated_clock(monkeypatch):
 def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path, capsys, simulated_clock):
     out = tmp_path / "run"
     assert main(["train", "translation", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
-    assert "30 probe steps at 0.400 s a step, 1.0 s a validation" in capsys.readouterr().err
+    assert "10 probe steps at 1.100 s a step, 2.5 s a validation" in capsys.readouterr().err
 
     summary = json.loads((out / "summary.json").read_text())
     history = list(csv.DictReader((out / "history.csv").open()))
-    assert history[0]["step"] == "30"  # the probe (one validation interval here) is the first epoch, validated
-    # After the probe (30 x 0.4 s + 1 s), 107 s hold 246 steps of 0.4 s with 1 s of validation per 30.
-    assert summary["steps_sized_by_budget"] == 30 + 246
+    assert history[0]["step"] == "10"  # the probe (one validation interval here) is the first epoch, validated
+    # After the probe (10 x 1.1 s + 2.5 s), 106.5 s hold 78 steps of 1.1 s with 2.5 s of validation per 10.
+    assert summary["steps_sized_by_budget"] == 10 + 78
     # The schedule ran to its end inside the budget: warm-up and decay complete, nothing cut.
-    assert summary["steps"] == 276 and summary["stop_reason"] == "max_steps", summary
+    assert summary["steps"] == 88 and summary["stop_reason"] == "max_steps", summary
     config = json.loads((out / "config.json").read_text())
     assert float(history[-1]["learning_rate"]) < 0.01 * config["learning_rate"], history[-1]
     assert (summary["xla_compilations"] is None) == (keras.backend.backend() != "jax")
@@ -131,15 +133,15 @@ def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path,
 @pytest.mark.one_backend("jax")
 def test_a_probe_that_misjudged_the_pace_is_corrected_after_the_first_interval(tmp_path, capsys, simulated_clock):
     # Steps take twice as long after the probe (as when the probe met few long batches).
-    simulated_clock.on_batch.append(lambda batch: simulated_clock.pace.__setitem__(0, 0.4 if batch <= 30 else 0.8))
+    simulated_clock.on_batch.append(lambda batch: simulated_clock.pace.__setitem__(0, 1.1 if batch <= 10 else 2.2))
     out = tmp_path / "run"
     assert main(["train", "translation", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "the schedule spans 276 steps" in err, err
-    # After step 60 (38 s), 82 s hold 98 steps of 0.8 s with 1 s of validation per 30.
-    assert "0.800 s a step over the last 30 steps, so the schedule spans 158 steps, not 276" in err, err
+    assert "the schedule spans 88 steps" in err, err
+    # After step 20 (11 + 2.5 + 22 + 2.5 = 38 s), 82 s hold 33 steps of 2.2 s with 2.5 s of validation per 10.
+    assert "2.200 s a step over the last 10 steps, so the schedule spans 53 steps, not 88" in err, err
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["steps_sized_by_budget"] == 158 and summary["steps"] == 158, summary
+    assert summary["steps_sized_by_budget"] == 53 and summary["steps"] == 53, summary
     history = list(csv.DictReader((out / "history.csv").open()))
     config = json.loads((out / "config.json").read_text())
     assert float(history[-1]["learning_rate"]) < 0.01 * config["learning_rate"], history[-1]

@@ -1,4 +1,4 @@
-"""`python -m zoo.export RUN OUT`: the SavedModel export of a finished run, in this process.
+"""`python -m zoo.export RUN OUT [RUN OUT ...]`: the SavedModel export of finished runs, in this process.
 
 `export_saved_model` runs this under the TensorFlow backend when it is called from another
 backend. A user error prints one line, "zoo: error: ...", on stderr and exits with status 2.
@@ -14,13 +14,13 @@ from zoo.errors import UserError, one_line
 
 
 def main(argv):
-    if len(argv) != 2:
-        print("usage: python -m zoo.export RUN OUT", file=sys.stderr)
+    if not argv or len(argv) % 2:
+        print("usage: python -m zoo.export RUN OUT [RUN OUT ...]", file=sys.stderr)
         return 2
-    from zoo.export.saved_model import export_saved_model
+    from zoo.export.saved_model import export_saved_models
 
     try:
-        print(export_saved_model(*argv))
+        print("\n".join(export_saved_models(list(zip(argv[::2], argv[1::2])))))
     except (UserError, OSError) as error:
         print(f"zoo: error: {one_line(error)}", file=sys.stderr)
         return 2

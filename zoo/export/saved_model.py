@@ -33,9 +33,24 @@ SIGNATURE_INPUT = "texts"
 
 def export_saved_model(run_path, out):
     """Exports the finished run at `run_path` as a SavedModel at `out`; returns `out`."""
-    finished_model_folder(run_path)
+    return export_saved_models([(run_path, out)])[0]
+
+
+def export_saved_models(runs_and_outs):
+    """`export_saved_model` for each `(run_path, out)` pair; returns the outs.
+
+    Under another backend all of them share one TensorFlow subprocess (its start-up, about 6 s, is
+    paid once).
+    """
+    for run_path, _ in runs_and_outs:
+        finished_model_folder(run_path)
     if keras.backend.backend() != "tensorflow":
-        return _export_in_tensorflow_process(run_path, out)
+        return _export_in_tensorflow_process(runs_and_outs)
+    return [_export_here(run_path, out) for run_path, out in runs_and_outs]
+
+
+def _export_here(run_path, out):
+    """One export traced in this process (the TensorFlow backend)."""
     import tensorflow as tf
 
     from zoo.export.servables import serving_functions
@@ -60,14 +75,15 @@ def export_saved_model(run_path, out):
     return out
 
 
-def _export_in_tensorflow_process(run_path, out):
-    """The export traced by a subprocess under the TensorFlow backend (the model folder is backend-neutral)."""
-    command = [sys.executable, "-m", "zoo.export", str(run_path), str(out)]
+def _export_in_tensorflow_process(runs_and_outs):
+    """The exports traced by one subprocess under the TensorFlow backend (the model folder is backend-neutral)."""
+    command = [sys.executable, "-m", "zoo.export", *(str(path) for pair in runs_and_outs for path in pair)]
     environment = {**os.environ, "KERAS_BACKEND": "tensorflow"}
     result = subprocess.run(command, env=environment, capture_output=True, text=True)
     if result.returncode != 0:
         lines = result.stderr.strip().splitlines() or ["no error message"]
+        runs = ", ".join(str(run_path) for run_path, _ in runs_and_outs)
         raise ExportError(
-            f"exporting {run_path} under the TensorFlow backend failed: {lines[-1].removeprefix('zoo: error: ')}"
+            f"exporting {runs} under the TensorFlow backend failed: {lines[-1].removeprefix('zoo: error: ')}"
         )
-    return os.path.abspath(out)
+    return [os.path.abspath(out) for _, out in runs_and_outs]

@@ -20,11 +20,12 @@ import functools
 
 import tensorflow as tf
 
+from zoo.data.pipelines.language_modeling import causal_prompts
 from zoo.data.pipelines.prefix_lm import prompts as prefix_lm_prompts
 from zoo.data.pipelines.segments import bert_pack
 from zoo.export.errors import ExportError
 from zoo.generation.beam_search import beam_search
-from zoo.generation.decoding import Decoder
+from zoo.generation.decoding import Decoder, causal_max_length
 from zoo.generation.samplers import build_sampler
 from zoo.generation.sampling import sample
 from zoo.models.registry import task_model
@@ -73,14 +74,14 @@ def _classification(model, tokenizer, labels, config):
             inputs["segment_ids"] = segment_ids.to_tensor(shape=[None, sequence_length])
         return tf.nn.softmax(tf.cast(model(inputs, training=False), tf.float32), axis=-1)
 
-    @tf.function(input_signature=[TEXTS])
+    @tf.function(input_signature=[TEXTS], autograph=False)
     def classify(texts):
         probabilities = _in_chunks(
             classify_chunk, texts, CLASSIFICATION_CHUNK, tf.TensorSpec([CLASSIFICATION_CHUNK, len(labels)], tf.float32)
         )
         return {"label": tf.gather(label_names, tf.argmax(probabilities, axis=-1)), "probabilities": probabilities}
 
-    @tf.function(input_signature=[])
+    @tf.function(input_signature=[], autograph=False)
     def class_labels():
         return {"labels": label_names}
 
@@ -126,14 +127,17 @@ def _seq2seq_prompts(model, tokenizer, texts, config, prefix_lm):
 
 
 def _causal_prompts(model, tokenizer, texts, config):
-    """`bos text`, its last `seq_len` tokens, right-padded; up to `target_len` new tokens a row (clm `predict`)."""
-    sequence_length = config["seq_len"]
-    ids = tokenizer.tokenize(texts, add_bos=True)[:, -sequence_length:]
-    prompt_ids = ids.to_tensor(default_value=tokenizer.pad_id, shape=[None, sequence_length])
-    prompt_mask = tf.sequence_mask(ids.row_lengths(), sequence_length, dtype=tf.int32)
-    max_length = sequence_length + config["target_len"]
-    limit = getattr(getattr(model, "backbone", None), "max_sequence_length", None)
-    return prompt_ids, prompt_mask, {}, min(max_length, limit) if limit else max_length, config["target_len"]
+    """`bos text` (`causal_prompts`, as `zoo predict` builds it); up to `target_len` new tokens a row."""
+    prompt_ids, prompt_mask = causal_prompts(
+        tokenizer.tokenize(texts), bos_id=tokenizer.bos_id, sequence_length=config["seq_len"], pad_id=tokenizer.pad_id
+    )
+    return (
+        prompt_ids,
+        prompt_mask,
+        {},
+        causal_max_length(model, config["seq_len"], config["target_len"]),
+        config["target_len"],
+    )
 
 
 def _generation(model, tokenizer, config, build_prompts, strategy):
@@ -162,7 +166,7 @@ def _generation(model, tokenizer, config, build_prompts, strategy):
                 tokens, _ = sample(decoder, sampler, prompt_ids, prompt_mask, [], conditioning)
                 return tokens
 
-            loops[max_length] = tf.function(loop, jit_compile=True)
+            loops[max_length] = tf.function(loop, jit_compile=True, autograph=False)
         return loops[max_length]
 
     def generate_chunk(texts):
@@ -175,7 +179,7 @@ def _generation(model, tokenizer, config, build_prompts, strategy):
         tokens = decoding_loop(max_length)(prompt_ids, prompt_mask, conditioning)
         return tokenizer.detokenize(_new_tokens(tokens, prompt_mask, tokenizer.eos_id, max_new_tokens))
 
-    @tf.function(input_signature=[TEXTS])
+    @tf.function(input_signature=[TEXTS], autograph=False)
     def generate(texts):
         return {
             "output": _in_chunks(generate_chunk, texts, GENERATION_CHUNK, tf.TensorSpec([GENERATION_CHUNK], tf.string))

@@ -32,7 +32,7 @@ def compile_decoding(function, model, jit_compile):
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(function, jit_compile=True)
+        return tf.function(function, jit_compile=True, autograph=False)
     return function
 
 

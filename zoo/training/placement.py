@@ -17,6 +17,8 @@ import dataclasses
 import keras
 import tensorflow as tf
 
+from zoo.data.pipelines.batching import without_autograph
+
 
 @dataclasses.dataclass(frozen=True)
 class Placement:
@@ -50,4 +52,4 @@ class SlicedBatches(Placement):
             sliced = keras.tree.map_structure(lambda value: value[index * size : (index + 1) * size], batch)
             return sliced if len(sliced) > 1 else sliced[0]
 
-        return train_data.map(keep_slice, num_parallel_calls=tf.data.AUTOTUNE)
+        return train_data.map(without_autograph(keep_slice), num_parallel_calls=tf.data.AUTOTUNE)

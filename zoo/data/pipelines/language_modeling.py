@@ -13,6 +13,7 @@ from zoo.data.pipelines.batching import (
     rows_column,
     shuffled,
     with_random_seeds,
+    without_autograph,
 )
 from zoo.data.pipelines.masking import mask_tokens
 from zoo.data.pipelines.segments import bert_pack, require_room, with_specials
@@ -147,21 +148,23 @@ def _packed_windows(texts, tokenizer, sequence_length, options):
     The last window of a pass that does not repeat is padded to `sequence_length`.
     """
     windows = _token_stream(texts, tokenizer, options).rebatch(sequence_length - 1)
-    windows = windows.map(lambda window: tf.concat([[tokenizer.bos_id], window], axis=0))
+    windows = windows.map(without_autograph(lambda window: tf.concat([[tokenizer.bos_id], window], axis=0)))
     batches = windows.padded_batch(
         options.batch_size,
         padded_shapes=[sequence_length],
         padding_values=tokenizer.pad_id,
         drop_remainder=options.drop_remainder,
     )
-    return batches.map(lambda token_ids: {"token_ids": token_ids, "segment_ids": tf.zeros_like(token_ids)})
+    return batches.map(
+        without_autograph(lambda token_ids: {"token_ids": token_ids, "segment_ids": tf.zeros_like(token_ids)})
+    )
 
 
 def _token_stream(texts, tokenizer, options):
     """The texts' token ids, shuffled and repeated as asked, each text followed by eos: a stream of 1-D chunks."""
     stream = shuffled(texts, options).batch(_TOKENIZE_CHUNK)
     return stream.map(
-        lambda batch: with_specials(tokenizer.tokenize(batch), last=tokenizer.eos_id).flat_values,
+        without_autograph(lambda batch: with_specials(tokenizer.tokenize(batch), last=tokenizer.eos_id).flat_values),
         num_parallel_calls=AUTOTUNE,
     )
 
@@ -186,7 +189,7 @@ def _sentence_pairs(texts, tokenizer, sequence_length, options):
     # Pairing draws (new on each pass) come from a stream seeded apart from the masks' stream.
     seed = None if options.seed is None else options.seed + 1
     examples = with_random_seeds(examples, seed, repeated=options.repeat)
-    examples = examples.map(lambda first, draws: {"first": first, "draws": draws})
+    examples = examples.map(without_autograph(lambda first, draws: {"first": first, "draws": draws}))
 
     def encode(batch):
         first, draws = batch["first"], batch["draws"]
@@ -235,3 +238,20 @@ def causal_lm_dataset(rows, tokenizer, *, sequence_length=128, **batch_options):
         return {"token_ids": inputs, "padding_mask": ones}, window[:, 1:], tf.cast(ones, tf.float32)
 
     return prefetched(batches, to_fit_inputs)
+
+
+def causal_prompts(token_ids, *, bos_id, sequence_length, pad_id=0):
+    """`(prompt_ids, prompt_mask)`, int32 `(batch, sequence_length)`: `bos text`, its last `sequence_length` tokens.
+
+    Right-padded with `pad_id`, so every batch has one shape. The prompts `zoo predict` and the
+    SavedModel's clm signatures continue (`token_ids` a ragged batch, as `tokenizer.tokenize` gives).
+
+    Example:
+
+        prompt_ids, prompt_mask = causal_prompts(tokenizer.tokenize(tf.constant(["the old man"])),
+                                                 bos_id=tokenizer.bos_id, sequence_length=64)
+    """
+    ids = with_specials(tf.cast(token_ids, tf.int32), first=bos_id)[:, -sequence_length:]
+    prompt_ids = ids.to_tensor(default_value=pad_id, shape=[None, sequence_length])
+    prompt_mask = tf.sequence_mask(ids.row_lengths(), sequence_length, dtype=tf.int32)
+    return prompt_ids, prompt_mask
