@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from recipes import get_recipe
 from recipes.cli import main
 from tests.export.tiny_runs import TEXTS
@@ -27,6 +29,9 @@ def test_generated_ids_never_repeat_a_bigram_unless_the_ban_is_lifted(trained_ru
     assert any(len(set(bigrams(ids))) < len(bigrams(ids)) for ids in free), free
 
 
+# Flag parsing and the run's decoding settings do not depend on the backend (the ban is checked on
+# each backend above); eager decoding on JAX compiles each new setting's ops (90 s).
+@pytest.mark.one_backend
 def test_predict_flags_override_the_runs_decoding(trained_runs, capsys):
     def predict(*flags):
         capsys.readouterr()

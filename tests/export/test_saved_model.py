@@ -17,6 +17,7 @@ from recipes.cli import main
 from tests.export.tiny_runs import TEXTS, TINY
 from zoo.export import export_run
 from zoo.export.saved_model import export_saved_models
+from zoo.training.trainer import load_run
 
 SERVE = """
 import json, sys
@@ -80,6 +81,17 @@ def test_classification_probabilities_match_the_run(served, name, capsys):
     for prediction, probabilities, label in zip(expected, answer["probabilities"], answer["label"]):
         assert probabilities == pytest.approx([prediction["probabilities"][name] for name in labels], abs=1e-5)
         assert label == prediction["label"]
+
+
+@pytest.mark.parametrize("name", ["classification-bert", "classification-lstm", "classification-fasttext"])
+def test_a_loaded_run_predicts_raw_text_as_zoo_predict_does(trained_runs, name, capsys):
+    run = trained_runs[name]
+    model, _, info, _ = load_run(run)
+    probabilities = keras.ops.convert_to_numpy(keras.ops.softmax(model.predict(TEXTS, verbose=0), axis=-1))
+    expected = [
+        [prediction["probabilities"][label] for label in info["labels"]] for prediction in _predict(run, TEXTS, capsys)
+    ]
+    np.testing.assert_allclose(probabilities, expected, atol=1e-5)
 
 
 @pytest.mark.parametrize(

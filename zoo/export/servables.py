@@ -22,13 +22,12 @@ import tensorflow as tf
 
 from zoo.data.pipelines.language_modeling import causal_prompts
 from zoo.data.pipelines.prefix_lm import prompts as prefix_lm_prompts
-from zoo.data.pipelines.segments import bert_pack
 from zoo.export.errors import ExportError
 from zoo.generation.beam_search import beam_search
 from zoo.generation.decoding import Decoder, causal_max_length
 from zoo.generation.samplers import build_sampler
 from zoo.generation.sampling import sample
-from zoo.models.registry import task_model
+from zoo.models.registry import task_model, text_preprocessor
 
 GENERATION_CHUNK = 8
 CLASSIFICATION_CHUNK = 32
@@ -59,20 +58,11 @@ def serving_functions(model, tokenizer, info, config):
 
 def _classification(model, tokenizer, labels, config):
     label_names = tf.constant(labels)
-    sequence_length = config["seq_len"]
-
-    reads_segments = _inputs(config) == "token_and_segment_ids"  # outside the traced function: an import
+    # The recipe's packing; looked up here, outside the traced function (the registry imports modules).
+    preprocessor = text_preprocessor(config, tokenizer)
 
     def classify_chunk(texts):
-        # The recipe's pipeline: `cls text sep` (`bert_pack`), padded; BERT also reads segment ids.
-        token_ids, segment_ids = bert_pack(
-            [tokenizer.tokenize(texts)], sequence_length, tokenizer.bos_id, tokenizer.eos_id
-        )
-        token_ids = token_ids.to_tensor(shape=[None, sequence_length])
-        inputs = {"token_ids": token_ids, "padding_mask": tf.cast(token_ids != tokenizer.pad_id, tf.int32)}
-        if reads_segments:
-            inputs["segment_ids"] = segment_ids.to_tensor(shape=[None, sequence_length])
-        return tf.nn.softmax(tf.cast(model(inputs, training=False), tf.float32), axis=-1)
+        return tf.nn.softmax(tf.cast(model(preprocessor(texts), training=False), tf.float32), axis=-1)
 
     @tf.function(input_signature=[TEXTS], autograph=False)
     def classify(texts):
@@ -97,10 +87,13 @@ def _in_chunks(function, texts, chunk, output_signature):
     """`function` over `texts` in chunks of `chunk` strings, one after another, the outputs concatenated.
 
     One chunk is in flight at a time, so a request's memory stays that of one chunk however many
-    texts it holds; the last chunk is padded with empty strings, whose outputs are dropped.
+    texts it holds. The last chunk is padded with copies of the request's first text, whose
+    outputs are dropped: an empty filler would be the chunk's shortest prompt, and a decoding loop
+    starts at its shortest prompt's end (a one-text request would read its prompt a token a step).
     """
     count = tf.shape(texts)[0]
-    chunks = tf.reshape(tf.pad(texts, [[0, -count % chunk]]), [-1, chunk])
+    filler = tf.concat([texts[:1], [""]], axis=0)[0]  # the first text; "" for an empty request
+    chunks = tf.reshape(tf.concat([texts, tf.fill([-count % chunk], filler)], axis=0), [-1, chunk])
     outputs = tf.map_fn(function, chunks, fn_output_signature=output_signature, parallel_iterations=1)
     return tf.reshape(outputs, [-1, *output_signature.shape[1:]])[:count]
 

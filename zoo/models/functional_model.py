@@ -10,6 +10,7 @@ Example:
 """
 
 import keras
+import numpy as np
 
 # Variables whose name ends in one of these are not decayed: biases, the gamma/beta/scale of
 # norms (and attention scales), and embedding tables ("embeddings", "position_embeddings",
@@ -82,6 +83,9 @@ class Task(FunctionalModel):
     default_learning_rate = 1e-3
     default_beta_2 = 0.999
     accuracy_argument = "weighted_metrics"
+    # Raw strings -> this model's inputs (e.g. `ClassifierPreprocessor`); `zoo.training.trainer.load_run`
+    # attaches the run's, so `model.predict(["raw text"])` works on a loaded run.
+    preprocessor = None
 
     def compile(self, optimizer="auto", loss="auto", **kwargs):
         if optimizer == "auto":
@@ -92,11 +96,32 @@ class Task(FunctionalModel):
             kwargs[self.accuracy_argument] = self._default_metrics()
         super().compile(optimizer=optimizer, loss=loss, **kwargs)
 
+    def predict(self, x, batch_size=None, **kwargs):
+        """`keras.Model.predict`; with a `preprocessor`, `x` may also be a list or array of raw strings."""
+        if self.preprocessor is not None and _is_text(x):
+            x = _preprocessed(self.preprocessor, x, batch_size or 32)
+            batch_size = None  # the dataset is batched
+        return super().predict(x, batch_size=batch_size, **kwargs)
+
     def _default_loss(self):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     def _default_metrics(self):
         return [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+
+
+def _is_text(x):
+    return isinstance(x, (list, tuple, np.ndarray)) and len(x) > 0 and isinstance(np.asarray(x).flat[0], (str, bytes))
+
+
+def _preprocessed(preprocessor, texts, batch_size):
+    """A dataset of `preprocessor`'s inputs for `texts`, `batch_size` at a time."""
+    import tensorflow as tf
+
+    from zoo.data.pipelines.batching import without_autograph
+
+    batches = tf.data.Dataset.from_tensor_slices(tf.constant(list(texts), tf.string)).batch(batch_size)
+    return batches.map(without_autograph(preprocessor))
 
 
 class BackboneTask(Task):

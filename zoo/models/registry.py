@@ -114,6 +114,19 @@ def task_model(task, family):
     return models[task]
 
 
+def text_preprocessor(config, tokenizer):
+    """The raw-text preprocessor of a run (`config` its config dict), or None where the task has none yet.
+
+    Classification: a `ClassifierPreprocessor` packing as the run trained (segment ids for BERT).
+    """
+    if config["task"] != "classification":
+        return None
+    from zoo.data.pipelines.classification import ClassifierPreprocessor
+
+    reads_segments = task_model(config["task"], config["model"]).inputs == "token_and_segment_ids"
+    return ClassifierPreprocessor(tokenizer, config["seq_len"], segment_ids=reads_segments)
+
+
 def check_init_from(config, init_config):
     """Refuses an `--init-from` run (its saved `init_config`) that cannot start `config`'s model (`ConfigError`)."""
     init_from = task_model(config.task, config.model).init_from

@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from zoo.data import split_train_valid
 from zoo.metrics import is_lossy, tokenizer_round_trip
-from zoo.models.registry import count_parameters
+from zoo.models.registry import count_parameters, text_preprocessor
 from zoo.models.saving import load_model_folder, save_model_folder
 from zoo.preflight import MODEL_FOLDER, finished_model_folder
 from zoo.tokenizers import VocabularyTooSmall, load_tokenizer, train_tokenizer
@@ -467,8 +467,14 @@ def compile_for_training(model, recipe, config, total_steps):
 
 
 def load_run(run_path):
-    """`(model, tokenizer, info, config dict)` of a finished run directory."""
+    """`(model, tokenizer, info, config dict)` of a finished run directory.
+
+    The model carries the run's raw-text preprocessor where its task has one (classification), so
+    `model.predict(["a raw review"])` gives its logits.
+    """
     model, tokenizers, saved = load_model_folder(finished_model_folder(run_path))
     info = dict(saved["task"])
     config = info.pop("config")
-    return model, tokenizers[TOKENIZER_FOLDER], info, config
+    tokenizer = tokenizers[TOKENIZER_FOLDER]
+    model.preprocessor = text_preprocessor(config, tokenizer)
+    return model, tokenizer, info, config
