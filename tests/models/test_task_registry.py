@@ -118,3 +118,25 @@ def test_compile_defaults_decay_the_weights_the_trainer_decays(task, family):
     decayed = {v.path for v, old in zip(variables, before) if not np.array_equal(keras.ops.convert_to_numpy(v), old)}
     assert decayed == {v.path for v in variables if not v.path.endswith(NO_DECAY_SUFFIXES)}
     assert any(v.path.endswith("embeddings") for v in variables) and decayed
+
+
+@pytest.mark.parametrize("family", ["bert", "lstm"])
+def test_a_classifier_with_its_preprocessor_predicts_raw_strings(family):
+    import tensorflow as tf
+
+    from zoo.models.functional_model import _is_text
+    from zoo.tokenizers import ByteTokenizer
+
+    tokenizer = ByteTokenizer()
+    model = registry.task_model("classification", family).build(
+        _config("classification", family, seq_len=16), tokenizer, INFO, None
+    )
+    model.preprocessor = registry.text_preprocessor(
+        {"task": "classification", "model": family, "seq_len": 16}, tokenizer
+    )
+    texts = ["a raw review", "", "a raw review longer than sixteen bytes"]
+    inputs = {name: value.numpy() for name, value in model.preprocessor(tf.constant(texts)).items()}
+    expected = model.predict(inputs, verbose=0)  # inputs that are not text go to Keras unchanged
+    np.testing.assert_allclose(model.predict(texts, batch_size=2, verbose=0), expected, atol=1e-6)
+    np.testing.assert_allclose(model.predict(np.array(texts), verbose=0), expected, atol=1e-6)
+    assert not _is_text([np.zeros(3), np.zeros(4)]) and not _is_text(np.zeros((2, 3))) and not _is_text([])

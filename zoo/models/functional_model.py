@@ -111,7 +111,10 @@ class Task(FunctionalModel):
 
 
 def _is_text(x):
-    return isinstance(x, (list, tuple, np.ndarray)) and len(x) > 0 and isinstance(np.asarray(x).flat[0], (str, bytes))
+    """Whether `x` is a non-empty list, tuple or 1-D array of strings (not a model's array or dict inputs)."""
+    if isinstance(x, np.ndarray):
+        return x.ndim == 1 and x.dtype.kind in "USO" and len(x) > 0 and isinstance(x[0], (str, bytes))
+    return isinstance(x, (list, tuple)) and len(x) > 0 and all(isinstance(text, (str, bytes)) for text in x)
 
 
 def _preprocessed(preprocessor, texts, batch_size):
