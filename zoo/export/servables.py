@@ -27,7 +27,7 @@ from zoo.generation.beam_search import beam_search
 from zoo.generation.decoding import Decoder, causal_max_length
 from zoo.generation.samplers import build_sampler
 from zoo.generation.sampling import sample
-from zoo.models.registry import task_model, text_preprocessor
+from zoo.models.registry import task_model
 
 GENERATION_CHUNK = 8
 CLASSIFICATION_CHUNK = 32
@@ -35,7 +35,7 @@ TEXTS = tf.TensorSpec([None], tf.string, name="texts")
 
 
 def serving_functions(model, tokenizer, info, config):
-    """`{signature name: tf.function}` of a run (`config` is the run's config dict).
+    """`{signature name: tf.function}` of a run, as `load_run` returns it (a classifier carries its preprocessor).
 
     classification: `serving_default(texts) -> {"label", "probabilities"}` and `labels()`.
     translation, summarization, clm: `serving_default(texts) -> {"output"}` with the run's decoding,
@@ -58,8 +58,8 @@ def serving_functions(model, tokenizer, info, config):
 
 def _classification(model, tokenizer, labels, config):
     label_names = tf.constant(labels)
-    # The recipe's packing; looked up here, outside the traced function (the registry imports modules).
-    preprocessor = text_preprocessor(config, tokenizer)
+    # The recipe's packing: the `ClassifierPreprocessor` `load_run` attached to the model.
+    preprocessor = model.preprocessor
 
     def classify_chunk(texts):
         return tf.nn.softmax(tf.cast(model(preprocessor(texts), training=False), tf.float32), axis=-1)
@@ -124,13 +124,8 @@ def _causal_prompts(model, tokenizer, texts, config):
     prompt_ids, prompt_mask = causal_prompts(
         tokenizer.tokenize(texts), bos_id=tokenizer.bos_id, sequence_length=config["seq_len"], pad_id=tokenizer.pad_id
     )
-    return (
-        prompt_ids,
-        prompt_mask,
-        {},
-        causal_max_length(model, config["seq_len"], config["target_len"]),
-        config["target_len"],
-    )
+    max_length = causal_max_length(model, config["seq_len"], config["target_len"])
+    return prompt_ids, prompt_mask, {}, max_length, config["target_len"]
 
 
 def _generation(model, tokenizer, config, build_prompts, strategy):
