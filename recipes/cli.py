@@ -121,6 +121,13 @@ def build_parser():
     compare.add_argument("--models", required=True, help="comma-separated families, e.g. lstm,bert,gpt")
     _add_config_flags(compare, skip=("model",))
 
+    import_ = commands.add_parser(
+        "import", help="a Hugging Face checkpoint folder (GPT-2, safetensors) as a zoo run folder"
+    )
+    import_.add_argument("checkpoint", help="folder with config.json, model.safetensors and the tokenizer files")
+    import_.add_argument("--out", required=True, help="the run folder to write (new or empty)")
+    import_.add_argument("--backend", choices=BACKENDS)
+
     demo = commands.add_parser("demo", help="train, evaluate and predict on the embedded corpus")
     demo.add_argument("--out", default="runs/demo")
     demo.add_argument("--backend", choices=BACKENDS)
@@ -192,6 +199,13 @@ def _compare(args):
     return 0
 
 
+def _import(args):
+    from zoo.checkpoints import import_checkpoint
+
+    print(json.dumps(import_checkpoint(args.checkpoint, args.out)))
+    return 0
+
+
 def _demo(args):
     from recipes.demo import run_demo
 
@@ -205,6 +219,7 @@ HANDLERS = {
     "predict": _predict,
     "export": _export,
     "compare": _compare,
+    "import": _import,
     "demo": _demo,
 }
 

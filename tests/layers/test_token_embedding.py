@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from zoo.layers.token_embedding import TokenEmbedding
+from zoo.layers.token_embedding import SUPPRESSED_LOGIT, TokenEmbedding
 from zoo.testing import assert_allclose, run_layer_checks, to_numpy
 
 VOCABULARY_SIZE, HIDDEN_DIM = 11, 6
@@ -93,7 +93,13 @@ def test_output_shapes_of_both_directions():
 
 @pytest.mark.parametrize(
     "init_kwargs, reverse",
-    [({"mask_zero": True}, False), ({"tie_weights": False}, False), ({}, True), ({"tie_weights": False}, True)],
+    [
+        ({"mask_zero": True}, False),
+        ({"tie_weights": False}, False),
+        ({}, True),
+        ({"tie_weights": False}, True),
+        ({"suppressed_ids": [0, 4]}, True),
+    ],
 )
 @pytest.mark.filterwarnings("ignore:Gradients do not exist")  # untied: one direction leaves one table idle
 def test_layer_contract(init_kwargs, reverse, tmp_path):
@@ -106,6 +112,20 @@ def test_layer_contract(init_kwargs, reverse, tmp_path):
         call_kwargs={"reverse": reverse},
         expected_output_shape=(2, 5, VOCABULARY_SIZE if reverse else HIDDEN_DIM),
     )
+
+
+@pytest.mark.parametrize("tie_weights", [True, False])
+def test_suppressed_ids_get_the_suppressed_logit_and_the_others_are_unchanged(tie_weights):
+    layer = TokenEmbedding(VOCABULARY_SIZE, HIDDEN_DIM, tie_weights=tie_weights, suppressed_ids=[4, 0, 4])
+    layer.build()
+    hidden = np.random.randn(2, 5, HIDDEN_DIM).astype("float32")
+    kernel = to_numpy(layer.embeddings).T if tie_weights else to_numpy(layer.reverse_embeddings)
+    expected = hidden.astype("float64") @ kernel.astype("float64")
+    expected[..., [0, 4]] = SUPPRESSED_LOGIT
+    logits = to_numpy(layer(hidden, reverse=True))
+    assert layer.suppressed_ids == (0, 4)
+    assert_allclose(logits, expected)
+    assert set(np.unique(logits.argmax(-1))) <= set(range(VOCABULARY_SIZE)) - {0, 4}
 
 
 @pytest.mark.parametrize("tie_weights", [True, False])
@@ -125,6 +145,7 @@ def test_model_using_both_directions_survives_keras_round_trip(tie_weights, tmp_
         (lambda: TokenEmbedding(0, 4), "vocabulary_size=0"),
         (lambda: TokenEmbedding(10, -2), "hidden_dim=-2"),
         (lambda: TokenEmbedding(10, 4)(np.zeros((1, 3), "float32")), "integer token ids"),
+        (lambda: TokenEmbedding(10, 4, suppressed_ids=[3, 10]), r"below vocabulary_size=10. Received: \[10\]"),
     ],
 )
 def test_bad_arguments_are_quoted(factory, message):

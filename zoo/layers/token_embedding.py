@@ -1,10 +1,23 @@
 """Token embedding that also projects hidden states back to vocabulary logits (weight tying)."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from zoo.layers.initializers import clone_initializer
 from zoo.validation import require_positive_int
+
+# Far below the logits of a trained model (GPT-2's are within about -200..0), and finite in
+# float16/bfloat16, so a softmax, a log-softmax and label smoothing stay finite.
+SUPPRESSED_LOGIT = -1e4
+
+
+def _checked_ids(ids, vocabulary_size):
+    ids = tuple(int(i) for i in ids)
+    bad = [i for i in ids if not 0 <= i < vocabulary_size]
+    if bad:
+        raise ValueError(f"`suppressed_ids` must be ids below vocabulary_size={vocabulary_size}. Received: {bad}")
+    return tuple(sorted(set(ids)))
 
 
 def _is_integer(x):
@@ -36,6 +49,10 @@ class TokenEmbedding(keras.layers.Layer):
         embeddings_initializer: initializer of the table(s); defaults to
             `RandomNormal(stddev=0.02)` as in GPT-2 and BERT.
         mask_zero: whether id 0 is padding, masked out of downstream layers.
+        suppressed_ids: ids the reverse direction never predicts: their logits are
+            `SUPPRESSED_LOGIT` (-1e4), below anything a trained model gives, so greedy, beam and
+            sampling never pick them. An imported checkpoint uses it for the zoo's special ids its
+            own vocabulary has no trained row for (GPT-2 has no pad, unk or mask token).
 
     Example:
 
@@ -51,6 +68,7 @@ class TokenEmbedding(keras.layers.Layer):
         tie_weights=True,
         embeddings_initializer=None,
         mask_zero=False,
+        suppressed_ids=(),
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -61,6 +79,7 @@ class TokenEmbedding(keras.layers.Layer):
             embeddings_initializer or keras.initializers.RandomNormal(stddev=0.02)
         )
         self.mask_zero = bool(mask_zero)
+        self.suppressed_ids = _checked_ids(suppressed_ids, self.vocabulary_size)
         self.supports_masking = True
         self.autocast = False  # the table is read in float32 and cast explicitly in `call`.
 
@@ -87,7 +106,13 @@ class TokenEmbedding(keras.layers.Layer):
         # One 2-D matmul over all positions: with (batch, T, d) operands XLA on CPUs copied the
         # transposed (batch x T, vocabulary) gradient for the table's gradient (20% slower, measured).
         logits = ops.matmul(ops.reshape(hidden, (-1, self.hidden_dim)), ops.cast(kernel, self.compute_dtype))
+        if self.suppressed_ids:
+            logits = ops.where(self._suppressed_mask(), ops.cast(SUPPRESSED_LOGIT, logits.dtype), logits)
         return ops.reshape(logits, (*ops.shape(hidden)[:-1], self.vocabulary_size))
+
+    def _suppressed_mask(self):
+        """`(vocabulary_size,)` bool, True at `suppressed_ids` (a constant: nothing to train or save)."""
+        return ops.convert_to_tensor(np.isin(np.arange(self.vocabulary_size), self.suppressed_ids))
 
     def compute_mask(self, inputs, mask=None):
         # Ids are integers, hidden states (the reverse direction) are floats.
@@ -114,6 +139,7 @@ class TokenEmbedding(keras.layers.Layer):
                 "tie_weights": self.tie_weights,
                 "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
                 "mask_zero": self.mask_zero,
+                "suppressed_ids": list(self.suppressed_ids),
             }
         )
         return config

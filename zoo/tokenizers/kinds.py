@@ -1,11 +1,13 @@
 """The tokenizer kinds by name, and training one by name."""
 
+from zoo.tokenizers.byte_pair_tokenizer import BytePairTokenizer
 from zoo.tokenizers.byte_tokenizer import ByteTokenizer
 from zoo.tokenizers.sentencepiece_tokenizer import SentencePieceTokenizer
 from zoo.tokenizers.wordpiece_tokenizer import WordPieceTokenizer
 from zoo.validation import require_choice
 
-KINDS = {cls.kind: cls for cls in (WordPieceTokenizer, SentencePieceTokenizer, ByteTokenizer)}
+# "byte_bpe" comes with an imported checkpoint (`zoo.checkpoints`); its `train` says so.
+KINDS = {cls.kind: cls for cls in (WordPieceTokenizer, SentencePieceTokenizer, ByteTokenizer, BytePairTokenizer)}
 
 
 def train_tokenizer(kind, texts, vocabulary_size=None, **options):

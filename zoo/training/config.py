@@ -28,7 +28,7 @@ from zoo.validation import (
 SCHEDULES = ("cosine", "linear", "inverse_sqrt", "constant")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 DECODINGS = ("greedy", "beam")
-TOKENIZERS = ("wordpiece", "sentencepiece", "byte")
+TOKENIZERS = ("wordpiece", "sentencepiece", "byte", "byte_bpe")  # byte_bpe: an imported GPT-2's (zoo import)
 STRATEGIES = ("auto", "data_parallel", "model_parallel", "tpu", "multi_worker")
 JIT_COMPILES = ("auto", "on", "off")
 DEFAULT_EPOCHS = 3

@@ -41,6 +41,9 @@ class GPTBackbone(FunctionalModel):
         dropout: dropout rate of the embeddings, residual branches and feed-forward hidden layer.
         rotary_max_wavelength: longest wavelength of the rotary embedding (used when rotary).
         use_bias: whether the attention and feed-forward projections have biases.
+        suppressed_token_ids: ids whose logits through the tied embedding are -1e4, so no task
+            predicts them (`TokenEmbedding`): an imported GPT-2 has no trained row for the zoo's
+            pad, unk and mask ids, and its bos shares the end token's row.
         dtype: dtype policy of every layer, e.g. "mixed_bfloat16".
 
     Example:
@@ -66,6 +69,7 @@ class GPTBackbone(FunctionalModel):
         dropout=0.0,
         rotary_max_wavelength=10000,
         use_bias=True,
+        suppressed_token_ids=(),
         dtype=None,
         **kwargs,
     ):
@@ -92,6 +96,7 @@ class GPTBackbone(FunctionalModel):
             hidden_dim,
             tie_weights=True,
             embeddings_initializer=_initializer(0.02),
+            suppressed_ids=suppressed_token_ids,
             dtype=dtype,
             name="token_embedding",
         )
@@ -160,6 +165,7 @@ class GPTBackbone(FunctionalModel):
         self.dropout = dropout
         self.rotary_max_wavelength = rotary_max_wavelength
         self.use_bias = use_bias
+        self.suppressed_token_ids = token_embedding.suppressed_ids
 
     @property
     def head_dim(self):
@@ -181,4 +187,5 @@ class GPTBackbone(FunctionalModel):
             "dropout": self.dropout,
             "rotary_max_wavelength": self.rotary_max_wavelength,
             "use_bias": self.use_bias,
+            "suppressed_token_ids": list(self.suppressed_token_ids),
         }

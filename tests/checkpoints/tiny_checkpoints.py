@@ -1,0 +1,64 @@
+"""Tiny random Hugging Face checkpoints written by `transformers` itself: what a user's folder holds, no downloads."""
+
+import numpy as np
+import torch
+from tokenizers import ByteLevelBPETokenizer
+from transformers import GPT2Config, GPT2LMHeadModel, GPT2TokenizerFast
+
+END = "<|endoftext|>"
+# Words of several scripts, numbers and spacing, repeated so the BPE learns merges across them.
+CORPUS = [
+    "Two young, White males are outside near many bushes.",
+    "Zwei junge Männer laufen über die Straße; naïve e-mail “quotes”.",
+    "¿Dónde está el baño? Ñandú, 12345 and 3.14 and 2026-12-06.",
+    "Tabs\tand  double  spaces\nand new lines, 日本語 and 🙂.",
+    "It's the dog's ball, isn't it? They'll say we've done it.",
+] * 30
+
+
+def save_tiny_gpt2(folder, seed=0):
+    """Writes a 2-layer GPT-2 (width 32, 64 positions) and its byte-level BPE into `folder`.
+
+    Returns the `transformers` `(model, tokenizer)`.
+    """
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(CORPUS, vocab_size=420, min_frequency=1, special_tokens=[END], show_progress=False)
+    bpe.save_model(str(folder))
+    tokenizer = GPT2TokenizerFast(
+        str(folder / "vocab.json"), str(folder / "merges.txt"), unk_token=END, bos_token=END, eos_token=END
+    )
+    torch.manual_seed(seed)
+    end_id = tokenizer.convert_tokens_to_ids(END)
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=64,
+        n_embd=32,
+        n_layer=2,
+        n_head=4,
+        bos_token_id=end_id,
+        eos_token_id=end_id,
+    )
+    model = GPT2LMHeadModel(config).eval()
+    _spread_logits(model)
+    model.save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return model, tokenizer
+
+
+def _spread_logits(model):
+    """Larger random weights than GPT-2's init: the greedy choices then differ by more than float noise."""
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name.endswith("weight") and parameter.ndim == 2:
+                parameter.normal_(0.0, 0.2, generator=torch.Generator().manual_seed(len(name)))
+
+
+def padded(rows, pad=0):
+    """`(ids, mask)` int32 arrays of right-padded `rows`."""
+    width = max(len(row) for row in rows)
+    ids = np.full((len(rows), width), pad, "int32")
+    mask = np.zeros((len(rows), width), "int32")
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        mask[i, : len(row)] = 1
+    return ids, mask

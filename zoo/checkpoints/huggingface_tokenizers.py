@@ -1,0 +1,79 @@
+"""The tokenizer of a Hugging Face checkpoint folder, as a zoo tokenizer with the source's ids.
+
+GPT-2's byte-level BPE comes from `tokenizer.json` (what `save_pretrained` writes) or from
+`vocab.json` + `merges.txt` (what the published GPT-2 folders also hold); its bos/eos tokens from
+`tokenizer_config.json`, else from the model's `config.json`.
+
+Example:
+
+    tokenizer = byte_pair_tokenizer("gpt2/", model_config)
+    tokenizer.source_ids[tokenizer.eos_id]  # 50256, "<|endoftext|>"
+"""
+
+from pathlib import Path
+
+from zoo.checkpoints.safetensors_weights import read_json
+from zoo.errors import LoadError
+from zoo.loading_limits import cap, require_file_size
+from zoo.tokenizers import BytePairTokenizer
+
+
+def byte_pair_tokenizer(folder, model_config):
+    """The folder's byte-level BPE as a `BytePairTokenizer`; `LoadError` naming the file that is missing or unusable."""
+    folder = Path(folder)
+    if (folder / "tokenizer.json").is_file():
+        vocabulary, merges = _from_tokenizer_json(folder / "tokenizer.json")
+    elif (folder / "vocab.json").is_file() and (folder / "merges.txt").is_file():
+        vocabulary = read_json(folder / "vocab.json", "vocabulary")
+        require_file_size(folder / "merges.txt", cap("asset_bytes"), "a merges file", name="asset_bytes")
+        merges = (folder / "merges.txt").read_text(encoding="utf-8").splitlines()
+    else:
+        raise LoadError(
+            f"{folder}: no tokenizer.json, nor vocab.json with merges.txt; save the tokenizer next to the model "
+            "(`tokenizer.save_pretrained(folder)`)."
+        )
+    special_tokens = _special_tokens(folder, model_config, vocabulary)
+    try:
+        return BytePairTokenizer(vocabulary, merges, special_tokens)
+    except ValueError as error:
+        raise LoadError(f"{folder}: the tokenizer files are not a usable byte-level BPE ({error}).") from None
+
+
+def _from_tokenizer_json(path):
+    spec = read_json(path, "tokenizer")
+    model = spec.get("model") or {}
+    if model.get("type") != "BPE" or not isinstance(model.get("vocab"), dict):
+        raise LoadError(f"{path}: a {model.get('type')!r} tokenizer model; only byte-level BPE (GPT-2) is imported.")
+    pre_tokenizer = spec.get("pre_tokenizer") or {}
+    if pre_tokenizer.get("type") != "ByteLevel" or pre_tokenizer.get("add_prefix_space"):
+        raise LoadError(
+            f"{path}: pre_tokenizer {pre_tokenizer!r}; "
+            "only GPT-2's ByteLevel splitting without a prefix space is imported."
+        )
+    vocabulary = dict(model["vocab"])
+    for added in spec.get("added_tokens") or []:
+        vocabulary.setdefault(added["content"], added["id"])
+    # Newer files list a merge as ["a", "b"], older ones as "a b".
+    merges = [merge if isinstance(merge, str) else " ".join(merge) for merge in model.get("merges") or []]
+    return vocabulary, merges
+
+
+def _special_tokens(folder, model_config, vocabulary):
+    """`{"bos": token, "eos": token}` from tokenizer_config.json's names, else config.json's ids."""
+    names = {}
+    if (folder / "tokenizer_config.json").is_file():
+        tokenizer_config = read_json(folder / "tokenizer_config.json", "tokenizer config")
+        for name in ("bos", "eos"):
+            token = tokenizer_config.get(f"{name}_token")
+            token = token.get("content") if isinstance(token, dict) else token
+            if isinstance(token, str):
+                names[name] = token
+    by_id = {i: token for token, i in vocabulary.items()}
+    for name in ("bos", "eos"):
+        source_id = model_config.get(f"{name}_token_id")
+        if name not in names and source_id in by_id:
+            names[name] = by_id[source_id]
+    if "eos" not in names:
+        raise LoadError(f"{folder}: no end token (eos_token in tokenizer_config.json or eos_token_id in config.json).")
+    names.setdefault("bos", names["eos"])  # GPT-2 starts a text with its end token
+    return names
