@@ -189,3 +189,20 @@ def test_zoo_import_into_a_used_folder_is_refused(checkpoint, tmp_path, capsys):
     assert main(["import", str(checkpoint[0]), "--out", str(tmp_path / "run")]) == 2
     assert "exists and is not an empty folder" in capsys.readouterr().err
     assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.one_backend("tensorflow")
+def test_the_saved_model_of_an_imported_run_continues_text_as_zoo_predict(checkpoint, tmp_path, capsys):
+    import tensorflow as tf
+
+    from zoo.export.saved_model import export_saved_model
+
+    run = tmp_path / "run"
+    import_checkpoint(checkpoint[0], run)
+    export_saved_model(run, tmp_path / "served")
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    answer = served.signatures["greedy"](texts=tf.constant(PROMPTS))["output"].numpy()
+    assert main(["predict", str(run), *PROMPTS]) == 0
+    expected = [json.loads(line)["continuation"] for line in capsys.readouterr().out.splitlines()]
+    assert [text.decode("utf-8") for text in answer] == expected
+    assert all(expected)
