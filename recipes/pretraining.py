@@ -38,7 +38,6 @@ from zoo.data.pipelines.language_modeling import causal_prompts
 from zoo.generation import generate, generated_sequences
 from zoo.generation.decoding import causal_max_length
 from zoo.metrics import NllAccumulator, count_words, perplexity, tokenizer_round_trip, word_perplexity
-from zoo.models.bert import BertMaskedLM
 
 
 class _TextRecipe(Recipe):
@@ -121,7 +120,6 @@ class MaskedLM(_TextRecipe):
 
     def predict(self, model, tokenizer, info, texts, config):
         """The top 5 tokens at each `[MASK]` of each text."""
-        masked_lm = model if isinstance(model, BertMaskedLM) else BertMaskedLM(model.backbone)
         vocabulary = tokenizer.get_vocabulary()
         results = []
         for text in texts:
@@ -141,7 +139,8 @@ class MaskedLM(_TextRecipe):
                 "padding_mask": np.ones((1, len(ids)), "int32"),
                 "mask_positions": np.array([positions], "int32"),
             }
-            logits = keras.ops.convert_to_numpy(masked_lm.predict_on_batch(x))[0]
+            outputs = model.predict_on_batch(x)  # a BertPretrainer (--nsp) also gives "nsp"
+            logits = keras.ops.convert_to_numpy(outputs["mlm"] if isinstance(outputs, dict) else outputs)[0]
             top = np.argsort(-logits, axis=-1)[:, :5]
             results.append({"text": text, "masks": [[vocabulary[i] for i in row] for row in top]})
         return results

@@ -143,7 +143,7 @@ def test_zoo_import_then_predict_and_fine_tune_from_it(checkpoint, tmp_path, cap
     "damage, message",
     [
         ("pickle", "pytorch_model.bin is a pickle checkpoint"),
-        ("architecture", "architecture 'BertForMaskedLM' is not supported"),
+        ("architecture", "architecture 'T5ForConditionalGeneration' is not supported"),
         ("missing_key", "no tensor 'h.1.mlp.c_fc.weight'"),
         ("extra_key", "unexpected tensor 'h.0.attn.extra.weight'"),
         ("shape", "'transformer_layer_0/feed_forward_norm/gamma' has shape (31,)"),
@@ -162,7 +162,7 @@ def test_an_unusable_checkpoint_is_refused_with_one_line_naming_the_problem(chec
     if damage == "pickle":
         (folder / "model.safetensors").rename(folder / "pytorch_model.bin")
     elif damage == "architecture":
-        config["architectures"] = ["BertForMaskedLM"]
+        config["architectures"] = ["T5ForConditionalGeneration"]
     elif damage == "missing_key":
         del arrays["transformer.h.1.mlp.c_fc.weight"]
     elif damage == "extra_key":

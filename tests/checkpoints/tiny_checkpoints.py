@@ -62,3 +62,40 @@ def padded(rows, pad=0):
         ids[i, : len(row)] = row
         mask[i, : len(row)] = 1
     return ids, mask
+
+
+BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def save_tiny_bert(folder, architecture="BertForMaskedLM", lowercase=True, seed=0):
+    """Writes a 2-layer BERT (width 32, 64 positions, 3 labels for a classifier) and its WordPiece into `folder`.
+
+    The vocabulary is laid out as BERT's: "[PAD]", ten "[unusedN]", then "[UNK]", "[CLS]", "[SEP]",
+    "[MASK]" and the learned pieces, so the importer has to reorder it. Returns the `transformers`
+    `(model, tokenizer)`.
+    """
+    import transformers
+    from tokenizers import BertWordPieceTokenizer
+
+    learner = BertWordPieceTokenizer(lowercase=lowercase, strip_accents=lowercase)
+    learner.train_from_iterator(CORPUS, vocab_size=300, min_frequency=1, show_progress=False)
+    pieces = [token for token, _ in sorted(learner.get_vocab().items(), key=lambda item: item[1])]
+    pieces = [token for token in pieces if token not in BERT_SPECIALS]
+    vocabulary = ["[PAD]", *[f"[unused{i}]" for i in range(10)], *BERT_SPECIALS[1:], *pieces]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "vocab.txt").write_text("".join(token + "\n" for token in vocabulary), encoding="utf-8")
+    tokenizer = transformers.BertTokenizerFast(str(folder / "vocab.txt"), do_lower_case=lowercase)
+    torch.manual_seed(seed)
+    config = transformers.BertConfig(
+        vocab_size=len(vocabulary),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        num_labels=3,
+    )
+    model = getattr(transformers, architecture)(config).eval()
+    model.save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return model, tokenizer

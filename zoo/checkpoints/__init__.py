@@ -4,7 +4,8 @@ Reads a Hugging Face checkpoint folder (`config.json`, `model.safetensors`, the 
 never a pickle) and gives a zoo model and tokenizer with the same logits, or writes them as a
 finished run folder that `zoo predict`, `zoo evaluate`, `zoo export`, `zoo train --init-from`
 and backend switching use like any other run. Supported now: GPT-2 (`GPT2LMHeadModel`,
-`GPT2Model`). Anything else is refused with one line naming what is unsupported.
+`GPT2Model`) and BERT (`BertForMaskedLM`, `BertForPreTraining`, `BertForSequenceClassification`).
+Anything else is refused with one line naming what is unsupported.
 
 Example:
 
@@ -12,10 +13,13 @@ Example:
     import_checkpoint("checkpoints/gpt2", "runs/gpt2")   # then: zoo predict runs/gpt2 "Hello"
 """
 
+import dataclasses
 from pathlib import Path
 
-from zoo.checkpoints import huggingface_gpt2
-from zoo.checkpoints.huggingface_tokenizers import byte_pair_tokenizer
+import keras
+
+from zoo.checkpoints import huggingface_bert, huggingface_gpt2
+from zoo.checkpoints.huggingface_tokenizers import byte_pair_tokenizer, wordpiece_tokenizer
 from zoo.checkpoints.safetensors_weights import read_json, read_safetensors
 from zoo.errors import LoadError
 from zoo.models.registry import count_parameters
@@ -31,31 +35,45 @@ __all__ = ["from_pretrained", "import_checkpoint"]
 
 def from_pretrained(folder):
     """`(model, tokenizer)` of a Hugging Face checkpoint folder; `LoadError` naming what cannot be imported."""
-    model, tokenizer, _ = _convert(folder)
-    return model, tokenizer
+    imported = _convert(folder)
+    return imported.model, imported.tokenizer
 
 
 def import_checkpoint(folder, out):
     """Writes the checkpoint in `folder` as a finished zoo run at `out` (a new or empty folder); returns a summary dict.
 
-    The run holds `model/` (model and tokenizer, as training writes them), `README.md` naming the
-    source, and a causal-LM run config (`seq_len` 128 or the model's positions, 64 new tokens).
+    The run holds `model/` (model and tokenizer, as training writes them) and `README.md` naming
+    the source. Its config is the task's (clm for GPT-2, mlm or classification for BERT) with
+    `seq_len` 128 (or the model's positions) and 64 new tokens for the causal LM.
     """
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise LoadError(f"--out {out}: exists and is not an empty folder; import into a new folder.")
-    model, tokenizer, source = _convert(folder)
-    config = _run_config(model, tokenizer)
+    imported = _convert(folder)
     out.mkdir(parents=True, exist_ok=True)
     save_model_folder(
-        model,
+        imported.model,
         out / MODEL_FOLDER,
-        tokenizers={TOKENIZER_FOLDER: tokenizer},
-        task_config={"imported_from": source, "config": config},
+        tokenizers={TOKENIZER_FOLDER: imported.tokenizer},
+        task_config={**imported.info, "imported_from": imported.source, "config": imported.config},
     )
-    summary = {"run": str(out), "parameters": count_parameters(model), "imported_from": source}
+    summary = {
+        "run": str(out),
+        "task": imported.config["task"],
+        "parameters": count_parameters(imported.model),
+        "imported_from": imported.source,
+    }
     _write_readme(out, summary)
     return summary
+
+
+@dataclasses.dataclass(frozen=True)
+class _Imported:
+    model: keras.Model
+    tokenizer: Tokenizer
+    source: dict  # path, format, architecture
+    config: dict  # the run's TrainConfig fields
+    info: dict  # the task's facts (a classifier's labels)
 
 
 def _convert(folder):
@@ -65,32 +83,27 @@ def _convert(folder):
     where = folder / "config.json"
     config = read_json(where, "model config (config.json)")
     architecture = (config.get("architectures") or [config.get("model_type")])[0]
-    if architecture not in huggingface_gpt2.ARCHITECTURES:
-        raise LoadError(
-            f"{where}: architecture {architecture!r} is not supported; zoo imports "
-            f"{', '.join(huggingface_gpt2.ARCHITECTURES)} (GPT-2)."
-        )
-    tokenizer = byte_pair_tokenizer(folder, config)
-    arrays = read_safetensors(folder)
-    model = huggingface_gpt2.build_causal_lm(config, arrays, tokenizer, where)
     source = {"path": str(folder.resolve()), "format": "huggingface", "architecture": architecture}
-    return model, tokenizer, source
-
-
-def _run_config(model, tokenizer: Tokenizer):
-    """The run config an imported causal LM is used with (`TrainConfig` fields)."""
-    positions = model.backbone.max_sequence_length
-    config = TrainConfig(
-        task="clm",
-        model="gpt",
-        size="imported",
-        tokenizer=tokenizer.kind,
-        vocabulary_size=tokenizer.vocabulary_size,
-        seq_len=min(128, positions),
-        target_len=min(64, positions),
-        learning_rate=1e-4,
-    )
-    return config.to_dict()
+    positions = config.get("n_positions") or config.get("max_position_embeddings") or 128
+    settings = {"size": "imported", "seq_len": min(128, int(positions))}
+    if architecture in huggingface_gpt2.ARCHITECTURES:
+        tokenizer = byte_pair_tokenizer(folder, config)
+        model = huggingface_gpt2.build_causal_lm(config, read_safetensors(folder), tokenizer, where)
+        settings.update(task="clm", model="gpt", target_len=min(64, int(positions)), learning_rate=1e-4)
+        info = {}
+    elif architecture in huggingface_bert.ARCHITECTURES:
+        tokenizer, source_ids = wordpiece_tokenizer(folder)
+        model = huggingface_bert.build_model(
+            architecture, config, read_safetensors(folder), source_ids, tokenizer.vocabulary_size, where
+        )
+        task = "classification" if architecture == "BertForSequenceClassification" else "mlm"
+        settings.update(task=task, model="bert", nsp=architecture == "BertForPreTraining", learning_rate=5e-5)
+        info = {"labels": huggingface_bert.class_labels(config)} if task == "classification" else {}
+    else:
+        supported = huggingface_gpt2.ARCHITECTURES + huggingface_bert.ARCHITECTURES
+        raise LoadError(f"{where}: architecture {architecture!r} is not supported; zoo imports {', '.join(supported)}.")
+    run_config = TrainConfig(tokenizer=tokenizer.kind, vocabulary_size=tokenizer.vocabulary_size, **settings)
+    return _Imported(model, tokenizer, source, run_config.to_dict(), info)
 
 
 def _write_readme(out, summary):
@@ -99,7 +112,8 @@ def _write_readme(out, summary):
         f"# Imported checkpoint\n\n"
         f"- source: `{source['path']}` ({source['format']}, {source['architecture']})\n"
         f"- parameters: {summary['parameters']:,}\n\n"
-        f'Use it as a run: `zoo predict {out} "Once upon a time"`, `zoo export {out} --format saved_model '
-        f"--out {out}/export`, or fine-tune it: `zoo train clm --init-from {out} --data FILE`.\n"
+        f"A {summary['task']} run: `zoo predict {out} TEXT ...`, `zoo evaluate {out} --data FILE`, "
+        f"`zoo export {out} --format saved_model --out EXPORT`, or start training from it: "
+        f"`zoo train {summary['task']} --init-from {out} --data FILE`.\n"
     )
     write_text_atomically(out / "README.md", text)

@@ -11,6 +11,7 @@ is predicted.
 
 import numpy as np
 
+from zoo.checkpoints.weight_mapping import assign, check_leftovers, taker, token_rows
 from zoo.errors import LoadError
 from zoo.models.gpt import GPTBackbone, GPTCausalLM
 
@@ -71,23 +72,11 @@ def _strip_prefix(name):
 
 def _zoo_arrays(arrays, arguments, source_ids, where):
     """`{zoo weight path: array}` from GPT-2's names; `LoadError` naming a missing or unexpected key."""
-    taken = set()
-
-    def take(name):
-        if name not in arrays:
-            raise LoadError(f"{where}: the checkpoint has no tensor {name!r}, which a GPT-2 model needs.")
-        taken.add(name)
-        return arrays[name]
-
+    take, taken = taker(arrays, where, "a GPT-2 model")
     layers, heads = arguments["num_layers"], arguments["num_heads"]
     head_dim = arguments["hidden_dim"] // heads
-    token_table = take("wte.weight")
-    if source_ids.max() >= token_table.shape[0]:
-        raise LoadError(
-            f"{where}: the tokenizer has id {int(source_ids.max())}, beyond wte.weight's {token_table.shape[0]} rows."
-        )
     values = {
-        "token_embedding/embeddings": np.where(source_ids[:, None] >= 0, token_table[np.maximum(source_ids, 0)], 0.0),
+        "token_embedding/embeddings": token_rows(take("wte.weight"), source_ids, where, "wte.weight"),
         "position_embedding/embeddings": take("wpe.weight"),
         "layer_norm/gamma": take("ln_f.weight"),
         "layer_norm/beta": take("ln_f.bias"),
@@ -108,31 +97,9 @@ def _zoo_arrays(arrays, arguments, source_ids, where):
         for layer, zoo_layer in (("c_fc", "up_projection"), ("c_proj", "down_projection")):
             values[f"{block}feed_forward/{zoo_layer}/kernel"] = take(f"{source}mlp.{layer}.weight")
             values[f"{block}feed_forward/{zoo_layer}/bias"] = take(f"{source}mlp.{layer}.bias")
-    _check_leftovers(arrays, taken, where)
+    check_leftovers(arrays, taken, where, _is_ignorable)
     return values
 
 
-def _check_leftovers(arrays, taken, where):
-    for name in sorted(set(arrays) - taken):
-        if name.endswith(IGNORED_SUFFIXES):
-            continue
-        if name == TIED_HEAD and np.array_equal(arrays[name], arrays["wte.weight"]):
-            continue
-        raise LoadError(
-            f"{where}: unexpected tensor {name!r} (shape {arrays[name].shape}); zoo's GPT has no weight for it "
-            "(an untied head or an extra layer is not supported)."
-        )
-
-
-def assign(model, values, where):
-    """Sets every weight of `model` from `values` (`{weight path: array}`), shapes checked first."""
-    weights = {weight.path: weight for weight in model.weights}
-    missing = sorted(set(weights) - set(values))
-    if missing:
-        raise LoadError(f"{where}: nothing in the checkpoint for the weight {missing[0]!r}.")
-    for path, value in values.items():
-        if tuple(weights[path].shape) != value.shape:
-            expected = tuple(weights[path].shape)
-            raise LoadError(f"{where}: the tensor for {path!r} has shape {value.shape}, the model expects {expected}.")
-    for path, value in values.items():
-        weights[path].assign(value.astype(np.float32))
+def _is_ignorable(name, arrays):
+    return name.endswith(IGNORED_SUFFIXES) or (name == TIED_HEAD and np.array_equal(arrays[name], arrays["wte.weight"]))

@@ -1,8 +1,9 @@
-"""The tokenizer of a Hugging Face checkpoint folder, as a zoo tokenizer with the source's ids.
+"""The tokenizer of a Hugging Face checkpoint folder, as a zoo tokenizer with the source's tokens.
 
 GPT-2's byte-level BPE comes from `tokenizer.json` (what `save_pretrained` writes) or from
 `vocab.json` + `merges.txt` (what the published GPT-2 folders also hold); its bos/eos tokens from
-`tokenizer_config.json`, else from the model's `config.json`.
+`tokenizer_config.json`, else from the model's `config.json`. BERT's WordPiece comes from
+`vocab.txt` or `tokenizer.json`, reordered so its five special tokens come first.
 
 Example:
 
@@ -12,10 +13,12 @@ Example:
 
 from pathlib import Path
 
+import numpy as np
+
 from zoo.checkpoints.safetensors_weights import read_json
 from zoo.errors import LoadError
 from zoo.loading_limits import cap, require_file_size
-from zoo.tokenizers import BytePairTokenizer
+from zoo.tokenizers import BytePairTokenizer, WordPieceTokenizer
 
 
 def byte_pair_tokenizer(folder, model_config):
@@ -77,3 +80,62 @@ def _special_tokens(folder, model_config, vocabulary):
         raise LoadError(f"{folder}: no end token (eos_token in tokenizer_config.json or eos_token_id in config.json).")
     names.setdefault("bos", names["eos"])  # GPT-2 starts a text with its end token
     return names
+
+
+def wordpiece_tokenizer(folder):
+    """`(WordPieceTokenizer, source_ids)` of a BERT folder: its vocabulary with the five specials first.
+
+    `source_ids[zoo id]` is the token's id in the folder's vocabulary. Reads `vocab.txt`, else
+    `tokenizer.json`; lower-casing from `tokenizer_config.json` (`do_lower_case`) or the
+    `tokenizer.json` normalizer. `LoadError` names the file that is missing or not BERT's WordPiece.
+    """
+    folder = Path(folder)
+    options = _bert_tokenizer_options(folder)
+    if (folder / "vocab.txt").is_file():
+        require_file_size(folder / "vocab.txt", cap("asset_bytes"), "a vocabulary", name="asset_bytes")
+        tokens = (folder / "vocab.txt").read_text(encoding="utf-8").splitlines()
+        vocabulary = {token: i for i, token in enumerate(tokens)}
+    elif (folder / "tokenizer.json").is_file():
+        spec = read_json(folder / "tokenizer.json", "tokenizer")
+        model = spec.get("model") or {}
+        if model.get("type") != "WordPiece" or not isinstance(model.get("vocab"), dict):
+            raise LoadError(f"{folder / 'tokenizer.json'}: a {model.get('type')!r} model; BERT needs WordPiece.")
+        vocabulary = dict(model["vocab"])
+    else:
+        raise LoadError(f"{folder}: no vocab.txt or tokenizer.json; save the tokenizer next to the model.")
+    missing = [token for token in WordPieceTokenizer.SPECIAL_TOKENS if token not in vocabulary]
+    if missing:
+        raise LoadError(f"{folder}: the vocabulary lacks BERT's special tokens {missing}.")
+    specials = list(WordPieceTokenizer.SPECIAL_TOKENS)
+    rest = sorted((i, token) for token, i in vocabulary.items() if token not in specials)
+    tokens = specials + [token for _, token in rest]
+    try:
+        tokenizer = WordPieceTokenizer(tokens, **options)
+    except ValueError as error:
+        raise LoadError(f"{folder}: the vocabulary is not a usable WordPiece vocabulary ({error}).") from None
+    return tokenizer, np.asarray([vocabulary[token] for token in tokens], np.int64)
+
+
+def _bert_tokenizer_options(folder):
+    """`{"lowercase": bool, ...}`: BERT "uncased" lower-cases and strips accents together, as tensorflow-text does.
+
+    `tokenizer_config.json` wins over `tokenizer.json`'s normalizer, as in `transformers`, whose
+    fast BERT tokenizer rebuilds its normalizer from the config's `do_lower_case`/`strip_accents`.
+    """
+    lowercase, strip_accents = True, None
+    if (folder / "tokenizer.json").is_file():
+        normalizer = read_json(folder / "tokenizer.json", "tokenizer").get("normalizer") or {}
+        if normalizer.get("type") == "BertNormalizer":
+            lowercase = bool(normalizer.get("lowercase", lowercase))
+            strip_accents = normalizer.get("strip_accents", strip_accents)
+    if (folder / "tokenizer_config.json").is_file():
+        config = read_json(folder / "tokenizer_config.json", "tokenizer config")
+        lowercase = bool(config.get("do_lower_case", lowercase))
+        strip_accents = config.get("strip_accents", strip_accents)
+    if strip_accents is not None and bool(strip_accents) != lowercase:
+        raise LoadError(
+            f"{folder}: strip_accents={strip_accents} with lowercase={lowercase}; zoo's WordPiece strips accents "
+            "exactly when it lower-cases (BERT cased and uncased)."
+        )
+    # BERT and transformers lower with Python's str.lower: "ß" stays, where case folding gives "ss".
+    return {"lowercase": lowercase, "lowercase_rule": "lower"}

@@ -24,7 +24,8 @@ def load_tokenizer(directory):
     config = _read_config(root / CONFIG_FILENAME)
     cls = KINDS[config["kind"]]
     options = config.get("options", {})
-    if not isinstance(options, dict) or set(options) != set(cls.OPTION_NAMES):
+    # An option newer than the file takes its default (WordPiece's `lowercase_rule`); an unknown one is refused.
+    if not isinstance(options, dict) or set(options) - set(cls.OPTION_NAMES):
         raise LoadError(
             f"{CONFIG_FILENAME}: a {cls.kind} tokenizer takes options {list(cls.OPTION_NAMES)}. Received: {options!r}"
         )

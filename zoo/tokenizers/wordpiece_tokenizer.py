@@ -11,9 +11,10 @@ from tensorflow_text.python.ops.bert_tokenizer import BasicTokenizer
 from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib as learner
 
 from zoo.tokenizers.base import NUM_SPECIAL_TOKENS, Tokenizer, require_vocabulary_size, warn_if_short
-from zoo.validation import require_positive_int
+from zoo.validation import require_choice, require_positive_int
 
 SUFFIX_INDICATOR = "##"
+LOWERCASE_RULES = ("case_fold", "lower")
 LEARN_PARAMS = (
     "upper_thresh",
     "lower_thresh",
@@ -37,6 +38,9 @@ class WordPieceTokenizer(Tokenizer):
             "[MASK]" (ids 0..4).
         lowercase: lowercase and strip accents before splitting (BERT "uncased").
         max_bytes_per_word: longer words are mapped to `[UNK]`.
+        lowercase_rule: how `lowercase` lowers: "case_fold" (tensorflow-text's Unicode case folding,
+            "ß" -> "ss"; what the zoo trains with) or "lower" (Unicode lower case, "ß" stays: what
+            BERT's and Hugging Face's uncased tokenizers do, so an imported vocabulary gets their ids).
 
     Example:
 
@@ -47,14 +51,17 @@ class WordPieceTokenizer(Tokenizer):
 
     kind = "wordpiece"
     SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
-    OPTION_NAMES = ("lowercase", "max_bytes_per_word")
+    OPTION_NAMES = ("lowercase", "max_bytes_per_word", "lowercase_rule")
 
-    def __init__(self, vocabulary, lowercase=True, max_bytes_per_word=100, name=None):
+    def __init__(self, vocabulary, lowercase=True, max_bytes_per_word=100, lowercase_rule="case_fold", name=None):
         super().__init__(name=name)
         self._vocabulary = _checked_vocabulary(vocabulary, self.SPECIAL_TOKENS)
         self.lowercase = bool(lowercase)
         self.max_bytes_per_word = require_positive_int("max_bytes_per_word", max_bytes_per_word)
-        self._splitter = BasicTokenizer(lower_case=self.lowercase)
+        self.lowercase_rule = require_choice("lowercase_rule", lowercase_rule, LOWERCASE_RULES)
+        # tensorflow-text's BasicTokenizer only case-folds; "lower" lowers here and splits without it.
+        self._lowers_itself = self.lowercase and self.lowercase_rule == "lower"
+        self._splitter = BasicTokenizer(lower_case=self.lowercase and not self._lowers_itself)
         self._wordpiece = tf_text.FastWordpieceTokenizer(
             vocab=self._vocabulary,
             suffix_indicator=SUFFIX_INDICATOR,
@@ -101,9 +108,16 @@ class WordPieceTokenizer(Tokenizer):
         return {"vocabulary": ("vocab.txt", "".join(t + "\n" for t in self._vocabulary).encode("utf-8"))}
 
     def _options(self):
-        return {"lowercase": self.lowercase, "max_bytes_per_word": self.max_bytes_per_word}
+        return {
+            "lowercase": self.lowercase,
+            "max_bytes_per_word": self.max_bytes_per_word,
+            "lowercase_rule": self.lowercase_rule,
+        }
 
     def _tokenize_batch(self, texts):
+        if self._lowers_itself:
+            texts = tf.strings.lower(texts, encoding="utf-8")
+            texts = tf.strings.regex_replace(tf_text.normalize_utf8(texts, "NFD"), r"\p{Mn}", "")
         return self._wordpiece.tokenize(self._splitter.tokenize(texts)).merge_dims(1, 2)
 
     def _detokenize_batch(self, ids):
