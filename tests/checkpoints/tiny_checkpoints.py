@@ -23,6 +23,7 @@ def save_tiny_gpt2(folder, seed=0):
     """
     bpe = ByteLevelBPETokenizer()
     bpe.train_from_iterator(CORPUS, vocab_size=420, min_frequency=1, special_tokens=[END], show_progress=False)
+    folder.mkdir(parents=True, exist_ok=True)
     bpe.save_model(str(folder))
     tokenizer = GPT2TokenizerFast(
         str(folder / "vocab.json"), str(folder / "merges.txt"), unk_token=END, bos_token=END, eos_token=END
@@ -67,7 +68,7 @@ def padded(rows, pad=0):
 BERT_SPECIALS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
 
-def save_tiny_bert(folder, architecture="BertForMaskedLM", lowercase=True, seed=0):
+def save_tiny_bert(folder, architecture="BertForMaskedLM", lowercase=True, strip_accents=None, seed=0):
     """Writes a 2-layer BERT (width 32, 64 positions, 3 labels for a classifier) and its WordPiece into `folder`.
 
     The vocabulary is laid out as BERT's: "[PAD]", ten "[unusedN]", then "[UNK]", "[CLS]", "[SEP]",
@@ -77,14 +78,17 @@ def save_tiny_bert(folder, architecture="BertForMaskedLM", lowercase=True, seed=
     import transformers
     from tokenizers import BertWordPieceTokenizer
 
-    learner = BertWordPieceTokenizer(lowercase=lowercase, strip_accents=lowercase)
+    keeps_accents = strip_accents is False
+    learner = BertWordPieceTokenizer(lowercase=lowercase, strip_accents=lowercase and not keeps_accents)
     learner.train_from_iterator(CORPUS, vocab_size=300, min_frequency=1, show_progress=False)
     pieces = [token for token, _ in sorted(learner.get_vocab().items(), key=lambda item: item[1])]
     pieces = [token for token in pieces if token not in BERT_SPECIALS]
     vocabulary = ["[PAD]", *[f"[unused{i}]" for i in range(10)], *BERT_SPECIALS[1:], *pieces]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "vocab.txt").write_text("".join(token + "\n" for token in vocabulary), encoding="utf-8")
-    tokenizer = transformers.BertTokenizerFast(str(folder / "vocab.txt"), do_lower_case=lowercase)
+    tokenizer = transformers.BertTokenizerFast(
+        str(folder / "vocab.txt"), do_lower_case=lowercase, strip_accents=strip_accents
+    )
     torch.manual_seed(seed)
     config = transformers.BertConfig(
         vocab_size=len(vocabulary),
@@ -99,3 +103,27 @@ def save_tiny_bert(folder, architecture="BertForMaskedLM", lowercase=True, seed=
     model.save_pretrained(str(folder))
     tokenizer.save_pretrained(str(folder))
     return model, tokenizer
+
+
+def save_tiny_keras_hub_preset(folder, family, source_folder):
+    """Writes a 2-layer keras-hub `GPT2Backbone` or `BertBackbone` preset into `folder` with `save_to_preset`.
+
+    Its tokenizer takes the files of a `save_tiny_gpt2` / `save_tiny_bert` folder `source_folder`.
+    Returns the keras-hub `(backbone, tokenizer)`.
+    """
+    import keras_hub
+
+    shape = {"num_layers": 2, "num_heads": 4, "hidden_dim": 32, "intermediate_dim": 64, "max_sequence_length": 64}
+    if family == "gpt2":
+        tokenizer = keras_hub.models.GPT2Tokenizer(
+            vocabulary=str(source_folder / "vocab.json"), merges=str(source_folder / "merges.txt")
+        )
+        backbone = keras_hub.models.GPT2Backbone(vocabulary_size=tokenizer.vocabulary_size(), **shape)
+    else:
+        tokenizer = keras_hub.models.BertTokenizer(vocabulary=str(source_folder / "vocab.txt"), lowercase=True)
+        backbone = keras_hub.models.BertBackbone(vocabulary_size=tokenizer.vocabulary_size(), **shape)
+    for weight in backbone.weights:  # larger than the initializers', so logits differ by more than float noise
+        weight.assign(np.random.default_rng(len(weight.path)).normal(0, 0.2, weight.shape).astype("float32"))
+    backbone.save_to_preset(str(folder))
+    tokenizer.save_to_preset(str(folder))
+    return backbone, tokenizer

@@ -1,9 +1,10 @@
 """Published checkpoints as zoo models: `from_pretrained(folder)` and `import_checkpoint(folder, out)`.
 
 Reads a Hugging Face checkpoint folder (`config.json`, `model.safetensors`, the tokenizer files;
-never a pickle) and gives a zoo model and tokenizer with the same logits, or writes them as a
-finished run folder that `zoo predict`, `zoo evaluate`, `zoo export`, `zoo train --init-from`
-and backend switching use like any other run. Supported now: GPT-2 (`GPT2LMHeadModel`,
+never a pickle) or a keras-hub preset folder (`save_to_preset` of a `GPT2Backbone` or
+`BertBackbone`) and gives a zoo model and tokenizer with the same logits, or writes them as a
+finished run folder that `zoo predict`, `zoo evaluate`, `zoo export`, `zoo train --init-from` and
+backend switching use like any other run. Hugging Face architectures: GPT-2 (`GPT2LMHeadModel`,
 `GPT2Model`) and BERT (`BertForMaskedLM`, `BertForPreTraining`, `BertForSequenceClassification`).
 Anything else is refused with one line naming what is unsupported.
 
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import keras
 
-from zoo.checkpoints import huggingface_bert, huggingface_gpt2
+from zoo.checkpoints import huggingface_bert, huggingface_gpt2, keras_hub_presets
 from zoo.checkpoints.huggingface_tokenizers import byte_pair_tokenizer, wordpiece_tokenizer
 from zoo.checkpoints.safetensors_weights import read_json, read_safetensors
 from zoo.errors import LoadError
@@ -62,6 +63,7 @@ def import_checkpoint(folder, out):
         "task": imported.config["task"],
         "parameters": count_parameters(imported.model),
         "imported_from": imported.source,
+        "fresh_weights": imported.fresh_weights,
     }
     _write_readme(out, summary)
     return summary
@@ -74,6 +76,7 @@ class _Imported:
     source: dict  # path, format, architecture
     config: dict  # the run's TrainConfig fields
     info: dict  # the task's facts (a classifier's labels)
+    fresh_weights: list  # weights the checkpoint has no values for, kept as initialized
 
 
 def _convert(folder):
@@ -82,28 +85,50 @@ def _convert(folder):
         raise LoadError(f"{folder}: not a folder; give the checkpoint folder (config.json, model.safetensors, ...).")
     where = folder / "config.json"
     config = read_json(where, "model config (config.json)")
-    architecture = (config.get("architectures") or [config.get("model_type")])[0]
-    source = {"path": str(folder.resolve()), "format": "huggingface", "architecture": architecture}
-    positions = config.get("n_positions") or config.get("max_position_embeddings") or 128
-    settings = {"size": "imported", "seq_len": min(128, int(positions))}
+    if keras_hub_presets.is_preset(config):
+        architecture = keras_hub_presets.preset_class(folder, config)
+        model, tokenizer, fresh = keras_hub_presets.convert(folder, architecture)
+        source_format = "keras_hub"
+    else:
+        architecture = (config.get("architectures") or [config.get("model_type")])[0]
+        model, tokenizer, fresh = _convert_huggingface(folder, config, architecture, where)
+        source_format = "huggingface"
+    source = {"path": str(folder.resolve()), "format": source_format, "architecture": architecture}
+    task = _TASKS.get(architecture, "mlm")
+    info = {"labels": huggingface_bert.class_labels(config)} if task == "classification" else {}
+    positions = model.backbone.max_sequence_length
+    settings = {"seq_len": min(128, positions), "nsp": architecture == "BertForPreTraining"}
+    if task == "clm":
+        settings.update(model="gpt", target_len=min(64, positions), learning_rate=1e-4)
+    else:
+        settings.update(model="bert", learning_rate=5e-5)
+    run_config = TrainConfig(
+        task=task, size="imported", tokenizer=tokenizer.kind, vocabulary_size=tokenizer.vocabulary_size, **settings
+    )
+    return _Imported(model, tokenizer, source, run_config.to_dict(), info, fresh)
+
+
+# The run task of each architecture; the other BERT ones (and a BertBackbone preset) are masked LMs.
+_TASKS = {
+    **dict.fromkeys(huggingface_gpt2.ARCHITECTURES, "clm"),
+    "GPT2Backbone": "clm",
+    "BertForSequenceClassification": "classification",
+}
+
+
+def _convert_huggingface(folder, config, architecture, where):
     if architecture in huggingface_gpt2.ARCHITECTURES:
         tokenizer = byte_pair_tokenizer(folder, config)
-        model = huggingface_gpt2.build_causal_lm(config, read_safetensors(folder), tokenizer, where)
-        settings.update(task="clm", model="gpt", target_len=min(64, int(positions)), learning_rate=1e-4)
-        info = {}
-    elif architecture in huggingface_bert.ARCHITECTURES:
+        return huggingface_gpt2.build_causal_lm(config, read_safetensors(folder), tokenizer, where), tokenizer, []
+    if architecture in huggingface_bert.ARCHITECTURES:
         tokenizer, source_ids = wordpiece_tokenizer(folder)
-        model = huggingface_bert.build_model(
-            architecture, config, read_safetensors(folder), source_ids, tokenizer.vocabulary_size, where
+        arrays = read_safetensors(folder)
+        model, fresh = huggingface_bert.build_model(
+            architecture, config, arrays, source_ids, tokenizer.vocabulary_size, where
         )
-        task = "classification" if architecture == "BertForSequenceClassification" else "mlm"
-        settings.update(task=task, model="bert", nsp=architecture == "BertForPreTraining", learning_rate=5e-5)
-        info = {"labels": huggingface_bert.class_labels(config)} if task == "classification" else {}
-    else:
-        supported = huggingface_gpt2.ARCHITECTURES + huggingface_bert.ARCHITECTURES
-        raise LoadError(f"{where}: architecture {architecture!r} is not supported; zoo imports {', '.join(supported)}.")
-    run_config = TrainConfig(tokenizer=tokenizer.kind, vocabulary_size=tokenizer.vocabulary_size, **settings)
-    return _Imported(model, tokenizer, source, run_config.to_dict(), info)
+        return model, tokenizer, fresh
+    supported = huggingface_gpt2.ARCHITECTURES + huggingface_bert.ARCHITECTURES
+    raise LoadError(f"{where}: architecture {architecture!r} is not supported; zoo imports {', '.join(supported)}.")
 
 
 def _write_readme(out, summary):
@@ -111,7 +136,8 @@ def _write_readme(out, summary):
     text = (
         f"# Imported checkpoint\n\n"
         f"- source: `{source['path']}` ({source['format']}, {source['architecture']})\n"
-        f"- parameters: {summary['parameters']:,}\n\n"
+        f"- parameters: {summary['parameters']:,}\n"
+        f"- weights the checkpoint has no values for (freshly initialized): {summary['fresh_weights'] or 'none'}\n\n"
         f"A {summary['task']} run: `zoo predict {out} TEXT ...`, `zoo evaluate {out} --data FILE`, "
         f"`zoo export {out} --format saved_model --out EXPORT`, or start training from it: "
         f"`zoo train {summary['task']} --init-from {out} --data FILE`.\n"

@@ -52,7 +52,10 @@ def backbone_arguments(config, vocabulary_size, where):
 
 
 def build_model(architecture, config, arrays, source_ids, vocabulary_size, where):
-    """The zoo task model of `architecture` holding the checkpoint's `arrays` (`{HF name: np.ndarray}`)."""
+    """`(model, fresh weight paths)`: the zoo task model of `architecture` holding the checkpoint's `arrays`.
+
+    The fresh weights (keeping their initialization) are the pooler's when the checkpoint has none.
+    """
     backbone = BertBackbone(**backbone_arguments(config, vocabulary_size, where))
     if architecture == "BertForSequenceClassification":
         model = BertClassifier(backbone, len(class_labels(config)), dropout=_classifier_dropout(config))
@@ -64,9 +67,9 @@ def build_model(architecture, config, arrays, source_ids, vocabulary_size, where
     values = _backbone_arrays(take, arrays, backbone, source_ids, where)
     values.update(_head_arrays(take, model, source_ids, where))
     check_leftovers(arrays, taken, where, _is_ignorable)
-    fresh = {weight.path for weight in model.weights} - set(values)
-    assign(model, values, where, may_stay_fresh={path for path in fresh if path.startswith("pooler/")})
-    return model
+    fresh = sorted(weight.path for weight in model.weights if weight.path not in values)
+    assign(model, values, where, may_stay_fresh=[path for path in fresh if path.startswith("pooler/")])
+    return model, fresh
 
 
 def class_labels(config):

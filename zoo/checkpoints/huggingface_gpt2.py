@@ -57,13 +57,17 @@ def build_causal_lm(config, arrays, tokenizer, where):
     """A `GPTCausalLM` holding the checkpoint's `arrays` (`{HF name: np.ndarray}`)."""
     arrays = {_strip_prefix(name): value for name, value in arrays.items()}
     arguments = backbone_arguments(config, tokenizer.vocabulary_size, where)
-    # bos shares "<|endoftext|>"'s row with eos and only starts texts; the others have no row.
-    suppressed = [tokenizer.bos_id] + [i for i, source in enumerate(tokenizer.source_ids) if source < 0]
-    backbone = GPTBackbone(**arguments, suppressed_token_ids=suppressed)
+    backbone = GPTBackbone(**arguments, suppressed_token_ids=suppressed_ids(tokenizer))
     model = GPTCausalLM(backbone)
     values = _zoo_arrays(arrays, arguments, tokenizer.source_ids, where)
     assign(backbone, values, where)
     return model
+
+
+def suppressed_ids(tokenizer):
+    """The zoo ids an imported GPT-2 never predicts: bos (it shares "<|endoftext|>"'s row with eos and
+    only starts texts) and the specials GPT-2 has no row for (pad, unk, mask)."""
+    return [tokenizer.bos_id] + [i for i, source in enumerate(tokenizer.source_ids) if source < 0]
 
 
 def _strip_prefix(name):

@@ -103,21 +103,26 @@ def wordpiece_tokenizer(folder):
         vocabulary = dict(model["vocab"])
     else:
         raise LoadError(f"{folder}: no vocab.txt or tokenizer.json; save the tokenizer next to the model.")
+    return reordered_wordpiece(vocabulary, options, folder)
+
+
+def reordered_wordpiece(vocabulary, options, where):
+    """`(WordPieceTokenizer, source_ids)` of a BERT `{token: id}` vocabulary, its five specials moved to 0..4."""
     missing = [token for token in WordPieceTokenizer.SPECIAL_TOKENS if token not in vocabulary]
     if missing:
-        raise LoadError(f"{folder}: the vocabulary lacks BERT's special tokens {missing}.")
+        raise LoadError(f"{where}: the vocabulary lacks BERT's special tokens {missing}.")
     specials = list(WordPieceTokenizer.SPECIAL_TOKENS)
     rest = sorted((i, token) for token, i in vocabulary.items() if token not in specials)
     tokens = specials + [token for _, token in rest]
     try:
         tokenizer = WordPieceTokenizer(tokens, **options)
     except ValueError as error:
-        raise LoadError(f"{folder}: the vocabulary is not a usable WordPiece vocabulary ({error}).") from None
+        raise LoadError(f"{where}: the vocabulary is not a usable WordPiece vocabulary ({error}).") from None
     return tokenizer, np.asarray([vocabulary[token] for token in tokens], np.int64)
 
 
 def _bert_tokenizer_options(folder):
-    """`{"lowercase": bool, ...}`: BERT "uncased" lower-cases and strips accents together, as tensorflow-text does.
+    """The `WordPieceTokenizer` options of a BERT folder: lower-casing, and accent stripping (None: as lower-casing).
 
     `tokenizer_config.json` wins over `tokenizer.json`'s normalizer, as in `transformers`, whose
     fast BERT tokenizer rebuilds its normalizer from the config's `do_lower_case`/`strip_accents`.
@@ -132,10 +137,5 @@ def _bert_tokenizer_options(folder):
         config = read_json(folder / "tokenizer_config.json", "tokenizer config")
         lowercase = bool(config.get("do_lower_case", lowercase))
         strip_accents = config.get("strip_accents", strip_accents)
-    if strip_accents is not None and bool(strip_accents) != lowercase:
-        raise LoadError(
-            f"{folder}: strip_accents={strip_accents} with lowercase={lowercase}; zoo's WordPiece strips accents "
-            "exactly when it lower-cases (BERT cased and uncased)."
-        )
     # BERT and transformers lower with Python's str.lower: "ß" stays, where case folding gives "ss".
-    return {"lowercase": lowercase, "lowercase_rule": "lower"}
+    return {"lowercase": lowercase, "lowercase_rule": "lower", "strip_accents": strip_accents}

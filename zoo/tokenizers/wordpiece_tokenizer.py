@@ -39,8 +39,10 @@ class WordPieceTokenizer(Tokenizer):
         lowercase: lowercase and strip accents before splitting (BERT "uncased").
         max_bytes_per_word: longer words are mapped to `[UNK]`.
         lowercase_rule: how `lowercase` lowers: "case_fold" (tensorflow-text's Unicode case folding,
-            "ß" -> "ss"; what the zoo trains with) or "lower" (Unicode lower case, "ß" stays: what
-            BERT's and Hugging Face's uncased tokenizers do, so an imported vocabulary gets their ids).
+            "ß" -> "ss"; what the zoo trains with, and keras-hub) or "lower" (Unicode lower case,
+            "ß" stays: BERT's and Hugging Face's uncased tokenizers).
+        strip_accents: remove accents (NFD, then drop the combining marks); `None` follows
+            `lowercase` (BERT cased and uncased). keras-hub's uncased BERT lower-cases and keeps them.
 
     Example:
 
@@ -51,17 +53,28 @@ class WordPieceTokenizer(Tokenizer):
 
     kind = "wordpiece"
     SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
-    OPTION_NAMES = ("lowercase", "max_bytes_per_word", "lowercase_rule")
+    OPTION_NAMES = ("lowercase", "max_bytes_per_word", "lowercase_rule", "strip_accents")
 
-    def __init__(self, vocabulary, lowercase=True, max_bytes_per_word=100, lowercase_rule="case_fold", name=None):
+    def __init__(
+        self,
+        vocabulary,
+        lowercase=True,
+        max_bytes_per_word=100,
+        lowercase_rule="case_fold",
+        strip_accents=None,
+        name=None,
+    ):
         super().__init__(name=name)
         self._vocabulary = _checked_vocabulary(vocabulary, self.SPECIAL_TOKENS)
         self.lowercase = bool(lowercase)
         self.max_bytes_per_word = require_positive_int("max_bytes_per_word", max_bytes_per_word)
         self.lowercase_rule = require_choice("lowercase_rule", lowercase_rule, LOWERCASE_RULES)
-        # tensorflow-text's BasicTokenizer only case-folds; "lower" lowers here and splits without it.
-        self._lowers_itself = self.lowercase and self.lowercase_rule == "lower"
-        self._splitter = BasicTokenizer(lower_case=self.lowercase and not self._lowers_itself)
+        self.strip_accents = self.lowercase if strip_accents is None else bool(strip_accents)
+        # tensorflow-text's BasicTokenizer case-folds and strips accents together, or does neither;
+        # any other combination is normalized here and split without it.
+        bert_basic = self.strip_accents == self.lowercase and (not self.lowercase or lowercase_rule == "case_fold")
+        self._normalizes_itself = not bert_basic
+        self._splitter = BasicTokenizer(lower_case=self.lowercase and bert_basic)
         self._wordpiece = tf_text.FastWordpieceTokenizer(
             vocab=self._vocabulary,
             suffix_indicator=SUFFIX_INDICATOR,
@@ -112,12 +125,17 @@ class WordPieceTokenizer(Tokenizer):
             "lowercase": self.lowercase,
             "max_bytes_per_word": self.max_bytes_per_word,
             "lowercase_rule": self.lowercase_rule,
+            "strip_accents": self.strip_accents,
         }
 
     def _tokenize_batch(self, texts):
-        if self._lowers_itself:
-            texts = tf.strings.lower(texts, encoding="utf-8")
-            texts = tf.strings.regex_replace(tf_text.normalize_utf8(texts, "NFD"), r"\p{Mn}", "")
+        if self._normalizes_itself:
+            if self.strip_accents:
+                texts = tf.strings.regex_replace(tf_text.normalize_utf8(texts, "NFD"), r"\p{Mn}", "")
+            if self.lowercase and self.lowercase_rule == "case_fold":
+                texts = tf_text.case_fold_utf8(texts)
+            elif self.lowercase:
+                texts = tf.strings.lower(texts, encoding="utf-8")
         return self._wordpiece.tokenize(self._splitter.tokenize(texts)).merge_dims(1, 2)
 
     def _detokenize_batch(self, ids):
