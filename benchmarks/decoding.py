@@ -44,10 +44,10 @@ def repeats_a_trigram(text):
     return len(set(trigrams)) < len(trigrams)
 
 
-def measure(recipe, model, tokenizer, saved, rows, settings):
+def measure(recipe, model, tokenizer, info, saved, rows, settings):
     config = TrainConfig(**{**saved, **settings})
     started = time.perf_counter()
-    outputs = recipe.translate(model, tokenizer, [row["source"] for row in rows], config)
+    outputs = recipe.translate(model, tokenizer, info, [row["source"] for row in rows], config)
     seconds = time.perf_counter() - started
     references = [row["target"] for row in rows]
     return {
@@ -71,7 +71,7 @@ def main():
     parser.add_argument("--json", action="store_true", help="one JSON object per setting instead of a table")
     args = parser.parse_args()
 
-    model, tokenizer, _, saved = load_run(args.run)
+    model, tokenizer, info, saved = load_run(args.run)
     recipe = get_recipe(saved["task"])
     rows = recipe.read(args.data, TrainConfig(**saved))[: args.examples]
     print(f"CPU: {cpu_description()}; run {args.run}; {len(rows)} examples of {args.data}", file=sys.stderr)
@@ -79,7 +79,7 @@ def main():
         print("| decoding | bleu | chrf | rouge1 | rouge2 | rougeL | words (reference) | loops | seconds |")
         print("|---|---|---|---|---|---|---|---|---|")
     for name in args.settings.split(","):
-        result = measure(recipe, model, tokenizer, saved, rows, SETTINGS[name])
+        result = measure(recipe, model, tokenizer, info, saved, rows, SETTINGS[name])
         if args.json:
             print(json.dumps({"setting": name, **result}))
         else:

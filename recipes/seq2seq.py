@@ -24,7 +24,7 @@ from recipes.base import (
     mean_nll,
     token_count,
 )
-from zoo.data.pipelines import prefix_lm_dataset, seq2seq_dataset
+from zoo.data.pipelines import Seq2SeqFormat, prefix_lm_dataset, seq2seq_dataset
 from zoo.generation import generate, generated_sequences
 from zoo.metrics import bleu, chrf, perplexity, rouge, tokenizer_round_trip
 
@@ -49,7 +49,12 @@ class Seq2SeqRecipe(Recipe):
                 rows, tokenizer, max_source_length=config.seq_len, max_target_length=config.target_len, **options
             )
         return seq2seq_dataset(
-            rows, tokenizer, max_source_length=config.seq_len, max_target_length=config.target_len, **options
+            rows,
+            tokenizer,
+            max_source_length=config.seq_len,
+            max_target_length=config.target_len,
+            seq2seq_format=Seq2SeqFormat.from_info(info),
+            **options,
         )
 
     def _is_prefix_lm(self, config):
@@ -65,7 +70,7 @@ class Seq2SeqRecipe(Recipe):
     def evaluate(self, model, tokenizer, info, rows, config):
         nll, count = mean_nll(model, self.dataset(rows, tokenizer, info, config, training=False))
         scored = rows[: config.eval_examples] if config.eval_examples else rows
-        hypotheses = self.translate(model, tokenizer, [row["source"] for row in scored], config)
+        hypotheses = self.translate(model, tokenizer, info, [row["source"] for row in scored], config)
         references = [row["target"] for row in scored]
         return {
             "bleu": bleu(hypotheses, references),
@@ -81,19 +86,19 @@ class Seq2SeqRecipe(Recipe):
     def predict(self, model, tokenizer, info, texts, config):
         return [
             {"source": text, "output": output}
-            for text, output in zip(texts, self.translate(model, tokenizer, texts, config))
+            for text, output in zip(texts, self.translate(model, tokenizer, info, texts, config))
         ]
 
-    def translate(self, model, tokenizer, sources, config):
+    def translate(self, model, tokenizer, info, sources, config):
         """Generated target strings for raw `sources`, decoded as `config.decoding` says."""
         outputs = []
         compiled = compile_generation(len(sources), config.batch_size)
         for chunk, padded in fixed_size_chunks(sources, config.batch_size):
-            ids = self._generate(model, tokenizer, padded, config, compiled)
+            ids = self._generate(model, tokenizer, Seq2SeqFormat.from_info(info), padded, config, compiled)
             outputs += tokenizer.detokenize(ids[: len(chunk)])
         return outputs
 
-    def _generate(self, model, tokenizer, sources, config, compiled):
+    def _generate(self, model, tokenizer, seq2seq_format, sources, config, compiled):
         decoding = {"end_token_id": tokenizer.eos_id, "jit_compile": compiled, **decoding_options(config)}
         if self._is_prefix_lm(config):
             source_ids = tokenizer.tokenize(sources, sequence_length=config.seq_len)
@@ -102,12 +107,12 @@ class Seq2SeqRecipe(Recipe):
                 model, prompt_ids, prompt_ids.shape[1] + config.target_len, prompt_mask=prompt_mask, **decoding
             )
             return generated_sequences(out["token_ids"], out["padding_mask"], prompt_mask, tokenizer.eos_id)
-        source_ids = tokenizer.tokenize(sources, add_eos=True, sequence_length=config.seq_len)
-        start = np.full((len(sources), 1), tokenizer.bos_id, "int32")
+        source_ids = seq2seq_format.source_ids(tokenizer, sources, config.seq_len)
+        start = np.tile(np.array([seq2seq_format.start_ids(tokenizer)], "int32"), (len(sources), 1))
         out = generate(
             model,
             start,
-            config.target_len + 1,
+            config.target_len + start.shape[1],
             conditioning={
                 "encoder_token_ids": source_ids,
                 "encoder_padding_mask": (source_ids != tokenizer.pad_id).astype("int32"),

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from recipes.cli import main
-from tests.checkpoints.tiny_checkpoints import padded, save_tiny_bert
+from tests.checkpoints.tiny_checkpoints import FINE_TUNE, padded, save_tiny_bert
 from zoo.checkpoints import from_pretrained
 from zoo.checkpoints.huggingface_tokenizers import wordpiece_tokenizer
 from zoo.errors import LoadError
@@ -93,8 +93,7 @@ def test_an_imported_classifier_predicts_as_transformers_and_a_masked_lm_fine_tu
         assert prediction["label"] == labels[row.argmax()]
     masked_lm = tmp_path / "mlm"
     assert main(["import", str(checkpoints["BertForMaskedLM"][0]), "--out", str(masked_lm)]) == 0
-    tiny = ["--max-steps", "2", "--seq-len", "32", "--batch-size", "4", "--train-examples", "32"]
-    argv = ["train", "classification", "--model", "bert", "--init-from", str(masked_lm), *tiny]
+    argv = ["train", "classification", "--model", "bert", "--init-from", str(masked_lm), *FINE_TUNE]
     assert main([*argv, "--out", str(tmp_path / "tuned")]) == 0
 
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from recipes.cli import main
-from tests.checkpoints.tiny_checkpoints import END, padded, save_tiny_gpt2
+from tests.checkpoints.tiny_checkpoints import END, FINE_TUNE, padded, save_tiny_gpt2
 from zoo.checkpoints import from_pretrained, import_checkpoint
 from zoo.errors import LoadError
 from zoo.generation import generate
@@ -121,19 +121,7 @@ def test_zoo_import_then_predict_and_fine_tune_from_it(checkpoint, tmp_path, cap
             torch.tensor([prompt]), do_sample=False, max_length=64, pad_token_id=hf_tokenizer.eos_token_id
         )
     assert continuation == hf_tokenizer.decode(expected[0, len(prompt) :], skip_special_tokens=True)
-    tiny = [
-        "--max-steps",
-        "2",
-        "--seq-len",
-        "32",
-        "--batch-size",
-        "4",
-        "--train-examples",
-        "32",
-        "--valid-examples",
-        "8",
-    ]
-    assert main(["train", "clm", "--init-from", str(run), *tiny, "--out", str(tmp_path / "tuned")]) == 0
+    assert main(["train", "clm", "--init-from", str(run), *FINE_TUNE, "--out", str(tmp_path / "tuned")]) == 0
     tuned = load_run(tmp_path / "tuned")[0]
     assert tuned.backbone.suppressed_token_ids == (0, 1, 2, 4)
 

@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from recipes.cli import main
-from tests.checkpoints.tiny_checkpoints import padded, save_tiny_bert, save_tiny_gpt2, save_tiny_keras_hub_preset
+from tests.checkpoints.tiny_checkpoints import (
+    FINE_TUNE,
+    padded,
+    save_tiny_bert,
+    save_tiny_gpt2,
+    save_tiny_keras_hub_preset,
+)
 from zoo.checkpoints import from_pretrained
 from zoo.errors import LoadError
 
@@ -78,8 +84,7 @@ def test_zoo_import_of_a_bert_preset_lists_its_fresh_head_and_fine_tunes(presets
     summary = json.loads(capsys.readouterr().out)
     assert summary["task"] == "mlm" and summary["imported_from"]["format"] == "keras_hub"
     assert summary["fresh_weights"] and all(path.startswith("masked_lm_head/") for path in summary["fresh_weights"])
-    tiny = ["--max-steps", "2", "--seq-len", "32", "--batch-size", "4", "--train-examples", "32"]
-    argv = ["train", "classification", "--model", "bert", "--init-from", str(run), *tiny]
+    argv = ["train", "classification", "--model", "bert", "--init-from", str(run), *FINE_TUNE]
     assert main([*argv, "--out", str(tmp_path / "tuned")]) == 0
 
 

@@ -127,3 +127,65 @@ def save_tiny_keras_hub_preset(folder, family, source_folder):
     backbone.save_to_preset(str(folder))
     tokenizer.save_to_preset(str(folder))
     return backbone, tokenizer
+
+
+BART_SPECIALS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+
+
+def save_tiny_bart(folder, seed=0):
+    """Writes a 2+2-layer BART (width 32, 64 positions) and its byte-level BPE into `folder`.
+
+    BART's specials come first in its vocabulary (`<s>` 0, `<pad>` 1, `</s>` 2, `<unk>` 3,
+    `<mask>` 4), in another order than the zoo's. `final_logits_bias` is drawn at random (it is
+    zeros in a fresh model) so the test sees it. Returns the `transformers` `(model, tokenizer)`.
+    """
+    from transformers import BartConfig, BartForConditionalGeneration, BartTokenizerFast
+
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(CORPUS, vocab_size=420, min_frequency=1, special_tokens=BART_SPECIALS, show_progress=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    bpe.save_model(str(folder))
+    tokenizer = BartTokenizerFast(str(folder / "vocab.json"), str(folder / "merges.txt"))
+    torch.manual_seed(seed)
+    config = BartConfig(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_position_embeddings=64,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        forced_bos_token_id=0,
+    )
+    model = BartForConditionalGeneration(config).eval()
+    _spread_logits(model)
+    with torch.no_grad():
+        model.final_logits_bias.normal_(0.0, 1.0, generator=torch.Generator().manual_seed(seed))
+    model.save_pretrained(str(folder))
+    tokenizer.save_pretrained(str(folder))
+    return model, tokenizer
+
+
+# `zoo train` flags of the few-step fine-tunes from imported runs: a small validation split, few decoded examples.
+FINE_TUNE = [
+    "--max-steps",
+    "2",
+    "--batch-size",
+    "4",
+    "--train-examples",
+    "32",
+    "--valid-examples",
+    "8",
+    "--eval-examples",
+    "4",
+    "--seq-len",
+    "32",
+    "--target-len",
+    "12",
+]

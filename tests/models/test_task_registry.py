@@ -79,7 +79,8 @@ def test_inputs_decide_the_pipeline_not_the_family_name():
         ("clm", "gpt", "classification", "gpt", "use a gpt clm run"),
         ("classification", "lstm", "clm", "lstm", None),
         ("classification", "lstm", "translation", "lstm", "use a lstm clm run"),
-        ("translation", "transformer", "translation", "transformer", "cannot start a transformer model"),
+        ("translation", "transformer", "summarization", "transformer", None),
+        ("summarization", "transformer", "clm", "gpt", "use a transformer translation or summarization run"),
         ("classification", "fasttext", "classification", "fasttext", "cannot start a fasttext model"),
     ],
 )

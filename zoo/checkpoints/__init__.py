@@ -5,7 +5,8 @@ never a pickle) or a keras-hub preset folder (`save_to_preset` of a `GPT2Backbon
 `BertBackbone`) and gives a zoo model and tokenizer with the same logits, or writes them as a
 finished run folder that `zoo predict`, `zoo evaluate`, `zoo export`, `zoo train --init-from` and
 backend switching use like any other run. Hugging Face architectures: GPT-2 (`GPT2LMHeadModel`,
-`GPT2Model`) and BERT (`BertForMaskedLM`, `BertForPreTraining`, `BertForSequenceClassification`).
+`GPT2Model`), BERT (`BertForMaskedLM`, `BertForPreTraining`, `BertForSequenceClassification`) and
+BART (`BartForConditionalGeneration`).
 Anything else is refused with one line naming what is unsupported.
 
 Example:
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import keras
 
-from zoo.checkpoints import huggingface_bert, huggingface_gpt2, keras_hub_presets
+from zoo.checkpoints import huggingface_bart, huggingface_bert, huggingface_gpt2, keras_hub_presets
 from zoo.checkpoints.huggingface_tokenizers import byte_pair_tokenizer, wordpiece_tokenizer
 from zoo.checkpoints.safetensors_weights import read_json, read_safetensors
 from zoo.errors import LoadError
@@ -96,10 +97,16 @@ def _convert(folder):
     source = {"path": str(folder.resolve()), "format": source_format, "architecture": architecture}
     task = _TASKS.get(architecture, "mlm")
     info = {"labels": huggingface_bert.class_labels(config)} if task == "classification" else {}
+    if architecture in huggingface_bart.ARCHITECTURES:
+        info.update(huggingface_bart.SEQ2SEQ_FORMAT.to_info())
     positions = model.backbone.max_sequence_length
     settings = {"seq_len": min(128, positions), "nsp": architecture == "BertForPreTraining"}
     if task == "clm":
         settings.update(model="gpt", target_len=min(64, positions), learning_rate=1e-4)
+    elif task == "summarization":
+        start_tokens = len(huggingface_bart.SEQ2SEQ_FORMAT.decoder_start)  # they take decoder positions too
+        settings.update(model="transformer", seq_len=min(512, positions), target_len=min(64, positions - start_tokens))
+        settings.update(learning_rate=3e-5)
     else:
         settings.update(model="bert", learning_rate=5e-5)
     run_config = TrainConfig(
@@ -113,6 +120,7 @@ _TASKS = {
     **dict.fromkeys(huggingface_gpt2.ARCHITECTURES, "clm"),
     "GPT2Backbone": "clm",
     "BertForSequenceClassification": "classification",
+    "BartForConditionalGeneration": "summarization",
 }
 
 
@@ -120,6 +128,13 @@ def _convert_huggingface(folder, config, architecture, where):
     if architecture in huggingface_gpt2.ARCHITECTURES:
         tokenizer = byte_pair_tokenizer(folder, config)
         return huggingface_gpt2.build_causal_lm(config, read_safetensors(folder), tokenizer, where), tokenizer, []
+    if architecture in huggingface_bart.ARCHITECTURES:
+        tokenizer = byte_pair_tokenizer(folder, config)
+        arrays = read_safetensors(folder)
+        model = huggingface_bart.build_seq2seq_lm(
+            config, arrays, tokenizer.source_ids, tokenizer.vocabulary_size, where
+        )
+        return model, tokenizer, []
     if architecture in huggingface_bert.ARCHITECTURES:
         tokenizer, source_ids = wordpiece_tokenizer(folder)
         arrays = read_safetensors(folder)
@@ -127,7 +142,7 @@ def _convert_huggingface(folder, config, architecture, where):
             architecture, config, arrays, source_ids, tokenizer.vocabulary_size, where
         )
         return model, tokenizer, fresh
-    supported = huggingface_gpt2.ARCHITECTURES + huggingface_bert.ARCHITECTURES
+    supported = huggingface_gpt2.ARCHITECTURES + huggingface_bert.ARCHITECTURES + huggingface_bart.ARCHITECTURES
     raise LoadError(f"{where}: architecture {architecture!r} is not supported; zoo imports {', '.join(supported)}.")
 
 

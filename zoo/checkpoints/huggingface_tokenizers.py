@@ -19,6 +19,7 @@ from zoo.checkpoints.safetensors_weights import read_json
 from zoo.errors import LoadError
 from zoo.loading_limits import cap, require_file_size
 from zoo.tokenizers import BytePairTokenizer, WordPieceTokenizer
+from zoo.tokenizers.base import SPECIAL_TOKEN_NAMES
 
 
 def byte_pair_tokenizer(folder, model_config):
@@ -62,14 +63,18 @@ def _from_tokenizer_json(path):
 
 
 def _special_tokens(folder, model_config, vocabulary):
-    """`{"bos": token, "eos": token}` from tokenizer_config.json's names, else config.json's ids."""
+    """`{zoo special name: token}` from tokenizer_config.json's names, bos/eos else from config.json's ids.
+
+    bos defaults to eos (GPT-2 starts a text with its end token). pad, unk and mask are mapped only
+    to tokens of their own: GPT-2's config names "<|endoftext|>" as unk too, which stays eos.
+    """
     names = {}
     if (folder / "tokenizer_config.json").is_file():
         tokenizer_config = read_json(folder / "tokenizer_config.json", "tokenizer config")
-        for name in ("bos", "eos"):
+        for name in SPECIAL_TOKEN_NAMES:
             token = tokenizer_config.get(f"{name}_token")
             token = token.get("content") if isinstance(token, dict) else token
-            if isinstance(token, str):
+            if isinstance(token, str) and token in vocabulary:
                 names[name] = token
     by_id = {i: token for token, i in vocabulary.items()}
     for name in ("bos", "eos"):
@@ -78,8 +83,12 @@ def _special_tokens(folder, model_config, vocabulary):
             names[name] = by_id[source_id]
     if "eos" not in names:
         raise LoadError(f"{folder}: no end token (eos_token in tokenizer_config.json or eos_token_id in config.json).")
-    names.setdefault("bos", names["eos"])  # GPT-2 starts a text with its end token
-    return names
+    names.setdefault("bos", names["eos"])
+    return {
+        name: token
+        for name, token in names.items()
+        if name in ("bos", "eos") or token not in (names["bos"], names["eos"])
+    }
 
 
 def wordpiece_tokenizer(folder):

@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from zoo.data.pipelines.language_modeling import causal_prompts
 from zoo.data.pipelines.prefix_lm import prompts as prefix_lm_prompts
+from zoo.data.pipelines.seq2seq import Seq2SeqFormat
 from zoo.export.errors import ExportError
 from zoo.generation.beam_search import beam_search
 from zoo.generation.decoding import Decoder, causal_max_length
@@ -46,7 +47,12 @@ def serving_functions(model, tokenizer, info, config):
         return _classification(model, tokenizer, info["labels"], config)
     if task in ("translation", "summarization", "clm"):
         prefix_lm = _inputs(config) == "prefix_lm"  # looked up here: the registry imports modules, not graph ops
-        prompts = _causal_prompts if task == "clm" else functools.partial(_seq2seq_prompts, prefix_lm=prefix_lm)
+        seq2seq_format = Seq2SeqFormat.from_info(info)
+        prompts = (
+            _causal_prompts
+            if task == "clm"
+            else functools.partial(_seq2seq_prompts, prefix_lm=prefix_lm, seq2seq_format=seq2seq_format)
+        )
         greedy = _generation(model, tokenizer, config, prompts, "greedy")
         beam = _generation(model, tokenizer, config, prompts, "beam")
         return {"serving_default": beam if config["decoding"] == "beam" else greedy, "greedy": greedy, "beam": beam}
@@ -98,7 +104,7 @@ def _in_chunks(function, texts, chunk, output_signature):
     return tf.reshape(outputs, [-1, *output_signature.shape[1:]])[:count]
 
 
-def _seq2seq_prompts(model, tokenizer, texts, config, prefix_lm):
+def _seq2seq_prompts(model, tokenizer, texts, config, prefix_lm, seq2seq_format):
     """`(prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens)` as `recipes/seq2seq.py` builds them.
 
     Every row decodes up to the shared `max_length` (no cap per row), as the recipe does.
@@ -110,13 +116,14 @@ def _seq2seq_prompts(model, tokenizer, texts, config, prefix_lm):
             tokenizer.tokenize(texts), separator_id=model.separator_token_id, max_source_length=config["seq_len"]
         )
         return prompt_ids, prompt_mask, {}, config["seq_len"] + 1 + config["target_len"], None
-    source_ids = tokenizer.tokenize(texts, add_eos=True, sequence_length=config["seq_len"])
-    prompt_ids = tf.fill([batch, 1], tokenizer.bos_id)
+    source_ids = seq2seq_format.source_ids(tokenizer, texts, config["seq_len"])
+    start = seq2seq_format.start_ids(tokenizer)
+    prompt_ids = tf.tile(tf.constant([start], tf.int32), tf.stack([batch, 1]))
     conditioning = {
         "encoder_token_ids": source_ids,
         "encoder_padding_mask": tf.cast(source_ids != tokenizer.pad_id, tf.int32),
     }
-    return prompt_ids, tf.ones_like(prompt_ids), conditioning, config["target_len"] + 1, None
+    return prompt_ids, tf.ones_like(prompt_ids), conditioning, config["target_len"] + len(start), None
 
 
 def _causal_prompts(model, tokenizer, texts, config):

@@ -10,6 +10,7 @@ from zoo.layers.attention import MultiHeadAttention
 from zoo.layers.copy_generator import CopyGenerator
 from zoo.layers.feed_forward import FeedForward
 from zoo.layers.hashed_bigrams import HashedBigrams
+from zoo.layers.logit_bias import LogitBias
 from zoo.layers.norms import LayerNorm, RMSNorm, build_norm
 from zoo.layers.position_encodings import LearnedPositionEmbedding, RotaryEmbedding, SinusoidalPositionEncoding
 from zoo.layers.projections import BiasFusedDense, BiasFusedEinsumDense
@@ -27,6 +28,7 @@ __all__ = [
     "HashedBigrams",
     "LayerNorm",
     "LearnedPositionEmbedding",
+    "LogitBias",
     "LuongAttention",
     "MultiHeadAttention",
     "RMSNorm",

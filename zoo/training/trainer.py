@@ -52,6 +52,10 @@ JIT_COMPILE = {"auto": "auto", "on": True, "off": False}
 TOKENIZER_FOLDER = "tokenizer"
 
 
+# Task-info facts of a pretrained model that a run started from it (`--init-from`) keeps.
+INHERITED_INFO = ("seq2seq_format",)
+
+
 def default_run_directory(config):
     return str(Path("runs") / f"{config.task}-{config.model}-{config.size}")
 
@@ -75,16 +79,15 @@ def load_rows(recipe, config):
 
 
 def _load_init(recipe, config):
-    """`(model, tokenizer, its config)` of the `--init-from` run, or Nones."""
+    """`(model, tokenizer, its task info)` of the `--init-from` run, or `(None, None, {})`."""
     if config.init_from is None:
-        return None, None, None
+        return None, None, {}
     folder = Path(config.init_from) / MODEL_FOLDER
     if not (folder / "config.json").exists():
         raise ConfigError(f"--init-from {config.init_from}: no finished run there (no {folder}/config.json).")
     model, tokenizers, saved = load_model_folder(folder)
-    init_config = saved["task"]["config"]
-    recipe.check_init(config, init_config)
-    return model, tokenizers[TOKENIZER_FOLDER], init_config
+    recipe.check_init(config, saved["task"]["config"])
+    return model, tokenizers[TOKENIZER_FOLDER], saved["task"]
 
 
 def _tokenizer(run, recipe, config, train_rows, init_tokenizer):
@@ -183,10 +186,12 @@ def train(recipe, config, command=None, verbose="auto"):
                 train_rows, valid_rows = load_rows(recipe, config)
                 recipe.check_rows(config, train_rows, valid_rows)
                 with remat_scope(config.remat):
-                    init_model, init_tokenizer, _ = _load_init(recipe, config)
+                    init_model, init_tokenizer, init_info = _load_init(recipe, config)
                     tokenizer = _tokenizer(run, recipe, config, train_rows, init_tokenizer)
                     _warn_if_lossy(tokenizer, recipe, valid_rows)
-                    info = recipe.task_info(config, train_rows)
+                    # How a pretrained encoder-decoder reads its inputs goes on with it (an imported BART's).
+                    inherited = {key: init_info[key] for key in INHERITED_INFO if key in init_info}
+                    info = {**inherited, **recipe.task_info(config, train_rows)}
                     model = recipe.build_model(config, tokenizer, info, init_model)
                 if config.remat:
                     _check_remat(model, config)

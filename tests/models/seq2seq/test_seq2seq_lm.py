@@ -22,13 +22,22 @@ SEPARATE_UNTIED = {
 }
 SOURCE = np.array([[5, 9, 3, 7, 2, 0, 0], [4, 8, 1, 6, 3, 2, 11]], "int32")
 TARGET = np.array([[1, 12, 7, 29, 6, 3], [1, 3, 5, 2, 8, 9]], "int32")
+# BART's shape: learned positions, post-LN, GELU, a LayerNorm on the embeddings and a bias on the logits.
+BART_LIKE = {
+    "vocabulary_size": VOCABULARY,
+    "position_encoding": "learned",
+    "norm_first": False,
+    "activation": "gelu",
+    "scale_embeddings": False,
+    "embeddings_norm": True,
+}
 STEPS = 10
 
 
 def build_lm(backbone_kwargs=SHARED, tie_output_embeddings=None, dtype=None, dropout=0.0):
-    tie = backbone_kwargs is SHARED if tie_output_embeddings is None else tie_output_embeddings
+    tie = backbone_kwargs is not SEPARATE_UNTIED if tie_output_embeddings is None else tie_output_embeddings
     backbone = Seq2SeqBackbone(**SIZES, **backbone_kwargs, max_sequence_length=16, dropout=dropout, dtype=dtype)
-    return Seq2SeqLM(backbone, tie_output_embeddings=tie)
+    return Seq2SeqLM(backbone, tie_output_embeddings=tie, output_bias=backbone_kwargs is BART_LIKE)
 
 
 def set_seeded_weights(model, scale=0.3):
@@ -50,7 +59,9 @@ def forward(lm, source, target):
     return to_numpy(lm(model_inputs(source, target), training=False))
 
 
-@pytest.mark.parametrize("backbone_kwargs", [SHARED, SEPARATE_UNTIED], ids=["shared", "separate_untied"])
+@pytest.mark.parametrize(
+    "backbone_kwargs", [SHARED, SEPARATE_UNTIED, BART_LIKE], ids=["shared", "separate_untied", "bart_like"]
+)
 def test_decode_step_prompt_chunk_then_single_tokens_equals_teacher_forced_logits(backbone_kwargs):
     lm = build_lm(backbone_kwargs)
     set_seeded_weights(lm)
@@ -160,6 +171,22 @@ def test_fit_predict_and_keras_round_trip(tmp_path):
     assert type(loaded) is Seq2SeqLM and loaded.get_config() == lm.get_config()
     assert isinstance(loaded.optimizer, keras.optimizers.AdamW)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), predictions)
+
+
+def test_bart_like_model_holds_its_embedding_norms_and_logit_bias_and_survives_keras_round_trip(tmp_path):
+    lm = build_lm(BART_LIKE)
+    set_seeded_weights(lm)
+    paths = {weight.path for weight in lm.weights}
+    assert {"encoder_embeddings_norm/gamma", "decoder_embeddings_norm/beta", "output_bias/bias"} <= paths
+    without_bias = to_numpy(
+        lm.backbone.decoder_token_embedding(lm.backbone(model_inputs(SOURCE, TARGET)), reverse=True)
+    )
+    assert_allclose(forward(lm, SOURCE, TARGET), without_bias + to_numpy(lm.logit_bias.bias), atol=1e-5)
+    path = str(tmp_path / "bart_like.keras")
+    lm.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert loaded.get_config() == lm.get_config()
+    np.testing.assert_array_equal(forward(loaded, SOURCE, TARGET), forward(lm, SOURCE, TARGET))
 
 
 def test_separate_untied_model_survives_keras_round_trip(tmp_path):

@@ -22,7 +22,7 @@ from zoo.data.pipelines.batching import BatchOptions, bucket_widths
 from zoo.data.pipelines.classification import classification_dataset
 from zoo.data.pipelines.language_modeling import causal_lm_dataset, masked_lm_dataset
 from zoo.data.pipelines.masking import mask_tokens
-from zoo.data.pipelines.seq2seq import prefix_lm_dataset, seq2seq_dataset
+from zoo.data.pipelines.seq2seq import Seq2SeqFormat, prefix_lm_dataset, seq2seq_dataset
 
 __all__ = [
     "BatchOptions",
@@ -32,5 +32,6 @@ __all__ = [
     "mask_tokens",
     "masked_lm_dataset",
     "prefix_lm_dataset",
+    "Seq2SeqFormat",
     "seq2seq_dataset",
 ]

@@ -40,6 +40,14 @@ def with_specials(ids, first=None, last=None):
     return tf.concat(parts, axis=1)
 
 
+def with_prefix(ids, prefix):
+    """`ids` with the tokens `prefix` (a list of ids, maybe empty) prepended to every row."""
+    if not prefix:
+        return ids
+    columns = tf.tile(tf.constant([prefix], ids.dtype), tf.stack([ids.nrows(out_type=tf.int32), 1]))
+    return tf.concat([columns, ids], axis=1)
+
+
 def bert_pack(segments, max_length, cls_id, sep_id):
     """`cls a sep` or `cls a sep b sep` within `max_length`, and segment ids (0 for a, 1 for b)."""
     segments = truncate(segments, max_length - 1 - len(segments))

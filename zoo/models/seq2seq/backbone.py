@@ -47,12 +47,13 @@ def _position_encoding(kind, max_sequence_length, hidden_dim, dtype, name):
     return LearnedPositionEmbedding(max_sequence_length, initializer=initializer, dtype=dtype, name=name)
 
 
-def _embed(token_ids, token_embedding, position_encoding, scale, dropout, start_index=0, training=None):
-    """`dropout(scale * token vectors + position encodings)`, positions counted from `start_index`."""
+def _embed(token_ids, token_embedding, position_encoding, scale, norm, dropout, start_index=0, training=None):
+    """`dropout(norm(scale * token vectors + position encodings))`, positions counted from `start_index`."""
     tokens = token_embedding(token_ids)
     if scale != 1.0:
         tokens = tokens * scale
-    return dropout(tokens + position_encoding(tokens, start_index=start_index), training=training)
+    x = tokens + position_encoding(tokens, start_index=start_index)
+    return dropout(x if norm is None else norm(x), training=training)
 
 
 def _encode(x, padding_mask, blocks, final_norm, training=None):
@@ -102,6 +103,8 @@ class Seq2SeqBackbone(FunctionalModel):
         dropout: dropout rate of the embeddings, residual branches and feed-forward hidden layer.
         attention_dropout: dropout rate of the attention probabilities.
         activation: feed-forward activation: "relu" (Vaswani et al.), "gelu" or "gelu_tanh".
+        embeddings_norm: a LayerNorm on each side's embeddings before their dropout (BART's
+            `layernorm_embedding`).
         dtype: dtype policy of every layer, e.g. "mixed_bfloat16".
 
     Example:
@@ -133,6 +136,7 @@ class Seq2SeqBackbone(FunctionalModel):
         dropout=0.1,
         attention_dropout=0.0,
         activation="relu",
+        embeddings_norm=False,
         dtype=None,
         **kwargs,
     ):
@@ -193,6 +197,10 @@ class Seq2SeqBackbone(FunctionalModel):
         encoder_final_norm = LayerNorm(norm_epsilon, dtype=dtype, name="encoder_final_norm") if norm_first else None
         decoder_final_norm = LayerNorm(norm_epsilon, dtype=dtype, name="decoder_final_norm") if norm_first else None
         embeddings_scale = math.sqrt(hidden_dim) if scale_embeddings else 1.0
+        encoder_embeddings_norm = decoder_embeddings_norm = None
+        if embeddings_norm:
+            encoder_embeddings_norm = LayerNorm(norm_epsilon, dtype=dtype, name="encoder_embeddings_norm")
+            decoder_embeddings_norm = LayerNorm(norm_epsilon, dtype=dtype, name="decoder_embeddings_norm")
 
         # === Functional Model ===
         inputs = {
@@ -205,6 +213,7 @@ class Seq2SeqBackbone(FunctionalModel):
                 encoder_token_embedding,
                 encoder_position_encoding,
                 embeddings_scale,
+                encoder_embeddings_norm,
                 encoder_embeddings_dropout,
             ),
             inputs["encoder_padding_mask"],
@@ -216,6 +225,7 @@ class Seq2SeqBackbone(FunctionalModel):
             decoder_token_embedding,
             decoder_position_encoding,
             embeddings_scale,
+            decoder_embeddings_norm,
             decoder_embeddings_dropout,
         )
         for block in decoder_blocks:
@@ -239,6 +249,8 @@ class Seq2SeqBackbone(FunctionalModel):
         self.encoder_final_norm = encoder_final_norm
         self.decoder_final_norm = decoder_final_norm
         self.embeddings_scale = embeddings_scale
+        self.encoder_embeddings_norm = encoder_embeddings_norm
+        self.decoder_embeddings_norm = decoder_embeddings_norm
 
         # === Config ===
         self.vocabulary_size = vocabulary_size
@@ -258,6 +270,7 @@ class Seq2SeqBackbone(FunctionalModel):
         self.dropout = dropout
         self.attention_dropout = attention_dropout
         self.activation = activation
+        self.embeddings_norm = embeddings_norm
 
     @property
     def head_dim(self):
@@ -280,6 +293,7 @@ class Seq2SeqBackbone(FunctionalModel):
             self.encoder_token_embedding,
             self.encoder_position_encoding,
             self.embeddings_scale,
+            self.encoder_embeddings_norm,
             self.encoder_embeddings_dropout,
             training=training,
         )
@@ -292,6 +306,7 @@ class Seq2SeqBackbone(FunctionalModel):
             self.decoder_token_embedding,
             self.decoder_position_encoding,
             self.embeddings_scale,
+            self.decoder_embeddings_norm,
             self.decoder_embeddings_dropout,
             start_index=start_index,
             training=training,
@@ -316,4 +331,5 @@ class Seq2SeqBackbone(FunctionalModel):
             "dropout": self.dropout,
             "attention_dropout": self.attention_dropout,
             "activation": self.activation,
+            "embeddings_norm": self.embeddings_norm,
         }

@@ -3,16 +3,18 @@
 import keras
 from keras import ops
 
-from zoo.layers import CopyGenerator
+from zoo.layers import CopyGenerator, LogitBias
 from zoo.models.functional_model import BackboneTask
 from zoo.validation import require_positive_int
 
 
-def _logits(hidden, decoder_token_embedding, output_projection):
-    """float32 logits through the tied decoder embedding, or the separate `output_projection`."""
+def _logits(hidden, decoder_token_embedding, output_projection, output_bias):
+    """float32 logits through the tied decoder embedding, or the separate `output_projection`, plus `output_bias`."""
     if output_projection is None:
-        return ops.cast(decoder_token_embedding(hidden, reverse=True), "float32")
-    return ops.cast(output_projection(hidden), "float32")
+        logits = ops.cast(decoder_token_embedding(hidden, reverse=True), "float32")
+    else:
+        logits = ops.cast(output_projection(hidden), "float32")
+    return logits if output_bias is None else output_bias(logits)
 
 
 def padded_cross_entropy():
@@ -54,6 +56,7 @@ class Seq2SeqLM(BackboneTask):
             if False, with a separate `(hidden_dim, decoder_vocabulary_size)` kernel.
         copy_attention: mix in copying from the source (summarization); needs one vocabulary
             for both sides.
+        output_bias: add a learned bias to the logits (`LogitBias`; BART's `final_logits_bias`).
 
     Example:
 
@@ -69,7 +72,7 @@ class Seq2SeqLM(BackboneTask):
         logits.shape  # (1, 1, 100)
     """
 
-    def __init__(self, backbone, tie_output_embeddings=True, copy_attention=False, **kwargs):
+    def __init__(self, backbone, tie_output_embeddings=True, copy_attention=False, output_bias=False, **kwargs):
         if copy_attention and backbone.encoder_token_embedding.vocabulary_size != (
             backbone.decoder_token_embedding.vocabulary_size
         ):
@@ -93,24 +96,28 @@ class Seq2SeqLM(BackboneTask):
                 name="output_projection",
             )
 
+        logit_bias = LogitBias(dtype=backbone.dtype_policy, name="output_bias") if output_bias else None
+
         # === Functional Model ===
         inputs = backbone.input
         if copy_generator is None:
             hidden = backbone(inputs)
-            logits = _logits(hidden, backbone.decoder_token_embedding, output_projection)
+            logits = _logits(hidden, backbone.decoder_token_embedding, output_projection, logit_bias)
         else:
             hidden, encoder_outputs = backbone.with_encoder_outputs()(inputs)
-            logits = _logits(hidden, backbone.decoder_token_embedding, output_projection)
+            logits = _logits(hidden, backbone.decoder_token_embedding, output_projection, logit_bias)
             logits = copy_generator(
                 hidden, logits, encoder_outputs, inputs["encoder_token_ids"], inputs["encoder_padding_mask"]
             )
         super().__init__(backbone, inputs=inputs, outputs=logits, **kwargs)
         self.output_projection = output_projection
         self.copy_generator = copy_generator
+        self.logit_bias = logit_bias
 
         # === Config ===
         self.tie_output_embeddings = tie_output_embeddings
         self.copy_attention = copy_attention
+        self.output_bias = output_bias
 
     # `compile()` with no arguments (`Task`): AdamW at 5e-4 with the Transformer's beta_2=0.98,
     # cross-entropy over the real target tokens, no accuracy.
@@ -176,7 +183,7 @@ class Seq2SeqLM(BackboneTask):
             self_attention_caches.append(cache)
         if backbone.decoder_final_norm is not None:
             x = backbone.decoder_final_norm(x)
-        logits = _logits(x, backbone.decoder_token_embedding, self.output_projection)
+        logits = _logits(x, backbone.decoder_token_embedding, self.output_projection, self.logit_bias)
         if self.copy_generator is not None:
             logits = self.copy_generator.mix(
                 x,
@@ -192,4 +199,5 @@ class Seq2SeqLM(BackboneTask):
         return super().get_config() | {
             "tie_output_embeddings": self.tie_output_embeddings,
             "copy_attention": self.copy_attention,
+            "output_bias": self.output_bias,
         }
