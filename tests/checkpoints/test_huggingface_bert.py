@@ -140,3 +140,22 @@ def test_zoo_predict_on_an_imported_pretrainer_gives_transformers_top_tokens(che
         logits = hf_model(**encoded).prediction_logits[0, positions]
     expected = [hf_tokenizer.convert_ids_to_tokens(row.argsort(descending=True)[:5].tolist()) for row in logits]
     assert masks == expected
+
+
+@pytest.mark.one_backend("tensorflow")
+def test_the_saved_model_of_an_imported_classifier_gives_zoo_predicts_probabilities(checkpoints, tmp_path, capsys):
+    import tensorflow as tf
+
+    from zoo.checkpoints import import_checkpoint
+    from zoo.export.saved_model import export_saved_model
+
+    run = tmp_path / "run"
+    import_checkpoint(checkpoints["BertForSequenceClassification"][0], run)
+    export_saved_model(run, tmp_path / "served")
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    answer = served.signatures["serving_default"](texts=tf.constant(TEXTS))
+    labels = [label.decode() for label in served.signatures["labels"]()["labels"].numpy()]
+    assert main(["predict", str(run), *TEXTS]) == 0
+    predictions = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    expected = [[prediction["probabilities"][label] for label in labels] for prediction in predictions]
+    np.testing.assert_allclose(answer["probabilities"].numpy(), expected, atol=1e-5)

@@ -106,13 +106,17 @@ def test_an_imported_run_loads_with_the_same_logits_on_this_backend(checkpoint, 
 
 
 @pytest.mark.one_backend
-def test_zoo_import_then_predict_and_fine_tune_from_it(checkpoint, tmp_path, capsys):
+def test_zoo_import_on_one_backend_then_predict_and_fine_tune_on_another(checkpoint, tmp_path, capfd):
+    import zoo.models
+
     folder, hf_model, hf_tokenizer, _, _ = checkpoint
     run = tmp_path / "run"
-    assert main(["import", str(folder), "--out", str(run)]) == 0
-    assert json.loads(capsys.readouterr().out)["run"] == str(run)
+    other = "jax" if keras.backend.backend() != "jax" else "torch"  # `zoo` runs it in a fresh process
+    assert main(["import", str(folder), "--out", str(run), "--backend", other]) == 0
+    assert json.loads(capfd.readouterr().out.strip().splitlines()[-1])["run"] == str(run)
+    assert json.loads((run / "model" / "config.json").read_text())["backend"] == other
     assert main(["predict", str(run), "Zwei junge"]) == 0
-    continuation = json.loads(capsys.readouterr().out)["continuation"]
+    continuation = json.loads(capfd.readouterr().out)["continuation"]
     # zoo predict starts a prompt with bos, which is GPT-2's end token, as transformers' generate is given here,
     # and continues it up to the model's 64 positions.
     prompt = [hf_tokenizer.eos_token_id, *hf_tokenizer("Zwei junge")["input_ids"]]
@@ -124,6 +128,7 @@ def test_zoo_import_then_predict_and_fine_tune_from_it(checkpoint, tmp_path, cap
     assert main(["train", "clm", "--init-from", str(run), *FINE_TUNE, "--out", str(tmp_path / "tuned")]) == 0
     tuned = load_run(tmp_path / "tuned")[0]
     assert tuned.backbone.suppressed_token_ids == (0, 1, 2, 4)
+    assert zoo.models.from_pretrained(folder)[0].count_params() == tuned.count_params()
 
 
 @pytest.mark.one_backend

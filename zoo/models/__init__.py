@@ -5,6 +5,7 @@ Example:
     import zoo.models
     backbone = zoo.models.build("gpt", size="small", vocabulary_size=8192)
     zoo.models.save_model_folder(model, "runs/x/model")
+    model, tokenizer = zoo.models.from_pretrained("checkpoints/gpt2")   # a published checkpoint
 """
 
 from zoo.models.registry import (
@@ -18,11 +19,21 @@ from zoo.models.registry import (
 )
 from zoo.models.saving import load_model_folder, save_model_folder
 
+
+def from_pretrained(folder):
+    """`(model, tokenizer)` of a published checkpoint folder: `zoo.checkpoints.from_pretrained`."""
+    # Imported here: zoo.checkpoints builds zoo models, so importing it above would be circular.
+    from zoo.checkpoints import from_pretrained as convert
+
+    return convert(folder)
+
+
 __all__ = [
     "FAMILIES",
     "SIZES",
     "build",
     "count_parameters",
+    "from_pretrained",
     "load_model_folder",
     "preset",
     "resolve_family",
