@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from recipes.cli import main
-from tests.checkpoints.tiny_checkpoints import FINE_TUNE, padded, save_tiny_bart
+from tests.checkpoints.tiny_checkpoints import FINE_TUNE, import_and_serve, padded, save_tiny_bart
 from zoo.checkpoints import from_pretrained
 from zoo.generation import generate
 
@@ -117,13 +117,7 @@ def test_zoo_predict_summarizes_as_transformers_and_a_fine_tuned_run_keeps_barts
 def test_the_saved_model_of_an_imported_bart_summarizes_as_zoo_predict(checkpoint, tmp_path, capsys):
     import tensorflow as tf
 
-    from zoo.checkpoints import import_checkpoint
-    from zoo.export.saved_model import export_saved_model
-
-    run = tmp_path / "run"
-    import_checkpoint(checkpoint[0], run)
-    export_saved_model(run, tmp_path / "served")
-    served = tf.saved_model.load(str(tmp_path / "served"))
+    run, served = import_and_serve(checkpoint[0], tmp_path)
     answer = served.signatures["greedy"](texts=tf.constant(SOURCES))["output"].numpy()
     assert main(["predict", str(run), *SOURCES]) == 0
     expected = [json.loads(line)["output"] for line in capsys.readouterr().out.splitlines()]

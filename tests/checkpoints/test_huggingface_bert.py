@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from recipes.cli import main
-from tests.checkpoints.tiny_checkpoints import FINE_TUNE, padded, save_tiny_bert
+from tests.checkpoints.tiny_checkpoints import FINE_TUNE, import_and_serve, padded, save_tiny_bert
 from zoo.checkpoints import from_pretrained
 from zoo.checkpoints.huggingface_tokenizers import wordpiece_tokenizer
 from zoo.errors import LoadError
@@ -146,13 +146,7 @@ def test_zoo_predict_on_an_imported_pretrainer_gives_transformers_top_tokens(che
 def test_the_saved_model_of_an_imported_classifier_gives_zoo_predicts_probabilities(checkpoints, tmp_path, capsys):
     import tensorflow as tf
 
-    from zoo.checkpoints import import_checkpoint
-    from zoo.export.saved_model import export_saved_model
-
-    run = tmp_path / "run"
-    import_checkpoint(checkpoints["BertForSequenceClassification"][0], run)
-    export_saved_model(run, tmp_path / "served")
-    served = tf.saved_model.load(str(tmp_path / "served"))
+    run, served = import_and_serve(checkpoints["BertForSequenceClassification"][0], tmp_path)
     answer = served.signatures["serving_default"](texts=tf.constant(TEXTS))
     labels = [label.decode() for label in served.signatures["labels"]()["labels"].numpy()]
     assert main(["predict", str(run), *TEXTS]) == 0

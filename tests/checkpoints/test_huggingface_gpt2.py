@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from recipes.cli import main
-from tests.checkpoints.tiny_checkpoints import END, FINE_TUNE, padded, save_tiny_gpt2
+from tests.checkpoints.tiny_checkpoints import END, FINE_TUNE, import_and_serve, padded, save_tiny_gpt2
 from zoo.checkpoints import from_pretrained, import_checkpoint
 from zoo.errors import LoadError
 from zoo.generation import generate
@@ -188,12 +188,7 @@ def test_zoo_import_into_a_used_folder_is_refused(checkpoint, tmp_path, capsys):
 def test_the_saved_model_of_an_imported_run_continues_text_as_zoo_predict(checkpoint, tmp_path, capsys):
     import tensorflow as tf
 
-    from zoo.export.saved_model import export_saved_model
-
-    run = tmp_path / "run"
-    import_checkpoint(checkpoint[0], run)
-    export_saved_model(run, tmp_path / "served")
-    served = tf.saved_model.load(str(tmp_path / "served"))
+    run, served = import_and_serve(checkpoint[0], tmp_path)
     answer = served.signatures["greedy"](texts=tf.constant(PROMPTS))["output"].numpy()
     assert main(["predict", str(run), *PROMPTS]) == 0
     expected = [json.loads(line)["continuation"] for line in capsys.readouterr().out.splitlines()]

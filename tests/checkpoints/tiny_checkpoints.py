@@ -21,10 +21,7 @@ def save_tiny_gpt2(folder, seed=0):
 
     Returns the `transformers` `(model, tokenizer)`.
     """
-    bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(CORPUS, vocab_size=420, min_frequency=1, special_tokens=[END], show_progress=False)
-    folder.mkdir(parents=True, exist_ok=True)
-    bpe.save_model(str(folder))
+    _save_byte_bpe(folder, [END])
     tokenizer = GPT2TokenizerFast(
         str(folder / "vocab.json"), str(folder / "merges.txt"), unk_token=END, bos_token=END, eos_token=END
     )
@@ -44,6 +41,26 @@ def save_tiny_gpt2(folder, seed=0):
     model.save_pretrained(str(folder))
     tokenizer.save_pretrained(str(folder))
     return model, tokenizer
+
+
+def _save_byte_bpe(folder, special_tokens):
+    """A byte-level BPE of 420 tokens learned on `CORPUS`, `special_tokens` first: `vocab.json` + `merges.txt`."""
+    bpe = ByteLevelBPETokenizer()
+    bpe.train_from_iterator(CORPUS, vocab_size=420, min_frequency=1, special_tokens=special_tokens, show_progress=False)
+    folder.mkdir(parents=True, exist_ok=True)
+    bpe.save_model(str(folder))
+
+
+def import_and_serve(folder, tmp_path):
+    """`(run, served)`: the checkpoint in `folder` imported as a run, exported and loaded as a SavedModel."""
+    import tensorflow as tf
+
+    from zoo.checkpoints import import_checkpoint
+    from zoo.export.saved_model import export_saved_model
+
+    import_checkpoint(folder, tmp_path / "run")
+    export_saved_model(tmp_path / "run", tmp_path / "served")
+    return tmp_path / "run", tf.saved_model.load(str(tmp_path / "served"))
 
 
 def _spread_logits(model):
@@ -141,10 +158,7 @@ def save_tiny_bart(folder, seed=0):
     """
     from transformers import BartConfig, BartForConditionalGeneration, BartTokenizerFast
 
-    bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(CORPUS, vocab_size=420, min_frequency=1, special_tokens=BART_SPECIALS, show_progress=False)
-    folder.mkdir(parents=True, exist_ok=True)
-    bpe.save_model(str(folder))
+    _save_byte_bpe(folder, BART_SPECIALS)
     tokenizer = BartTokenizerFast(str(folder / "vocab.json"), str(folder / "merges.txt"))
     torch.manual_seed(seed)
     config = BartConfig(
