@@ -123,7 +123,7 @@ def save_tiny_bert(folder, architecture="BertForMaskedLM", lowercase=True, strip
 
 
 def save_tiny_keras_hub_preset(folder, family, source_folder):
-    """Writes a 2-layer keras-hub `GPT2Backbone` or `BertBackbone` preset into `folder` with `save_to_preset`.
+    """Writes a 2-layer keras-hub `GPT2CausalLM` or `BertBackbone` preset into `folder` with `save_to_preset`.
 
     Its tokenizer takes the files of a `save_tiny_gpt2` / `save_tiny_bert` folder `source_folder`.
     Returns the keras-hub `(backbone, tokenizer)`.
@@ -141,8 +141,12 @@ def save_tiny_keras_hub_preset(folder, family, source_folder):
         backbone = keras_hub.models.BertBackbone(vocabulary_size=tokenizer.vocabulary_size(), **shape)
     for weight in backbone.weights:  # larger than the initializers', so logits differ by more than float noise
         weight.assign(np.random.default_rng(len(weight.path)).normal(0, 0.2, weight.shape).astype("float32"))
-    backbone.save_to_preset(str(folder))
-    tokenizer.save_to_preset(str(folder))
+    if family == "gpt2":  # a whole GPT2CausalLM preset: its backbone's files plus task.json and preprocessor.json
+        preprocessor = keras_hub.models.GPT2CausalLMPreprocessor(tokenizer, sequence_length=16)
+        keras_hub.models.GPT2CausalLM(backbone, preprocessor).save_to_preset(str(folder))
+    else:
+        backbone.save_to_preset(str(folder))
+        tokenizer.save_to_preset(str(folder))
     return backbone, tokenizer
 
 
