@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from recipes.cli import main
-from tests.export.tiny_runs import TEXTS, TINY
+from tests.export.tiny_runs import TEXTS
 from zoo.export import export_run
 from zoo.export.saved_model import export_saved_models
 from zoo.training.trainer import load_run
@@ -139,9 +139,8 @@ def test_a_failed_export_keeps_the_existing_one(trained_runs, tmp_path, monkeypa
     assert [path.name for path in tmp_path.iterdir()] == ["export"], "no staging folder may be left behind"
 
 
-def test_a_pretraining_run_has_no_serving_signature(tmp_path, capsys):
-    run = tmp_path / "mlm"
-    assert main(["train", "mlm", "--model", "bert", *TINY, "--max-steps", "1", "--out", str(run)]) == 0
+def test_a_pretraining_run_has_no_serving_signature(tiny_runs, tmp_path, capsys):
+    run = tiny_runs["mlm-bert"]  # also test_train_every_task[mlm-bert]'s run
     capsys.readouterr()
     assert main(["export", str(run), "--format", "saved_model", "--out", str(tmp_path / "export")]) == 2
     assert "has no serving signature: it is a pre-training run" in capsys.readouterr().err

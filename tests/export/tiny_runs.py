@@ -1,4 +1,4 @@
-"""The tiny runs the export tests train: their flags, and the texts every check feeds them."""
+"""The tiny runs of tests/tiny_runs_cache.py (export tests, test_train_every_task): flags, and texts to feed them."""
 
 TINY = [
     "--size",
@@ -40,6 +40,10 @@ RUNS = {
         "2",
     ],
     "clm-gpt": ["clm", "--model", "gpt"],
+}
+# Trained only when a test asks for them (`trained_runs` is `RUNS`); flags after the task override `TINY`.
+MORE_RUNS = {
+    "mlm-bert": ["mlm", "--model", "bert", "--max-steps", "2"],  # a pre-training run: no serving signature
 }
 # Nine texts: two generation chunks; an empty text, one longer than --seq-len, CJK and emoji.
 TEXTS = [

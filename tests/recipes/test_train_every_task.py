@@ -1,6 +1,8 @@
 """Every task x model trains a few steps through the CLI, reports, evaluates a file and predicts.
 
-A flax-style smoke test.
+A flax-style smoke test. The cases in `SHARED` check a run of the session's tiny-run cache
+(tests/tiny_runs_cache.py: 20 steps of `tests/export/tiny_runs.TINY`, which the export tests
+train anyway) instead of training one of their own.
 """
 
 import json
@@ -69,22 +71,45 @@ RUN_FILES = (
     "model/tokenizer/tokenizer.json",
 )
 PROMPTS = {"mlm": "the old [MASK] walked home", "clm": "the old man"}
+# Case ids whose run `task-model` comes from the `tiny_runs` cache. Their `extra` flags are decoding
+# flags, given to `zoo evaluate` and `zoo predict` (the cached summarization-transformer trains with
+# greedy decoding, --copy-attention and --no-repeat-ngram 2 for the export tests).
+SHARED = {
+    "classification-lstm",
+    "classification-bert",
+    "classification-fasttext",
+    "translation-gpt",
+    "summarization-transformer-decoding",
+    "mlm-bert",
+    "clm-gpt",
+}
+
+
+def _case_id(task, model, extra):
+    return f"{task}-{model}{'-' + extra[0][2:] if extra else ''}"
 
 
 def _last_json(text):
     return json.loads(text[text.index("{") :])
 
 
-# Keras warns so when a validation set of unknown length ends (windows of a token stream).
+# Keras warns so when a validation set of unknown length ends (windows of a token stream); the
+# cache trains its runs under the same filter.
 @pytest.mark.filterwarnings("error:Your input ran out of data:UserWarning")
-@pytest.mark.parametrize("task,model,extra", CASES, ids=[f"{t}-{m}{'-' + e[0][2:] if e else ''}" for t, m, e in CASES])
-def test_train_evaluate_predict(task, model, extra, tmp_path, capsys, backend):
-    out = tmp_path / "run"
-    # On TensorFlow one batch shape turns on XLA (`--jit-compile auto`), whose compilation costs
-    # more than these 2 steps: off, but for clm, whose windows get XLA whatever the padding.
-    no_xla = ["--jit-compile", "off"] if backend == "tensorflow" and task != "clm" else []
-    assert main(["train", task, "--model", model, *TINY, *extra, *no_xla, "--out", str(out)]) == 0
-    metrics = _last_json(capsys.readouterr().out)
+@pytest.mark.parametrize("task,model,extra", CASES, ids=[_case_id(*case) for case in CASES])
+def test_train_evaluate_predict(task, model, extra, tmp_path, capsys, backend, tiny_runs):
+    if _case_id(task, model, extra) in SHARED:
+        out, decoding = tiny_runs[f"{task}-{model}"], extra
+        printed = tiny_runs.printed(f"{task}-{model}")
+    else:
+        out, decoding = tmp_path / "run", []
+        # On TensorFlow one batch shape turns on XLA (`--jit-compile auto`), whose compilation costs
+        # more than these 2 steps: off, but for clm, whose windows get XLA whatever the padding.
+        no_xla = ["--jit-compile", "off"] if backend == "tensorflow" and task != "clm" else []
+        assert main(["train", task, "--model", model, *TINY, *extra, *no_xla, "--out", str(out)]) == 0
+        printed = capsys.readouterr().out
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert _last_json(printed) == metrics  # `zoo train` prints what it writes
     assert KEYS[task] <= set(metrics), metrics
     if extra == ["--nsp"]:
         assert 0 <= metrics["nsp_accuracy"] <= 1
@@ -100,11 +125,15 @@ def test_train_evaluate_predict(task, model, extra, tmp_path, capsys, backend):
     assert ("accuracy" in columns and "val_accuracy" in columns) == (task == "classification"), columns
 
     paths = write_corpus(task, tmp_path / "data", sizes={"train": 4, "valid": 4, "test": 6})
-    assert main(["evaluate", str(out), "--data", str(paths["test"])]) == 0
+    capsys.readouterr()
+    # --eval-examples 8: all 6 generated, as the 2-step runs' own setting does (the cached runs' is 4).
+    assert main(["evaluate", str(out), "--data", str(paths["test"]), "--eval-examples", "8", *decoding]) == 0
     evaluated = json.loads(capsys.readouterr().out)
     assert KEYS[task] <= set(evaluated) and evaluated["examples"] == 6
+    if task in ("translation", "summarization"):
+        assert evaluated["generated_examples"] == 6, evaluated
 
-    assert main(["predict", str(out), PROMPTS.get(task, "the old man walked home"), "a second text"]) == 0
+    assert main(["predict", str(out), PROMPTS.get(task, "the old man walked home"), "a second text", *decoding]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2 and all(isinstance(json.loads(line), dict) for line in lines)
 
