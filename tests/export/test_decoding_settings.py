@@ -7,6 +7,7 @@ import pytest
 from recipes import get_recipe
 from recipes.cli import main
 from tests.export.tiny_runs import TEXTS
+from zoo.data.pipelines import Seq2SeqFormat
 from zoo.training.config import TrainConfig
 from zoo.training.trainer import load_run
 
@@ -18,13 +19,15 @@ def bigrams(ids):
 
 
 def test_generated_ids_never_repeat_a_bigram_unless_the_ban_is_lifted(trained_runs):
-    model, tokenizer, _, saved = load_run(trained_runs[RUN])
+    model, tokenizer, info, saved = load_run(trained_runs[RUN])
     config = TrainConfig(**saved)
     assert config.no_repeat_ngram == 2 and config.copy_attention
     recipe = get_recipe(config.task)
-    banned = recipe._generate(model, tokenizer, TEXTS, config, compiled=False)
+    seq2seq_format = Seq2SeqFormat.from_info(info)
+    banned = recipe._generate(model, tokenizer, seq2seq_format, TEXTS, config, compiled=False)
     assert all(len(set(bigrams(ids))) == len(bigrams(ids)) for ids in banned), banned
-    free = recipe._generate(model, tokenizer, TEXTS, TrainConfig(**{**saved, "no_repeat_ngram": 0}), compiled=False)
+    free_config = TrainConfig(**{**saved, "no_repeat_ngram": 0})
+    free = recipe._generate(model, tokenizer, seq2seq_format, TEXTS, free_config, compiled=False)
     # The tiny model loops without the ban: the check above is not vacuous.
     assert any(len(set(bigrams(ids))) < len(bigrams(ids)) for ids in free), free
 
@@ -47,11 +50,11 @@ def test_predict_flags_override_the_runs_decoding(trained_runs, capsys):
 def test_decoding_benchmark_scores_each_setting(trained_runs):
     from benchmarks.decoding import SETTINGS, measure, repeats_a_trigram
 
-    model, tokenizer, _, saved = load_run(trained_runs[RUN])
+    model, tokenizer, info, saved = load_run(trained_runs[RUN])
     recipe = get_recipe(saved["task"])
     rows = recipe.embedded_rows("valid", TrainConfig(**saved))[:6]
-    greedy = measure(recipe, model, tokenizer, saved, rows, SETTINGS["greedy"])
-    banned = measure(recipe, model, tokenizer, saved, rows, SETTINGS["greedy nr3"])
+    greedy = measure(recipe, model, tokenizer, info, saved, rows, SETTINGS["greedy"])
+    banned = measure(recipe, model, tokenizer, info, saved, rows, SETTINGS["greedy nr3"])
     assert greedy["examples"] == banned["examples"] == 6 and 0 <= banned["rouge1"] <= 1
     assert 0 <= banned["loops"] <= 1 and greedy["reference_words"] == banned["reference_words"] > 0
     assert repeats_a_trigram("a b c a b c") and not repeats_a_trigram("a b c a b d")
