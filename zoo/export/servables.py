@@ -104,7 +104,7 @@ def _in_chunks(function, texts, chunk, output_signature):
     return tf.reshape(outputs, [-1, *output_signature.shape[1:]])[:count]
 
 
-def _seq2seq_prompts(model, tokenizer, texts, config, prefix_lm, seq2seq_format):
+def _seq2seq_prompts(model, tokenizer, texts, config, prefix_lm, seq2seq_format=Seq2SeqFormat()):
     """`(prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens)` as `recipes/seq2seq.py` builds them.
 
     Every row decodes up to the shared `max_length` (no cap per row), as the recipe does.
