@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from zoo.data.pipelines.language_modeling import causal_prompts
 from zoo.data.pipelines.prefix_lm import prompts as prefix_lm_prompts
-from zoo.data.pipelines.seq2seq import Seq2SeqFormat
+from zoo.data.pipelines.seq2seq import ZOO_FORMAT, Seq2SeqFormat
 from zoo.export.errors import ExportError
 from zoo.generation.beam_search import beam_search
 from zoo.generation.decoding import Decoder, causal_max_length
@@ -104,7 +104,7 @@ def _in_chunks(function, texts, chunk, output_signature):
     return tf.reshape(outputs, [-1, *output_signature.shape[1:]])[:count]
 
 
-def _seq2seq_prompts(model, tokenizer, texts, config, prefix_lm, seq2seq_format=Seq2SeqFormat()):
+def _seq2seq_prompts(model, tokenizer, texts, config, prefix_lm, seq2seq_format=ZOO_FORMAT):
     """`(prompt_ids, prompt_mask, conditioning, max_length, max_new_tokens)` as `recipes/seq2seq.py` builds them.
 
     Every row decodes up to the shared `max_length` (no cap per row), as the recipe does.

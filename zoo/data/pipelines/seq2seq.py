@@ -50,7 +50,7 @@ class Seq2SeqFormat:
         """`{}` for the zoo's default, else `{"seq2seq_format": {...}}` to merge into a run's task info."""
         return (
             {}
-            if self == Seq2SeqFormat()
+            if self == ZOO_FORMAT
             else {INFO_KEY: dataclasses.asdict(self) | {"decoder_start": list(self.decoder_start)}}
         )
 
@@ -64,10 +64,11 @@ class Seq2SeqFormat:
 
 
 INFO_KEY = "seq2seq_format"
+ZOO_FORMAT = Seq2SeqFormat()  # the zoo's own: `source eos`, decoding from `bos`
 
 
 def seq2seq_dataset(
-    rows, tokenizer, *, max_source_length=128, max_target_length=128, seq2seq_format=Seq2SeqFormat(), **batch_options
+    rows, tokenizer, *, max_source_length=128, max_target_length=128, seq2seq_format=ZOO_FORMAT, **batch_options
 ):
     """A `tf.data.Dataset` of `(x, y, sample_weight)` batches for encoder-decoder models.
 
