@@ -36,7 +36,7 @@ __all__ = ["from_pretrained", "import_checkpoint"]
 
 
 def from_pretrained(folder):
-    """`(model, tokenizer)` of a Hugging Face checkpoint folder; `LoadError` naming what cannot be imported."""
+    """`(model, tokenizer)` of a Hugging Face folder or keras-hub preset; `LoadError` naming what cannot be imported."""
     imported = _convert(folder)
     return imported.model, imported.tokenizer
 
@@ -45,8 +45,9 @@ def import_checkpoint(folder, out):
     """Writes the checkpoint in `folder` as a finished zoo run at `out` (a new or empty folder); returns a summary dict.
 
     The run holds `model/` (model and tokenizer, as training writes them) and `README.md` naming
-    the source. Its config is the task's (clm for GPT-2, mlm or classification for BERT) with
-    `seq_len` 128 (or the model's positions) and 64 new tokens for the causal LM.
+    the source. Its config is the task's (clm for GPT-2, mlm or classification for BERT,
+    summarization for BART) with `seq_len` 128 (512 for BART, or the model's positions if fewer)
+    and up to 64 new tokens for the generating tasks.
     """
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
