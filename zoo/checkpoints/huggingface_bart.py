@@ -12,7 +12,9 @@ Weights: PyTorch `Linear` kernels are `(out, in)` and transposed; BART's positio
 with 2 unused rows (its positions are offset by 2), dropped here.
 """
 
-from zoo.checkpoints.weight_mapping import assign, check_leftovers, taker, token_rows
+import numpy as np
+
+from zoo.checkpoints.weight_mapping import assign, check_leftovers, linear, norm, taker, token_rows
 from zoo.data.pipelines.seq2seq import Seq2SeqFormat
 from zoo.errors import LoadError
 from zoo.models.seq2seq import Seq2SeqBackbone, Seq2SeqLM
@@ -72,7 +74,7 @@ def build_seq2seq_lm(config, arrays, source_ids, vocabulary_size, where):
     }
     for side in ("encoder", "decoder"):
         values[f"{side}_position_encoding/embeddings"] = take(f"model.{side}.embed_positions.weight")[POSITION_OFFSET:]
-        values.update(_norm(take, f"model.{side}.layernorm_embedding", f"{side}_embeddings_norm"))
+        values.update(norm(take, f"model.{side}.layernorm_embedding", f"{side}_embeddings_norm"))
         layers = backbone.num_encoder_layers if side == "encoder" else backbone.num_decoder_layers
         for i in range(layers):
             source, block = f"model.{side}.layers.{i}.", f"{side}_block_{i}/"
@@ -81,41 +83,31 @@ def build_seq2seq_lm(config, arrays, source_ids, vocabulary_size, where):
             )
             for source_name, zoo_name in attentions:
                 values.update(_attention(take, source + source_name, block + zoo_name, heads, head_dim))
-                norm = "attention_norm" if side == "encoder" else f"{zoo_name}_norm"
-                values.update(_norm(take, f"{source}{source_name}_layer_norm", block + norm))
+                norm_name = "attention_norm" if side == "encoder" else f"{zoo_name}_norm"
+                values.update(norm(take, f"{source}{source_name}_layer_norm", block + norm_name))
             for source_name, zoo_name in (("fc1", "up_projection"), ("fc2", "down_projection")):
-                kernel, bias = _linear(take, source + source_name)
+                kernel, bias = linear(take, source + source_name)
                 values[f"{block}feed_forward/{zoo_name}/kernel"], values[f"{block}feed_forward/{zoo_name}/bias"] = (
                     kernel,
                     bias,
                 )
-            values.update(_norm(take, f"{source}final_layer_norm", f"{block}feed_forward_norm"))
+            values.update(norm(take, f"{source}final_layer_norm", f"{block}feed_forward_norm"))
     check_leftovers(arrays, taken, where, _is_ignorable)
     assign(model, values, where)
     return model
 
 
-def _linear(take, name):
-    return take(f"{name}.weight").T, take(f"{name}.bias")
-
-
 def _attention(take, source, target, heads, head_dim):
     values = {}
     for source_name, zoo_name in (("q_proj", "query"), ("k_proj", "key"), ("v_proj", "value")):
-        kernel, bias = _linear(take, f"{source}.{source_name}")
+        kernel, bias = linear(take, f"{source}.{source_name}")
         values[f"{target}/{zoo_name}/kernel"] = kernel.reshape(-1, heads, head_dim)
         values[f"{target}/{zoo_name}/bias"] = bias.reshape(heads, head_dim)
-    kernel, bias = _linear(take, f"{source}.out_proj")
+    kernel, bias = linear(take, f"{source}.out_proj")
     values[f"{target}/attention_output/kernel"] = kernel.reshape(heads, head_dim, -1)
     values[f"{target}/attention_output/bias"] = bias
     return values
 
 
-def _norm(take, source, target):
-    return {f"{target}/gamma": take(f"{source}.weight"), f"{target}/beta": take(f"{source}.bias")}
-
-
 def _is_ignorable(name, arrays):
-    import numpy as np
-
     return name in TIED and np.array_equal(arrays[name], arrays["model.shared.weight"])

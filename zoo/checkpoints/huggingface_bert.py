@@ -13,7 +13,7 @@ A `BertForMaskedLM` checkpoint has no pooler: the zoo pooler keeps its fresh ini
 
 import numpy as np
 
-from zoo.checkpoints.weight_mapping import assign, check_leftovers, taker, token_rows
+from zoo.checkpoints.weight_mapping import assign, check_leftovers, linear, norm, taker, token_rows
 from zoo.errors import LoadError
 from zoo.models.bert import BertBackbone, BertClassifier, BertMaskedLM
 from zoo.models.bert.pretrainer import BertPretrainer
@@ -83,11 +83,6 @@ def _classifier_dropout(config):
     return float(config.get("hidden_dropout_prob", 0.1) if dropout is None else dropout)
 
 
-def _linear(take, name):
-    """A PyTorch `Linear`'s kernel as Keras stores it (`(in, out)`), and its bias."""
-    return take(f"{name}.weight").T, take(f"{name}.bias")
-
-
 def _backbone_arrays(take, arrays, backbone, source_ids, where):
     prefix = "bert." if any(name.startswith("bert.") for name in arrays) else ""
     heads, head_dim = backbone.num_heads, backbone.hidden_dim // backbone.num_heads
@@ -104,40 +99,36 @@ def _backbone_arrays(take, arrays, backbone, source_ids, where):
     for i in range(backbone.num_layers):
         source, block = f"{prefix}encoder.layer.{i}.", f"encoder_block_{i}/"
         for name in ("query", "key", "value"):
-            kernel, bias = _linear(take, f"{source}attention.self.{name}")
+            kernel, bias = linear(take, f"{source}attention.self.{name}")
             values[f"{block}self_attention/{name}/kernel"] = kernel.reshape(-1, heads, head_dim)
             values[f"{block}self_attention/{name}/bias"] = bias.reshape(heads, head_dim)
-        kernel, bias = _linear(take, f"{source}attention.output.dense")
+        kernel, bias = linear(take, f"{source}attention.output.dense")
         values[f"{block}self_attention/attention_output/kernel"] = kernel.reshape(heads, head_dim, -1)
         values[f"{block}self_attention/attention_output/bias"] = bias
-        values.update(_norm(take, f"{source}attention.output.LayerNorm", f"{block}attention_norm"))
+        values.update(norm(take, f"{source}attention.output.LayerNorm", f"{block}attention_norm"))
         for source_name, zoo_name in (("intermediate.dense", "up_projection"), ("output.dense", "down_projection")):
-            kernel, bias = _linear(take, source + source_name)
+            kernel, bias = linear(take, source + source_name)
             values[f"{block}feed_forward/{zoo_name}/kernel"] = kernel
             values[f"{block}feed_forward/{zoo_name}/bias"] = bias
-        values.update(_norm(take, f"{source}output.LayerNorm", f"{block}feed_forward_norm"))
+        values.update(norm(take, f"{source}output.LayerNorm", f"{block}feed_forward_norm"))
     if prefix + "pooler.dense.weight" in arrays:
-        values["pooler/kernel"], values["pooler/bias"] = _linear(take, prefix + "pooler.dense")
+        values["pooler/kernel"], values["pooler/bias"] = linear(take, prefix + "pooler.dense")
     return values
 
 
 def _head_arrays(take, model, source_ids, where):
     values = {}
     if hasattr(model, "masked_lm_head"):
-        values["masked_lm_head/dense/kernel"], values["masked_lm_head/dense/bias"] = _linear(
+        values["masked_lm_head/dense/kernel"], values["masked_lm_head/dense/bias"] = linear(
             take, "cls.predictions.transform.dense"
         )
-        values.update(_norm(take, "cls.predictions.transform.LayerNorm", "masked_lm_head/norm"))
+        values.update(norm(take, "cls.predictions.transform.LayerNorm", "masked_lm_head/norm"))
         values["masked_lm_head/output_bias"] = token_rows(take("cls.predictions.bias"), source_ids, where, "the bias")
     if isinstance(model, BertPretrainer):
-        values["next_sentence_head/kernel"], values["next_sentence_head/bias"] = _linear(take, "cls.seq_relationship")
+        values["next_sentence_head/kernel"], values["next_sentence_head/bias"] = linear(take, "cls.seq_relationship")
     if isinstance(model, BertClassifier):
-        values["logits/kernel"], values["logits/bias"] = _linear(take, "classifier")
+        values["logits/kernel"], values["logits/bias"] = linear(take, "classifier")
     return values
-
-
-def _norm(take, source, target):
-    return {f"{target}/gamma": take(f"{source}.weight"), f"{target}/beta": take(f"{source}.bias")}
 
 
 def _is_ignorable(name, arrays):

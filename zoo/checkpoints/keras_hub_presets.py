@@ -17,7 +17,7 @@ import re
 from zoo.checkpoints.huggingface_gpt2 import suppressed_ids
 from zoo.checkpoints.huggingface_tokenizers import reordered_wordpiece
 from zoo.checkpoints.safetensors_weights import read_json
-from zoo.checkpoints.weight_mapping import assign, check_leftovers, taker, token_rows
+from zoo.checkpoints.weight_mapping import assign, token_rows
 from zoo.errors import LoadError
 from zoo.tokenizers import BytePairTokenizer
 
@@ -105,12 +105,13 @@ def convert(folder, name):
             norm_epsilon=1e-12,
         )
         model = BertMaskedLM(backbone)
-    take, taken = taker(arrays, where, f"a {name}")
-    values = {path: take(path) for path in arrays if path != "token_embedding/embeddings"}
-    values["token_embedding/embeddings"] = token_rows(
-        take("token_embedding/embeddings"), source_ids, where, "token_embedding"
-    )
-    check_leftovers(arrays, taken, where, lambda path, arrays: False)
+    # Every renamed array must be a zoo weight: `assign` names one that is not.
+    values = {
+        **arrays,
+        "token_embedding/embeddings": token_rows(
+            arrays["token_embedding/embeddings"], source_ids, where, "token_embedding"
+        ),
+    }
     head = sorted(weight.path for weight in model.weights if weight.path.startswith("masked_lm_head/"))
     assign(model, values, where, may_stay_fresh=head)
     return model, tokenizer, head

@@ -49,6 +49,9 @@ def assign(model, values, where, may_stay_fresh=()):
     missing = sorted(set(weights) - set(values) - set(may_stay_fresh))
     if missing:
         raise LoadError(f"{where}: nothing in the checkpoint for the weight {missing[0]!r}.")
+    unknown = sorted(set(values) - set(weights))
+    if unknown:
+        raise LoadError(f"{where}: the checkpoint's {unknown[0]!r} has no weight of that name in the zoo model.")
     for path, value in values.items():
         expected = tuple(weights[path].shape)
         if expected != value.shape:
@@ -64,3 +67,13 @@ def token_rows(table, source_ids, where, name):
             f"{where}: the tokenizer has id {int(source_ids.max())}, beyond {name}'s {table.shape[0]} rows."
         )
     return np.where((source_ids >= 0).reshape(-1, *[1] * (table.ndim - 1)), table[np.maximum(source_ids, 0)], 0.0)
+
+
+def linear(take, name):
+    """A PyTorch `Linear`'s kernel as Keras stores it (`(in, out)`: transposed), and its bias."""
+    return take(f"{name}.weight").T, take(f"{name}.bias")
+
+
+def norm(take, source, target):
+    """`{target/gamma, target/beta}` from a PyTorch LayerNorm's `weight` and `bias`."""
+    return {f"{target}/gamma": take(f"{source}.weight"), f"{target}/beta": take(f"{source}.bias")}
