@@ -27,7 +27,7 @@ demo: $(STAMP)
 # One pytest process per backend (KERAS_BACKEND must be set before keras is imported), TEST_JOBS of
 # them side by side; each backend's output is printed when it ends. The target fails if any failed.
 test: $(STAMP)
-	$(PY) tests/run_per_backend.py --jobs $(TEST_JOBS) $(BACKENDS) -- -m "not slow" --durations=15 $(PYTEST_ARGS)
+	$(PY) tests/run_per_backend.py --jobs $(TEST_JOBS) $(BACKENDS) -- -m "not slow" --durations=40 $(PYTEST_ARGS)
 
 test-all: $(STAMP)
 	$(PY) tests/run_per_backend.py --jobs $(TEST_JOBS) $(BACKENDS) -- $(PYTEST_ARGS)
