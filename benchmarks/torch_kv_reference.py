@@ -59,8 +59,8 @@ class TorchKVGPT:
         self.epsilon, self.activation = backbone.norm_epsilon, ACTIVATIONS[backbone.activation]
         self.token_table = _tensor(backbone.token_embedding.embeddings)
         self.position_table = _tensor(backbone.position_embedding.position_embeddings)
-        self.blocks = [_block(block, self.width) for block in backbone.transformer_layers]
-        self.final_norm = (_tensor(backbone.layer_norm.gamma), _tensor(backbone.layer_norm.beta))
+        self.blocks = [_block(block, self.width) for block in backbone.decoder_blocks]
+        self.final_norm = (_tensor(backbone.final_norm.gamma), _tensor(backbone.final_norm.beta))
 
     def _allocate(self, batch_size, max_length):
         shape = (len(self.blocks), batch_size, self.heads, max_length, self.head_dim)

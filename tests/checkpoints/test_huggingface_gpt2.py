@@ -139,7 +139,7 @@ def test_zoo_import_on_one_backend_then_predict_and_fine_tune_on_another(checkpo
         ("architecture", "architecture 'T5ForConditionalGeneration' is not supported"),
         ("missing_key", "no tensor 'h.1.mlp.c_fc.weight'"),
         ("extra_key", "unexpected tensor 'h.0.attn.extra.weight'"),
-        ("shape", "'transformer_layer_0/feed_forward_norm/gamma' has shape (31,)"),
+        ("shape", "'decoder_block_0/feed_forward_norm/gamma' has shape (31,)"),
         ("activation", "activation_function='silu'"),
         ("no_tokenizer", "no tokenizer.json, nor vocab.json with merges.txt"),
     ],

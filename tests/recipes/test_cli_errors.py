@@ -76,7 +76,7 @@ def test_remat_with_dropout_is_refused_where_masks_would_be_redrawn(tmp_path, ca
     _fails_with(
         ["train", "clm", "--model", "gpt", "--remat", "--dropout", "0.1", *TINY, "--out", str(tmp_path / "r")],
         capsys,
-        "--remat: transformer_layer_0: rematerialization with dropout > 0 runs on the torch backend",
+        "--remat: decoder_block_0: rematerialization with dropout > 0 runs on the torch backend",
     )
 
 

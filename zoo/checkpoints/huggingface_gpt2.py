@@ -82,11 +82,11 @@ def _zoo_arrays(arrays, arguments, source_ids, where):
     values = {
         "token_embedding/embeddings": token_rows(take("wte.weight"), source_ids, where, "wte.weight"),
         "position_embedding/embeddings": take("wpe.weight"),
-        "layer_norm/gamma": take("ln_f.weight"),
-        "layer_norm/beta": take("ln_f.bias"),
+        "final_norm/gamma": take("ln_f.weight"),
+        "final_norm/beta": take("ln_f.bias"),
     }
     for i in range(layers):
-        source, block = f"h.{i}.", f"transformer_layer_{i}/"
+        source, block = f"h.{i}.", f"decoder_block_{i}/"
         kernel, bias = take(source + "attn.c_attn.weight"), take(source + "attn.c_attn.bias")
         for part, name in enumerate(("query", "key", "value")):
             width = slice(part * heads * head_dim, (part + 1) * heads * head_dim)

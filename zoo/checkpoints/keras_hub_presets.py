@@ -3,8 +3,8 @@
 keras-hub itself loads the preset (`Backbone.from_preset`, `Tokenizer.from_preset`: its own
 classes, weights from `.weights.h5`, no pickle), after the folder's config is checked to name
 one of the two supported classes. The weights are then renamed onto the zoo family's (the layouts
-are the same: keras-hub's `transformer_layer_0/feedforward_intermediate_dense` is the zoo's
-`transformer_layer_0/feed_forward/up_projection`) and the token rows renumbered as for Hugging
+are the same: keras-hub's GPT-2 `transformer_layer_0/feedforward_intermediate_dense` is the zoo's
+`decoder_block_0/feed_forward/up_projection`) and the token rows renumbered as for Hugging
 Face checkpoints. Both keras-hub backbones use the tanh GELU.
 
 A preset holds a backbone only: a GPT-2 one is a whole causal LM (its head is the tied
@@ -26,6 +26,8 @@ END_TOKEN = "<|endoftext|>"
 # keras-hub weight path pieces -> the zoo's, per family (applied in order).
 RENAMES = {
     "GPT2Backbone": [
+        (r"^transformer_layer_(\d+)/", r"decoder_block_\1/"),
+        (r"^layer_norm/", "final_norm/"),
         ("self_attention_layer_norm/", "self_attention_norm/"),
         ("feedforward_intermediate_dense/", "feed_forward/up_projection/"),
         ("feedforward_output_dense/", "feed_forward/down_projection/"),

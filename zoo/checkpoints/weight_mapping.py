@@ -7,7 +7,7 @@ did not use (naming it), and `assign` sets the model's weights, every shape chec
 Example:
 
     take, taken = taker(arrays, "gpt2/config.json", "a GPT-2 model")
-    values = {"layer_norm/gamma": take("ln_f.weight"), ...}
+    values = {"final_norm/gamma": take("ln_f.weight"), ...}
     check_leftovers(arrays, taken, "gpt2/config.json", lambda name, arrays: name.endswith(".attn.bias"))
     assign(model, values, "gpt2/config.json")
 """

@@ -126,7 +126,7 @@ class TransformerBlock(keras.layers.Layer):
         checkpoints a function of its tensor arguments alone: only the block's inputs are kept, and
         its activations are recomputed from them.
 
-        Example: `with keras.RematScope(mode="list_of_layers", layer_names=["transformer_layer_0"]):`
+        Example: `with keras.RematScope(mode="list_of_layers", layer_names=["decoder_block_0"]):`
         around the model's construction checkpoints that block.
         """
         if super().rematerialized_call(layer_call, *args, **kwargs) is layer_call:

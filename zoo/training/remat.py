@@ -21,8 +21,8 @@ import sys
 # Keras (and so JAX) is imported inside the functions: `zoo train --remat` calls
 # `request_jax_memory_scheduler` before JAX may start.
 
-# The block names of the zoo's backbones: GPT, BERT, and the seq2seq encoder and decoder.
-BLOCK_NAME_PATTERNS = ("transformer_layer_{}", "encoder_block_{}", "decoder_block_{}")
+# The block names of the zoo's backbones: `encoder_block_i` (BERT, seq2seq), `decoder_block_i` (GPT, seq2seq).
+BLOCK_NAME_PATTERNS = ("encoder_block_{}", "decoder_block_{}")
 MAX_BLOCKS = 1024
 BLOCK_NAMES = frozenset(pattern.format(i) for pattern in BLOCK_NAME_PATTERNS for i in range(MAX_BLOCKS))
 # XLA's default CPU scheduler runs independent ops concurrently and so keeps every checkpointed

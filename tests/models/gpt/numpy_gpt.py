@@ -81,10 +81,10 @@ def numpy_backbone(backbone, token_ids, padding_mask):
     if backbone.position_encoding == "learned":
         x = x + to_numpy(backbone.position_embedding.position_embeddings)[: token_ids.shape[1]]
     rotary = backbone.rotary_max_wavelength if backbone.position_encoding == "rotary" else None
-    for block in backbone.transformer_layers:
+    for block in backbone.decoder_blocks:
         x = x + _attention(block.self_attention, _norm(block.self_attention_norm, x), padding_mask, rotary)
         x = x + _feed_forward(block.feed_forward, _norm(block.feed_forward_norm, x), backbone.activation)
-    return _norm(backbone.layer_norm, x)
+    return _norm(backbone.final_norm, x)
 
 
 def numpy_logits(backbone, token_ids, padding_mask):

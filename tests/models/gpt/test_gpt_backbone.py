@@ -23,7 +23,7 @@ def test_config_round_trip_and_layers():
     clone = GPTBackbone.from_config(backbone.get_config())
     assert clone.get_config() == backbone.get_config()
     assert backbone.position_embedding is None and backbone.head_dim == 4
-    assert len(backbone.transformer_layers) == 2
+    assert len(backbone.decoder_blocks) == 2
 
 
 def test_mixed_precision_keeps_float32_variables():

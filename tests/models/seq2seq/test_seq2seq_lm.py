@@ -215,7 +215,8 @@ def test_mixed_bfloat16_forward_and_decoding_are_finite_and_close():
     assert_allclose(logits, expected, atol=0.05 * max(1.0, np.abs(expected).max()), rtol=0.05)
 
     state = lm.init_decoding_state(2, 6, encoder_token_ids=SOURCE)
-    assert keras.backend.standardize_dtype(state["self_attention_cache"].dtype) == "bfloat16"
+    cache_dtypes = {keras.backend.standardize_dtype(cache.dtype) for key, cache in state.items() if "cache" in key}
+    assert cache_dtypes == {"bfloat16"}
     step_logits, _ = lm.decode_step(TARGET, state, 0)
     assert_allclose(step_logits, logits, atol=0.05 * max(1.0, np.abs(expected).max()), rtol=0.05)
 

@@ -106,7 +106,7 @@ class GPTBackbone(FunctionalModel):
                 max_sequence_length, initializer=_initializer(0.01), dtype=dtype, name="position_embedding"
             )
         embeddings_dropout = keras.layers.Dropout(dropout, dtype=dtype, name="embeddings_dropout")
-        transformer_layers = [
+        decoder_blocks = [
             TransformerDecoderBlock(
                 num_heads,
                 intermediate_dim,
@@ -120,11 +120,11 @@ class GPTBackbone(FunctionalModel):
                 rotary_max_wavelength=rotary_max_wavelength if position_encoding == "rotary" else None,
                 kernel_initializer=_initializer(0.02),
                 dtype=dtype,
-                name=f"transformer_layer_{i}",
+                name=f"decoder_block_{i}",
             )
             for i in range(num_layers)
         ]
-        layer_norm = build_norm(norm, norm_epsilon, name="layer_norm", dtype=dtype)
+        final_norm = build_norm(norm, norm_epsilon, name="final_norm", dtype=dtype)
 
         # === Functional Model ===
         token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
@@ -133,9 +133,9 @@ class GPTBackbone(FunctionalModel):
         if position_embedding is not None:
             x = keras.layers.Add(dtype=dtype, name="embeddings_add")([x, position_embedding(x)])
         x = embeddings_dropout(x)
-        for block in transformer_layers:
+        for block in decoder_blocks:
             x = block(x, decoder_padding_mask=padding_mask)
-        sequence_output = layer_norm(x)
+        sequence_output = final_norm(x)
         super().__init__(
             inputs={"token_ids": token_ids, "padding_mask": padding_mask},
             outputs=sequence_output,
@@ -147,8 +147,8 @@ class GPTBackbone(FunctionalModel):
         self.token_embedding = token_embedding
         self.position_embedding = position_embedding
         self.embeddings_dropout = embeddings_dropout
-        self.transformer_layers = transformer_layers
-        self.layer_norm = layer_norm
+        self.decoder_blocks = decoder_blocks
+        self.final_norm = final_norm
 
         # === Config ===
         self.vocabulary_size = vocabulary_size

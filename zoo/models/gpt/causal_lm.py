@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from zoo.models.gpt.task import GPTTask, backbone_inputs
+from zoo.models.kv_cache import cache_key, empty_self_attention_caches
 
 
 def next_token_batch(token_ids, padding_mask, loss_mask=None):
@@ -33,7 +34,7 @@ class GPTCausalLM(GPTTask):
 
     Decoding protocol (used by `zoo.generation.generate`): `init_decoding_state(batch_size,
     max_length)` returns zero KV caches, one `(batch, 2, max_length, kv_heads, head_dim)` tensor
-    per block; `decode_step(token_ids, state, index)` reads the tokens at positions
+    per block (`zoo.models.kv_cache`); `decode_step(token_ids, state, index)` reads the tokens at positions
     `index .. index + T - 1`, writes their keys/values into the caches and returns their
     next-token logits `(batch, T, vocabulary_size)` and the new state.
 
@@ -55,20 +56,21 @@ class GPTCausalLM(GPTTask):
         logits = ops.cast(backbone.token_embedding(hidden, reverse=True), "float32")
         super().__init__(backbone, inputs=inputs, outputs=logits, **kwargs)
 
-    def _cache_name(self, layer_index):
-        return f"self_attention_cache_{layer_index}"
-
     def init_decoding_state(self, batch_size, max_length):
-        if max_length > self.backbone.max_sequence_length:
+        backbone = self.backbone
+        if max_length > backbone.max_sequence_length:
             raise ValueError(
-                f"`max_length` must be at most max_sequence_length={self.backbone.max_sequence_length}. "
+                f"`max_length` must be at most max_sequence_length={backbone.max_sequence_length}. "
                 f"Received: max_length={max_length!r}"
             )
-        shape = (batch_size, 2, max_length, self.backbone.num_key_value_heads, self.backbone.head_dim)
-        return {
-            self._cache_name(i): ops.zeros(shape, dtype=self.backbone.compute_dtype)
-            for i in range(self.backbone.num_layers)
-        }
+        return empty_self_attention_caches(
+            backbone.num_layers,
+            batch_size,
+            max_length,
+            backbone.num_key_value_heads,
+            backbone.head_dim,
+            backbone.compute_dtype,
+        )
 
     def decode_step(self, token_ids, state, index):
         backbone = self.backbone
@@ -76,9 +78,9 @@ class GPTCausalLM(GPTTask):
         if backbone.position_embedding is not None:
             x = x + backbone.position_embedding(x, start_index=index)
         new_state = {}
-        for i, block in enumerate(backbone.transformer_layers):
-            name = self._cache_name(i)
-            x, new_state[name] = block(x, self_attention_cache=state[name], cache_update_index=index)
-        x = backbone.layer_norm(x)
+        for i, block in enumerate(backbone.decoder_blocks):
+            key = cache_key("self_attention", i)
+            x, new_state[key] = block(x, self_attention_cache=state[key], cache_update_index=index)
+        x = backbone.final_norm(x)
         logits = ops.cast(backbone.token_embedding(x, reverse=True), "float32")
         return logits, new_state

@@ -5,6 +5,7 @@ from keras import ops
 
 from zoo.layers import CopyGenerator, LogitBias
 from zoo.models.functional_model import BackboneTask
+from zoo.models.kv_cache import cache_key, empty_self_attention_caches
 from zoo.validation import require_positive_int
 
 
@@ -35,10 +36,10 @@ class Seq2SeqLM(BackboneTask):
 
     Cached decoding (the protocol of `zoo.generation`): `init_decoding_state(batch_size,
     max_length, encoder_token_ids=..., encoder_padding_mask=None)` runs the encoder once and
-    returns a dict of tensors, each with the batch on axis 0: `"self_attention_cache"` (zeros,
-    `(batch, num_decoder_layers, 2, max_length, num_heads, head_dim)`), `"cross_attention_cache"`
-    (each decoder block's encoder keys and values, `(batch, num_decoder_layers, 2, source_length,
-    num_heads, head_dim)`) and `"encoder_padding_mask"` `(batch, source_length)`.
+    returns a dict of tensors, each with the batch on axis 0 (the layout of `zoo.models.kv_cache`):
+    per decoder block `i`, `"self_attention_cache_<i>"` (zeros, `(batch, 2, max_length, num_heads,
+    head_dim)`) and `"cross_attention_cache_<i>"` (its encoder keys and values, `(batch, 2,
+    source_length, num_heads, head_dim)`), and `"encoder_padding_mask"` `(batch, source_length)`.
     `decode_step(token_ids, state, index)` runs `token_ids` `(batch, T)`, the target tokens at
     positions `index .. index + T - 1`, through the decoder and returns `(logits, state)`:
     float32 logits `(batch, T, vocabulary)` equal to the full forward's at those positions, and
@@ -147,18 +148,21 @@ class Seq2SeqLM(BackboneTask):
             encoder_padding_mask = ops.not_equal(encoder_token_ids, 0)
         encoder_padding_mask = ops.cast(encoder_padding_mask, "int32")
         encoder_outputs = backbone.encode(encoder_token_ids, encoder_padding_mask, training=False)
-        cross_attention_cache = ops.stack(
-            [block.compute_cross_attention_cache(encoder_outputs) for block in backbone.decoder_blocks], axis=1
-        )
-        self_attention_cache = ops.zeros(
-            (batch_size, backbone.num_decoder_layers, 2, max_length, backbone.num_heads, backbone.head_dim),
-            dtype=cross_attention_cache.dtype,
-        )
         state = {
-            "self_attention_cache": self_attention_cache,
-            "cross_attention_cache": cross_attention_cache,
-            "encoder_padding_mask": encoder_padding_mask,
+            cache_key("cross_attention", i): block.compute_cross_attention_cache(encoder_outputs)
+            for i, block in enumerate(backbone.decoder_blocks)
         }
+        state.update(
+            empty_self_attention_caches(
+                backbone.num_decoder_layers,
+                batch_size,
+                max_length,
+                backbone.num_heads,
+                backbone.head_dim,
+                state[cache_key("cross_attention", 0)].dtype,
+            ),
+            encoder_padding_mask=encoder_padding_mask,
+        )
         if self.copy_generator is not None:
             state.update(
                 encoder_outputs=encoder_outputs,
@@ -170,17 +174,17 @@ class Seq2SeqLM(BackboneTask):
     def decode_step(self, token_ids, state, index):
         backbone = self.backbone
         x = backbone.embed_decoder_tokens(token_ids, start_index=index, training=False)
-        self_attention_caches = []
+        new_state = dict(state)
         for i, block in enumerate(backbone.decoder_blocks):
-            x, cache = block(
+            key = cache_key("self_attention", i)
+            x, new_state[key] = block(
                 x,
-                self_attention_cache=state["self_attention_cache"][:, i],
+                self_attention_cache=state[key],
                 cache_update_index=index,
-                cross_attention_cache=state["cross_attention_cache"][:, i],
+                cross_attention_cache=state[cache_key("cross_attention", i)],
                 encoder_padding_mask=state["encoder_padding_mask"],
                 training=False,
             )
-            self_attention_caches.append(cache)
         if backbone.decoder_final_norm is not None:
             x = backbone.decoder_final_norm(x)
         logits = _logits(x, backbone.decoder_token_embedding, self.output_projection, self.logit_bias)
@@ -193,7 +197,7 @@ class Seq2SeqLM(BackboneTask):
                 state["encoder_token_ids"],
                 state["encoder_padding_mask"],
             )
-        return logits, {**state, "self_attention_cache": ops.stack(self_attention_caches, axis=1)}
+        return logits, new_state
 
     def get_config(self):
         return super().get_config() | {
