@@ -157,36 +157,6 @@ def batch_options(config, training):
     }
 
 
-def decoding_options(config):
-    """The `zoo.generation.generate` keyword arguments of the run's decoding settings.
-
-    Example: `generate(model, prompt, 40, end_token_id=2, **decoding_options(config))`.
-    """
-    options = {"strategy": config.decoding, "no_repeat_ngram_size": config.no_repeat_ngram}
-    if config.decoding == "beam":
-        options.update(beam_size=config.beam_size, length_penalty=config.length_penalty)
-    return options
-
-
-def compile_generation(count, batch_size):
-    """Whether to compile the decoding loop for `count` texts decoded `batch_size` at a time.
-
-    Compiling (XLA on JAX/TensorFlow) costs seconds and pays off over a few batches; PyTorch
-    decodes eagerly (its exported step compiles per shape, tens of seconds).
-    """
-    return keras.backend.backend() != "torch" and count > 4 * batch_size
-
-
-def fixed_size_chunks(texts, batch_size):
-    """`(chunk, padded)` per `batch_size` texts; `padded` repeats the chunk's first text up to `batch_size`.
-
-    A constant batch shape, so each backend compiles (or, eagerly on JAX, traces) the decoding once.
-    """
-    for start in range(0, len(texts), batch_size):
-        chunk = list(texts[start : start + batch_size])
-        yield chunk, chunk + [chunk[0]] * (batch_size - len(chunk))
-
-
 def token_count(tokenizer, texts):
     """Tokens of each text, without special tokens."""
     return np.asarray([len(ids) for ids in tokenizer.tokenize(list(texts))]) if texts else np.zeros(0)

@@ -21,23 +21,13 @@ Example:
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from recipes.base import (
-    Recipe,
-    batch_options,
-    compile_generation,
-    decoding_options,
-    fixed_size_chunks,
-    mean_nll,
-    token_count,
-)
+from recipes.base import Recipe, batch_options, mean_nll, token_count
 from zoo.data import read_text
 from zoo.data.pipelines import causal_lm_dataset, masked_lm_dataset
-from zoo.data.pipelines.language_modeling import causal_prompts
-from zoo.generation import generate, generated_sequences
-from zoo.generation.decoding import causal_max_length
+from zoo.generation.text import generate_text
 from zoo.metrics import NllAccumulator, count_words, perplexity, tokenizer_round_trip, word_perplexity
+from zoo.models.registry import text_preprocessor
 
 
 class _TextRecipe(Recipe):
@@ -185,32 +175,9 @@ class CausalLM(_TextRecipe):
     def predict(self, model, tokenizer, info, texts, config):
         """Continues each text by up to `target_len` tokens with the configured decoding.
 
-        Batches of `batch_size` prompts of one width (`causal_prompts`, as the export builds them),
-        so each backend compiles the decoding loop once, whatever the texts' lengths.
+        The run's `PromptPreprocessor` builds the prompts (`bos text`, `seq_len` wide, as the
+        export does), so each backend compiles the decoding loop once, whatever the texts' lengths.
         """
-        results = []
-        compiled = compile_generation(len(texts), config.batch_size)
-        max_length = causal_max_length(model, config.seq_len, config.target_len)
-        for chunk, padded in fixed_size_chunks(texts, config.batch_size):
-            prompt_ids, prompt_mask = (
-                x.numpy()
-                for x in causal_prompts(
-                    tokenizer.tokenize(tf.constant(padded)),
-                    bos_id=tokenizer.bos_id,
-                    sequence_length=config.seq_len,
-                    pad_id=tokenizer.pad_id,
-                )
-            )
-            out = generate(
-                model,
-                prompt_ids,
-                max_length,
-                prompt_mask=prompt_mask,
-                end_token_id=tokenizer.eos_id,
-                jit_compile=compiled,
-                **decoding_options(config),
-            )
-            continuations = generated_sequences(out["token_ids"], out["padding_mask"], prompt_mask, tokenizer.eos_id)
-            for text, continuation in zip(chunk, continuations):
-                results.append({"text": text, "continuation": tokenizer.detokenize(continuation[: config.target_len])})
-        return results
+        preprocessor = text_preprocessor(config.to_dict(), tokenizer, info, model)
+        continuations = generate_text(model, preprocessor, texts, batch_size=config.batch_size)
+        return [{"text": text, "continuation": continuation} for text, continuation in zip(texts, continuations)]

@@ -15,18 +15,11 @@ tokens, e.g. names in a summary).
 
 import numpy as np
 
-from recipes.base import (
-    Recipe,
-    batch_options,
-    compile_generation,
-    decoding_options,
-    fixed_size_chunks,
-    mean_nll,
-    token_count,
-)
+from recipes.base import Recipe, batch_options, mean_nll, token_count
 from zoo.data.pipelines import Seq2SeqFormat, prefix_lm_dataset, seq2seq_dataset
-from zoo.generation import generate, generated_sequences
+from zoo.generation.text import generate_text
 from zoo.metrics import bleu, chrf, perplexity, rouge, tokenizer_round_trip
+from zoo.models.registry import text_preprocessor
 
 
 class Seq2SeqRecipe(Recipe):
@@ -90,33 +83,10 @@ class Seq2SeqRecipe(Recipe):
         ]
 
     def translate(self, model, tokenizer, info, sources, config):
-        """Generated target strings for raw `sources`, decoded as `config.decoding` says."""
-        outputs = []
-        compiled = compile_generation(len(sources), config.batch_size)
-        for chunk, padded in fixed_size_chunks(sources, config.batch_size):
-            ids = self._generate(model, tokenizer, Seq2SeqFormat.from_info(info), padded, config, compiled)
-            outputs += tokenizer.detokenize(ids[: len(chunk)])
-        return outputs
+        """Generated target strings for raw `sources`, decoded as `config.decoding` says.
 
-    def _generate(self, model, tokenizer, seq2seq_format, sources, config, compiled):
-        decoding = {"end_token_id": tokenizer.eos_id, "jit_compile": compiled, **decoding_options(config)}
-        if self._is_prefix_lm(config):
-            source_ids = tokenizer.tokenize(sources, sequence_length=config.seq_len)
-            prompt_ids, prompt_mask = model.build_prompt(source_ids)
-            out = generate(
-                model, prompt_ids, prompt_ids.shape[1] + config.target_len, prompt_mask=prompt_mask, **decoding
-            )
-            return generated_sequences(out["token_ids"], out["padding_mask"], prompt_mask, tokenizer.eos_id)
-        source_ids = seq2seq_format.source_ids(tokenizer, sources, config.seq_len)
-        start = np.tile(np.array([seq2seq_format.start_ids(tokenizer)], "int32"), (len(sources), 1))
-        out = generate(
-            model,
-            start,
-            config.target_len + start.shape[1],
-            conditioning={
-                "encoder_token_ids": source_ids,
-                "encoder_padding_mask": (source_ids != tokenizer.pad_id).astype("int32"),
-            },
-            **decoding,
-        )
-        return generated_sequences(out["token_ids"], out["padding_mask"], np.ones_like(start), tokenizer.eos_id)
+        The run's `PromptPreprocessor` (as `load_run` attaches it and the export serves it) builds
+        the prompts: `zoo predict`, `zoo evaluate` and `model.generate` decode the same ids.
+        """
+        preprocessor = text_preprocessor(config.to_dict(), tokenizer, info, model)
+        return generate_text(model, preprocessor, sources, batch_size=config.batch_size)

@@ -1,14 +1,11 @@
-"""`causal_prompts`: the clm prompts `zoo predict` and the SavedModel continue, against a NumPy reference."""
-
-import types
+"""`causal_prompts`: the clm prompts `zoo predict`, `model.generate` and the SavedModel continue, against NumPy."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from zoo.data.pipelines.language_modeling import causal_prompts
-from zoo.export.servables import _causal_prompts
-from zoo.generation.decoding import causal_max_length
+from zoo.data.pipelines.prompts import PromptPreprocessor
 from zoo.tokenizers import ByteTokenizer
 
 pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
@@ -35,13 +32,11 @@ def test_prompts_keep_bos_and_the_last_tokens_right_padded():
     assert prompt_ids.dtype == prompt_mask.dtype == tf.int32
 
 
-def test_the_export_decodes_the_same_prompts_to_the_same_length():
-    model = types.SimpleNamespace(backbone=types.SimpleNamespace(max_sequence_length=10))
-    config = {"seq_len": WIDTH, "target_len": 5}
-    prompt_ids, _, conditioning, max_length, max_new_tokens = _causal_prompts(
-        model, TOKENIZER, tf.constant(TEXTS), config
-    )
+def test_the_prompt_preprocessor_decodes_the_same_prompts_to_the_capped_length():
+    # What `zoo predict`, `model.generate` and the SavedModel of a clm run build.
+    preprocessor = PromptPreprocessor(TOKENIZER, "token_stream", WIDTH, 5, max_positions=10)
+    prompt_ids, prompt_mask, conditioning = preprocessor(tf.constant(TEXTS))
     np.testing.assert_array_equal(prompt_ids.numpy(), [_reference(text)[0] for text in TEXTS])
-    assert conditioning == {} and max_new_tokens == 5
-    assert max_length == causal_max_length(model, WIDTH, 5) == 10  # capped by the position table
-    assert causal_max_length(types.SimpleNamespace(), WIDTH, 5) == 12  # no table: no cap
+    assert conditioning == {} and preprocessor.max_new_tokens == 5
+    assert preprocessor.max_length == 10  # capped by the position table
+    assert PromptPreprocessor(TOKENIZER, "token_stream", WIDTH, 5).max_length == 12  # no table: no cap

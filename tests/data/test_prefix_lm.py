@@ -1,13 +1,11 @@
 """The prefix-LM packing is one implementation: training, `zoo predict` and the export read the same ids."""
 
-import types
-
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from zoo.data.pipelines import prefix_lm_dataset
-from zoo.export.servables import _seq2seq_prompts
+from zoo.models import registry
 from zoo.models.gpt import GPTBackbone, GPTSeq2Seq, prefix_lm_batch
 from zoo.tokenizers import ByteTokenizer
 
@@ -56,17 +54,21 @@ def test_training_prediction_and_export_give_the_same_prompt_ids():
     prompt_ids, prompt_mask = model.build_prompt(TOKENIZER.tokenize(sources, sequence_length=SOURCE_LENGTH))
     predicted = [list(ids[mask == 1]) for ids, mask in zip(prompt_ids, prompt_mask)]
 
-    # The SavedModel's signature (zoo/export/servables.py), in TensorFlow ops.
-    config = {"task": "translation", "model": "gpt", "seq_len": SOURCE_LENGTH, "target_len": TARGET_LENGTH}
-    served_ids, served_mask, _, max_length, _ = _seq2seq_prompts(
-        types.SimpleNamespace(separator_token_id=separator), TOKENIZER, tf.constant(sources), config, prefix_lm=True
+    # The run's `PromptPreprocessor`: `zoo predict`, `model.generate` and the SavedModel's signatures.
+    preprocessor = registry.text_preprocessor(
+        {"task": "translation", "model": "gpt", "seq_len": SOURCE_LENGTH, "target_len": TARGET_LENGTH}
+        | {"decoding": "greedy", "no_repeat_ngram": 0},
+        TOKENIZER,
+        {},
+        model,
     )
+    served_ids, served_mask, _ = preprocessor(tf.constant(sources))
     served = [list(ids[mask == 1]) for ids, mask in zip(served_ids.numpy(), served_mask.numpy())]
 
     expected = [TOKENIZER.tokenize(source).tolist()[:SOURCE_LENGTH] + [separator] for source in sources]
     assert trained == predicted == served == expected
     np.testing.assert_array_equal(prompt_ids, served_ids.numpy())
-    assert max_length == SOURCE_LENGTH + 1 + TARGET_LENGTH
+    assert preprocessor.max_length == SOURCE_LENGTH + 1 + TARGET_LENGTH
 
 
 def test_the_target_keeps_its_first_tokens_and_its_end_within_the_target_length():

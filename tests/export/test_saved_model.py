@@ -104,6 +104,26 @@ def test_greedy_generations_match_the_run(served, name, key, capsys):
     assert any(expected), "every generation is empty: the comparison would be vacuous"
 
 
+@pytest.mark.parametrize(
+    "name,key", [("translation-gpt", "output"), ("summarization-transformer", "output"), ("clm-gpt", "continuation")]
+)
+def test_a_loaded_run_generates_from_raw_text_as_zoo_predict_does(trained_runs, name, key, capsys):
+    run = trained_runs[name]
+    model, _, _, config = load_run(run)
+    expected = [prediction[key] for prediction in _predict(run, TEXTS, capsys)]
+    assert model.generate(TEXTS) == expected  # the run's decoding settings (summarization: --no-repeat-ngram 2)
+    if name == "summarization-transformer":
+        beam = [prediction[key] for prediction in _predict(run, TEXTS, capsys, "--decoding", "beam")]
+        beam_settings = {"beam_size": config["beam_size"], "length_penalty": config["length_penalty"]}
+        assert model.generate(TEXTS, strategy="beam", **beam_settings) == beam
+
+
+def test_generate_on_a_classifier_says_what_it_needs(trained_runs):
+    model = load_run(trained_runs["classification-lstm"])[0]
+    with pytest.raises(ValueError, match="needs a generation run's prompt preprocessor"):
+        model.generate(["a text"])
+
+
 @pytest.mark.parametrize("name,key", [("classification-lstm", "probabilities"), ("translation-gpt", "output")])
 def test_a_request_of_several_chunks_gives_what_each_text_gives_alone(served, name, key):
     one, many = served[name][1][key], served[f"{name}-many"][1][key]

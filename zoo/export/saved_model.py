@@ -22,9 +22,9 @@ import sys
 
 import keras
 
-from zoo.export.errors import ExportError
+from zoo.export.errors import ExportError, require_served_task
 from zoo.models.saving import replace_folder
-from zoo.preflight import finished_model_folder
+from zoo.preflight import finished_model_folder, read_model_config
 from zoo.staging import make_staging_folder
 from zoo.training.trainer import load_run
 
@@ -42,8 +42,8 @@ def export_saved_models(runs_and_outs):
     Under another backend all of them share one TensorFlow subprocess (its start-up, about 6 s, is
     paid once).
     """
-    for run_path, _ in runs_and_outs:
-        finished_model_folder(run_path)
+    for run_path, _ in runs_and_outs:  # refused here, before a TensorFlow process starts
+        require_served_task(read_model_config(finished_model_folder(run_path))["task"]["config"]["task"])
     if keras.backend.backend() != "tensorflow":
         return _export_in_tensorflow_process(runs_and_outs)
     return [_export_here(run_path, out) for run_path, out in runs_and_outs]
@@ -56,7 +56,7 @@ def _export_here(run_path, out):
     from zoo.export.servables import serving_functions
 
     model, tokenizer, info, config = load_run(run_path)
-    functions = serving_functions(model, tokenizer, info, config)
+    functions = serving_functions(model, info, config)
     module = tf.Module()
     module.tokenizer = tokenizer  # a tf.Module: its vocabulary tables and assets are saved with it
     module.model_variables = list(model.variables)

@@ -83,8 +83,8 @@ class Task(FunctionalModel):
     default_learning_rate = 1e-3
     default_beta_2 = 0.999
     accuracy_argument = "weighted_metrics"
-    # Raw strings -> this model's inputs (e.g. `ClassifierPreprocessor`); `zoo.training.trainer.load_run`
-    # attaches the run's, so `model.predict(["raw text"])` works on a loaded run.
+    # Raw strings -> this model's inputs (`ClassifierPreprocessor`, `PromptPreprocessor`); `load_run`
+    # attaches the run's, so `model.predict(["raw text"])` / `model.generate(["raw text"])` work on a loaded run.
     preprocessor = None
 
     def compile(self, optimizer="auto", loss="auto", **kwargs):
@@ -102,6 +102,18 @@ class Task(FunctionalModel):
             x = _preprocessed(self.preprocessor, x, batch_size or 32)
             batch_size = None  # the dataset is batched
         return super().predict(x, batch_size=batch_size, **kwargs)
+
+    def generate(self, texts, batch_size=8, **decoding):
+        """Generated strings for raw `texts`, decoded as the run's `zoo predict` (`zoo.generation.text.generate_text`).
+
+        Needs a generation run's `preprocessor` (`load_run` attaches it); `decoding` (e.g.
+        `strategy="beam"`) replaces the run's settings.
+
+        Example: `load_run("runs/translation")[0].generate(["Two young men outside."])`.
+        """
+        from zoo.generation.text import generate_text
+
+        return generate_text(self, self.preprocessor, texts, batch_size=batch_size, **decoding)
 
     def _default_loss(self):
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)

@@ -114,17 +114,34 @@ def task_model(task, family):
     return models[task]
 
 
-def text_preprocessor(config, tokenizer):
-    """The raw-text preprocessor of a run (`config` its config dict), or None where the task has none yet.
+def text_preprocessor(config, tokenizer, info=None, model=None):
+    """The raw-text preprocessor of a run (`config` its config dict, `info` its task info), or None (mlm).
 
     Classification: a `ClassifierPreprocessor` packing as the run trained (segment ids for BERT).
+    Translation, summarization and clm: a `PromptPreprocessor` building the prompts the run's
+    `model` decodes, with the run's decoding settings.
     """
-    if config["task"] != "classification":
-        return None
-    from zoo.data.pipelines.classification import ClassifierPreprocessor
+    inputs = task_model(config["task"], config["model"]).inputs
+    if config["task"] == "classification":
+        from zoo.data.pipelines.classification import ClassifierPreprocessor
 
-    reads_segments = task_model(config["task"], config["model"]).inputs == "token_and_segment_ids"
-    return ClassifierPreprocessor(tokenizer, config["seq_len"], segment_ids=reads_segments)
+        return ClassifierPreprocessor(tokenizer, config["seq_len"], segment_ids=inputs == "token_and_segment_ids")
+    from zoo.data.pipelines.prompts import PROMPT_INPUTS, PromptPreprocessor
+    from zoo.data.pipelines.seq2seq import Seq2SeqFormat
+    from zoo.generation.text import decoding_settings
+
+    if inputs not in PROMPT_INPUTS:
+        return None
+    return PromptPreprocessor(
+        tokenizer,
+        inputs,
+        config["seq_len"],
+        config["target_len"],
+        seq2seq_format=Seq2SeqFormat.from_info(info),
+        separator_id=getattr(model, "separator_token_id", None),
+        max_positions=getattr(getattr(model, "backbone", None), "max_sequence_length", None),
+        decoding=decoding_settings(config),
+    )
 
 
 def check_init_from(config, init_config):

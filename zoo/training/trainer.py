@@ -474,12 +474,13 @@ def compile_for_training(model, recipe, config, total_steps):
 def load_run(run_path):
     """`(model, tokenizer, info, config dict)` of a finished run directory.
 
-    The model carries the run's raw-text preprocessor where its task has one (classification), so
-    `model.predict(["a raw review"])` gives its logits.
+    The model carries the run's raw-text preprocessor (`model.preprocessor`; none for mlm), so
+    `model.predict(["a raw review"])` gives a classifier's logits and `model.generate(["a raw
+    sentence"])` a generation run's outputs, decoded as `zoo predict` decodes them.
     """
     model, tokenizers, saved = load_model_folder(finished_model_folder(run_path))
     info = dict(saved["task"])
     config = info.pop("config")
     tokenizer = tokenizers[TOKENIZER_FOLDER]
-    model.preprocessor = text_preprocessor(config, tokenizer)
+    model.preprocessor = text_preprocessor(config, tokenizer, info, model)
     return model, tokenizer, info, config
