@@ -16,15 +16,6 @@ from zoo.generation.repetition import repeated_ngram_tokens
 DEAD_SCORE = -1e9
 
 
-def causal_max_length(model, prompt_width, max_new_tokens):
-    """`prompt_width + max_new_tokens`, capped by the positions the model has (`backbone.max_sequence_length`).
-
-    The decoding length of a causal LM's right-padded prompts (`zoo predict` and the export agree).
-    """
-    limit = getattr(getattr(model, "backbone", None), "max_sequence_length", None)
-    return min(prompt_width + max_new_tokens, limit) if limit else prompt_width + max_new_tokens
-
-
 def column(x, index):
     """`x[:, index]` for a tensor `index` (a dynamic slice every backend compiles)."""
     start = (0, index) + (0,) * (len(x.shape) - 2)
