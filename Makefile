@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh clone: `make demo` and `make test`.
 # Both create .venv (Python >= 3.11) and install the pinned set in constraints.txt; the install
-# is quiet (PYTHONWARNINGS=ignore silences setuptools' editable-install notices in its build step).
+# is quiet: pip prints errors only (-qq; a machine-wide pip.conf may add index warnings otherwise), and
+# PYTHONWARNINGS=ignore silences setuptools' editable-install notices in its build step.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,8 +18,8 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet -c constraints.txt -e ".[torch,dev]"
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --quiet --upgrade pip
+	PYTHONWARNINGS=ignore $(PY) -m pip install --quiet --quiet -c constraints.txt -e ".[torch,dev]"
 	touch $(STAMP)
 
 demo: $(STAMP)
