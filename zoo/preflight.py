@@ -25,6 +25,7 @@ import zipfile
 from pathlib import Path
 
 from zoo.errors import LoadError
+from zoo.families import family_packages
 from zoo.loading_limits import (
     cap,
     config_dicts,
@@ -49,16 +50,18 @@ class UnsafeModelConfig(LoadError):
 
 
 def _is_allowed_module(module):
-    return any(module == package or module.startswith(package + ".") for package in _ALLOWED_PACKAGES)
+    # A registered family's package is code its contributor installed, as trusted as zoo's own.
+    packages = (*_ALLOWED_PACKAGES, *family_packages().values())
+    return any(module == package or module.startswith(package + ".") for package in packages)
 
 
 def check_config_is_safe(config, where="model", is_known_function=None, is_registered=None):
     """Raises `UnsafeModelConfig` if any object in a serialized Keras config is outside keras/zoo.
 
     Without Keras (`is_known_function`, `is_registered` None) it checks what the config says:
-    no Lambda layer, no module outside keras, keras_hub and zoo. `zoo.models.saving` passes the
-    two predicates, which ask Keras whether a named function is an activation or registered, and
-    whether a `package>Name` class is registered.
+    no Lambda layer, no module outside keras, keras_hub, zoo and the families of `zoo.families`.
+    `zoo.models.saving` passes the two predicates, which ask Keras whether a named function is an
+    activation or registered, and whether a `package>Name` class is registered.
 
     Example: `check_config_is_safe(json.load(open("config.json"))["model"])`.
     """
@@ -82,7 +85,8 @@ def _check_object(config, where, is_known_function, is_registered):
             )
     elif module is not None and not _is_allowed_module(str(module)):
         raise UnsafeModelConfig(
-            f"{where}: refusing to import '{module}.{class_name}': only keras, keras_hub and zoo objects are loaded."
+            f"{where}: refusing to import '{module}.{class_name}': only keras, keras_hub, zoo and registered "
+            "family (zoo/families.py) objects are loaded."
         )
     if is_registered is not None and registered_name and ">" in str(registered_name):
         if not is_registered(registered_name):

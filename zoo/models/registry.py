@@ -3,7 +3,7 @@
 This is the one place that maps a family name to code: recipes, the export and the benchmarks
 ask it which task model to build and which inputs it reads (`task_model`), and never branch on
 family names. A family is a package with `PRESETS` and a `task_models.TASK_MODELS` dict; adding
-one is its folder plus one line in `FAMILIES` (or `MODEL_ONLY_FAMILIES`). See CONTRIBUTING.md.
+one is its folder plus one line in `zoo/families.py`. See CONTRIBUTING.md.
 
 Example:
 
@@ -18,20 +18,11 @@ import importlib
 from collections.abc import Callable
 
 from zoo.errors import ConfigError
+from zoo.families import FAMILIES, family_packages
 from zoo.validation import require_choice, require_positive_int
 
 SIZES = ("tiny", "small", "base")
-# family -> (module, backbone class). Imported on first use so `import zoo.models` stays cheap.
-# The order is the order `task_families` lists a task's families in.
-FAMILIES = {
-    "lstm": ("zoo.models.lstm", "LSTMBackbone"),
-    "bert": ("zoo.models.bert", "BertBackbone"),
-    "seq2seq": ("zoo.models.seq2seq", "Seq2SeqBackbone"),
-    "gpt": ("zoo.models.gpt", "GPTBackbone"),
-}
 ALIASES = {"transformer": "seq2seq"}  # the CLI's `--model transformer` is the seq2seq family
-# Families of one task model and no shared backbone: not built here, imported to register their classes.
-MODEL_ONLY_FAMILIES = {"fasttext": "zoo.models.fasttext"}
 
 
 def resolve_family(family):
@@ -44,14 +35,9 @@ def family_module(family):
     return importlib.import_module(FAMILIES[resolve_family(family)][0])
 
 
-def _packages():
-    """`{family: package}` of every family, backbone or not, in registry order."""
-    return {**{family: module for family, (module, _) in FAMILIES.items()}, **MODEL_ONLY_FAMILIES}
-
-
 def import_all_families():
     """Imports every family's package, which registers its classes with Keras (before loading a saved model)."""
-    for module_name in _packages().values():
+    for module_name in family_packages().values():
         importlib.import_module(module_name)
 
 
@@ -96,19 +82,19 @@ class TaskModel:
 
 def _task_models(family):
     """`{task: TaskModel}` of a family, from its package's `task_models` module."""
-    package = _packages()[ALIASES.get(family, family)]
+    package = family_packages()[ALIASES.get(family, family)]
     return importlib.import_module(f"{package}.task_models").TASK_MODELS
 
 
 def task_families(task):
     """The families (CLI names) that build a model for `task`, in registry order."""
     cli_names = {family: alias for alias, family in ALIASES.items()}
-    return tuple(cli_names.get(family, family) for family in _packages() if task in _task_models(family))
+    return tuple(cli_names.get(family, family) for family in family_packages() if task in _task_models(family))
 
 
 def task_model(task, family):
     """The `TaskModel` of `family` for `task`; `ConfigError` listing the families that have one."""
-    models = _task_models(family) if ALIASES.get(family, family) in _packages() else {}
+    models = _task_models(family) if ALIASES.get(family, family) in family_packages() else {}
     if task not in models:
         raise ConfigError(f"--model {family}: the {task} recipe trains {', '.join(task_families(task))}.")
     return models[task]
