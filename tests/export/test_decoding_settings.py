@@ -3,11 +3,12 @@
 import json
 
 import pytest
+import tensorflow as tf
 
 from recipes import get_recipe
 from recipes.cli import main
 from tests.export.tiny_runs import TEXTS
-from zoo.data.pipelines import Seq2SeqFormat
+from zoo.generation import generate
 from zoo.training.config import TrainConfig
 from zoo.training.trainer import load_run
 
@@ -19,15 +20,28 @@ def bigrams(ids):
 
 
 def test_generated_ids_never_repeat_a_bigram_unless_the_ban_is_lifted(trained_runs):
-    model, tokenizer, info, saved = load_run(trained_runs[RUN])
-    config = TrainConfig(**saved)
-    assert config.no_repeat_ngram == 2 and config.copy_attention
-    recipe = get_recipe(config.task)
-    seq2seq_format = Seq2SeqFormat.from_info(info)
-    banned = recipe._generate(model, tokenizer, seq2seq_format, TEXTS, config, compiled=False)
+    model, tokenizer, _, saved = load_run(trained_runs[RUN])
+    assert saved["no_repeat_ngram"] == 2 and saved["copy_attention"]
+    preprocessor = model.preprocessor  # the run's prompts and decoding settings, as zoo predict uses them
+    assert preprocessor.decoding["no_repeat_ngram_size"] == 2
+    prompts = preprocessor(tf.constant(TEXTS))
+
+    def generated_ids(no_repeat_ngram_size):
+        out = generate(
+            model,
+            prompts.prompt_ids.numpy(),
+            preprocessor.max_length,
+            prompt_mask=prompts.prompt_mask.numpy(),
+            conditioning={name: x.numpy() for name, x in prompts.conditioning.items()},
+            end_token_id=tokenizer.eos_id,
+            no_repeat_ngram_size=no_repeat_ngram_size,
+            jit_compile=False,
+        )
+        return preprocessor.new_tokens(out["token_ids"], prompts.prompt_mask).to_list()
+
+    banned = generated_ids(preprocessor.decoding["no_repeat_ngram_size"])
     assert all(len(set(bigrams(ids))) == len(bigrams(ids)) for ids in banned), banned
-    free_config = TrainConfig(**{**saved, "no_repeat_ngram": 0})
-    free = recipe._generate(model, tokenizer, seq2seq_format, TEXTS, free_config, compiled=False)
+    free = generated_ids(0)
     # The tiny model loops without the ban: the check above is not vacuous.
     assert any(len(set(bigrams(ids))) < len(bigrams(ids)) for ids in free), free
 
@@ -47,6 +61,7 @@ def test_predict_flags_override_the_runs_decoding(trained_runs, capsys):
     )
 
 
+@pytest.mark.one_backend  # the benchmark script's plumbing; decoding itself is tested on every backend
 def test_decoding_benchmark_scores_each_setting(trained_runs):
     from benchmarks.decoding import SETTINGS, measure, repeats_a_trigram
 
