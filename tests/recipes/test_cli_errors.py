@@ -1,9 +1,12 @@
 """Bad flags, missing files and incompatible choices: one line on stderr, exit status 2, no traceback."""
 
-import keras
 import pytest
 
 from recipes.cli import main
+
+# Argument checks and the messages they give do not depend on the backend: one suite runs them
+# (tests/conftest.py), but for the remat refusal, which the torch backend does not make.
+pytestmark = pytest.mark.one_backend
 
 TINY = [
     "--size",
@@ -71,7 +74,7 @@ def test_remat_needs_transformer_blocks(tmp_path, capsys):
     )
 
 
-@pytest.mark.skipif(keras.backend.backend() == "torch", reason="torch replays dropout masks when it recomputes")
+@pytest.mark.one_backend("jax")  # torch replays dropout masks when it recomputes, so it accepts this
 def test_remat_with_dropout_is_refused_where_masks_would_be_redrawn(tmp_path, capsys):
     _fails_with(
         ["train", "clm", "--model", "gpt", "--remat", "--dropout", "0.1", *TINY, "--out", str(tmp_path / "r")],

@@ -14,6 +14,10 @@ from zoo.errors import one_line
 from zoo.training.config import ConfigError, TrainConfig
 from zoo.training.run_directory import RunDirectory
 
+# What a failed run leaves and says is the trainer's and the CLI's, the same on every backend
+# (resuming after kill -9 is tested on each backend: tests/recipes/test_resume.py).
+pytestmark = pytest.mark.one_backend
+
 
 def _tsv(path, rows):
     path.write_text("label\ttext\n" + "".join(f"{label}\t{text}\n" for label, text in rows))
