@@ -38,7 +38,7 @@ def test_training_prediction_and_export_give_the_same_prompt_ids():
     x, y, weights = _training_batch()
     trained = [_up_to_separator(row, separator) for row in x["token_ids"]]
 
-    # `zoo predict` / `zoo evaluate` (recipes/seq2seq.py): tokenize to seq_len, then `build_prompt`.
+    # `GPTSeq2Seq.build_prompt` (NumPy ids tokenized to seq_len).
     model = GPTSeq2Seq(
         GPTBackbone(
             vocabulary_size=TOKENIZER.vocabulary_size,

@@ -1,8 +1,8 @@
 """The decoder-only seq2seq (prefix LM) packing, in TensorFlow ops: `source <sep> target <end>`.
 
-The one implementation that training (`prefix_lm_dataset`), `zoo evaluate` / `zoo predict`
-(`GPTSeq2Seq.build_prompt`) and the SavedModel export (`zoo.export.servables`) share, so the
-model reads the same ids in all three. One truncation rule: the source keeps its first
+The one implementation that training (`prefix_lm_dataset`), the run's `PromptPreprocessor`
+(`zoo evaluate`, `zoo predict`, `model.generate`, the SavedModel) and `GPTSeq2Seq.build_prompt`
+(NumPy callers) share, so the model reads the same ids in all of them. One truncation rule: the source keeps its first
 `max_source_length` tokens, the target its first `max_target_length - 1` (its end token takes the
 last place), whatever the other side's length.
 
