@@ -59,6 +59,22 @@ def generate_text(model, preprocessor, texts, *, batch_size=8, jit_compile=None,
         jit_compile: compile the decoding loop; None compiles where it pays off (`compile_pays_off`).
         **decoding: `generate` keyword arguments; they replace the run's (`preprocessor.decoding`).
     """
+    outputs = []
+    for count, new_tokens in _generated(model, preprocessor, texts, batch_size, jit_compile, decoding):
+        outputs += [text.decode("utf-8") for text in preprocessor.tokenizer.detokenize(new_tokens).numpy()[:count]]
+    return outputs
+
+
+def generate_ids(model, preprocessor, texts, *, batch_size=8, jit_compile=None, **decoding):
+    """The generated token ids of each raw text (lists, without the end token); arguments as `generate_text`."""
+    outputs = []
+    for count, new_tokens in _generated(model, preprocessor, texts, batch_size, jit_compile, decoding):
+        outputs += new_tokens.to_list()[:count]
+    return outputs
+
+
+def _generated(model, preprocessor, texts, batch_size, jit_compile, decoding):
+    """`(texts in the chunk, ragged new token ids of the padded chunk)` per `batch_size` texts."""
     from zoo.data.pipelines.prompts import PromptPreprocessor
 
     if not isinstance(preprocessor, PromptPreprocessor):
@@ -71,7 +87,6 @@ def generate_text(model, preprocessor, texts, *, batch_size=8, jit_compile=None,
         jit_compile = compile_pays_off(len(texts), batch_size)
     tokenizer = preprocessor.tokenizer
     options = {"end_token_id": tokenizer.eos_id, "pad_token_id": tokenizer.pad_id, **preprocessor.decoding, **decoding}
-    outputs = []
     for chunk, padded in fixed_size_chunks(texts, batch_size):
         prompts = preprocessor(tf.constant(padded))
         out = generate(
@@ -83,6 +98,4 @@ def generate_text(model, preprocessor, texts, *, batch_size=8, jit_compile=None,
             jit_compile=jit_compile,
             **options,
         )
-        generated = preprocessor.outputs(out["token_ids"], prompts.prompt_mask).numpy()
-        outputs += [text.decode("utf-8") for text in generated[: len(chunk)]]
-    return outputs
+        yield len(chunk), preprocessor.new_tokens(out["token_ids"], prompts.prompt_mask)
