@@ -45,11 +45,17 @@ def test_decode_step_logits_equal_full_forward(config):
 
 
 def greedy_by_recomputation(lm, prompt, max_length):
+    """Greedy decoding by a full forward pass per token, without a cache.
+
+    Every pass reads one `(1, max_length)` array, the tokens so far right-padded: the model is
+    causal, so the logits at the last real token do not see the padding (one shape: JAX compiles once).
+    """
     tokens = list(prompt)
     while len(tokens) < max_length:
-        ids = np.array([tokens], "int32")
-        logits = to_numpy(lm({"token_ids": ids, "padding_mask": np.ones_like(ids)}))
-        tokens.append(int(logits[0, -1].argmax()))
+        ids = np.array([tokens + [0] * (max_length - len(tokens))], "int32")
+        mask = (np.arange(max_length) < len(tokens)).astype("int32")[None]
+        logits = to_numpy(lm({"token_ids": ids, "padding_mask": mask}))
+        tokens.append(int(logits[0, len(tokens) - 1].argmax()))
     return tokens
 
 
