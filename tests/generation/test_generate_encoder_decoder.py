@@ -26,7 +26,8 @@ def transformer():
 
 
 def lstm(attention):
-    return seeded(LSTMSeq2Seq(**seq2seq_config("tiny", VOCABULARY, attention=attention)), scale=0.3)
+    model = LSTMSeq2Seq.from_backbone_arguments(**seq2seq_config("tiny", VOCABULARY, attention=attention))
+    return seeded(model, scale=0.3)
 
 
 def greedy_by_recomputation(model):

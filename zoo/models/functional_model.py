@@ -32,6 +32,14 @@ def sparse_cross_entropy():
     return keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="mean_with_sample_weight")
 
 
+def token_inputs():
+    """Fresh `{"token_ids", "padding_mask"}` int32 inputs `(batch, T)`, what every token-stream backbone reads."""
+    return {
+        "token_ids": keras.Input(shape=(None,), dtype="int32", name="token_ids"),
+        "padding_mask": keras.Input(shape=(None,), dtype="int32", name="padding_mask"),
+    }
+
+
 class FunctionalModel(keras.Model):
     """A functional model whose config is its constructor arguments (the keras-hub `Backbone` pattern).
 

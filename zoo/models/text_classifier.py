@@ -1,4 +1,4 @@
-"""Base of the classifiers that own their whole graph (LSTM, fastText): the default `compile()`."""
+"""Base of the classifiers that own their whole graph (fastText): the default `compile()`."""
 
 from zoo.models.functional_model import Task
 

@@ -90,7 +90,7 @@ def seq2seq_logits(model, encoder_token_ids, encoder_padding_mask, decoder_token
     num_layers, hidden_dim = decoder.num_layers, decoder.hidden_dim
     logits = []
     for source, mask, target in zip(encoder_token_ids, encoder_padding_mask, decoder_token_ids):
-        encoder_outputs, final_h, final_c = run_backbone(model.encoder, source[mask.astype(bool)])
+        encoder_outputs, final_h, final_c = run_backbone(model.backbone, source[mask.astype(bool)])
         hidden = np.tanh(final_h @ _w(bridge.hidden_dense.kernel) + _w(bridge.hidden_dense.bias))
         cell = final_c @ _w(bridge.cell_dense.kernel) + _w(bridge.cell_dense.bias)
         hidden, cell = hidden.reshape(num_layers, hidden_dim), cell.reshape(num_layers, hidden_dim)

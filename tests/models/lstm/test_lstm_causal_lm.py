@@ -33,7 +33,7 @@ JIT = keras.backend.backend() == "jax"
 
 
 def seeded_lm(scale=0.5, num_layers=2, embedding_dim=5, hidden_dim=4, **kwargs):
-    lm = LSTMCausalLM(VOCABULARY, embedding_dim, hidden_dim, num_layers=num_layers, **kwargs)
+    lm = LSTMCausalLM.from_backbone_arguments(VOCABULARY, embedding_dim, hidden_dim, num_layers=num_layers, **kwargs)
     numpy_lstm.set_seeded_weights(lm, scale=scale)
     return lm
 
@@ -94,9 +94,13 @@ def test_keras_round_trip(tmp_path, head):
 
 
 def test_config_round_trip_and_presets():
-    lm = LSTMCausalLM(**{**causal_lm_config("tiny", vocabulary_size=50, tie_embeddings=False), "dropout": 0.2})
+    lm = LSTMCausalLM.from_backbone_arguments(
+        **{**causal_lm_config("tiny", vocabulary_size=50, tie_embeddings=False), "dropout": 0.2}
+    )
     config = lm.get_config()
-    assert config["tie_embeddings"] is False and config["dropout"] == 0.2 and config["hidden_dim"] == 64
+    assert config["tie_embeddings"] is False and config["dropout"] == 0.2
+    assert config["backbone"]["config"]["hidden_dim"] == 64 and config["backbone"]["config"]["bidirectional"] is False
+    assert total_parameters(config) == lm.count_params()
     assert LSTMCausalLM.from_config(config).get_config() == config
     restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(lm), safe_mode=True)
     assert type(restored) is LSTMCausalLM and restored.get_config() == config
@@ -105,7 +109,7 @@ def test_config_round_trip_and_presets():
 @pytest.mark.parametrize("head", list(HEADS))
 def test_parameter_counts_match_the_built_model(head):
     config = {"vocabulary_size": VOCABULARY, "num_layers": 2, "tie_embeddings": True, **HEADS[head]}
-    assert total_parameters(config) == LSTMCausalLM(**config).count_params()
+    assert total_parameters(config) == LSTMCausalLM.from_backbone_arguments(**config).count_params()
     assert total_parameters(config) - non_embedding_parameters(config) == VOCABULARY * config["embedding_dim"]
 
 
@@ -215,4 +219,4 @@ def test_mixed_bfloat16_logits_are_float32_and_close_to_numpy():
 def test_bad_arguments_are_quoted(kwargs, message):
     config = {"vocabulary_size": VOCABULARY, "embedding_dim": 4, "hidden_dim": 4, **kwargs}
     with pytest.raises(ValueError, match=message):
-        LSTMCausalLM(**config)
+        LSTMCausalLM.from_backbone_arguments(**config)

@@ -16,7 +16,7 @@ INPUTS = {"token_ids": TOKEN_IDS, "padding_mask": PADDING_MASK}
 
 def tiny_classifier(**kwargs):
     config = {"embedding_dim": 5, "hidden_dim": 4, "num_layers": 2, **kwargs}
-    return LSTMClassifier(VOCABULARY, CLASSES, **config)
+    return LSTMClassifier.from_backbone_arguments(VOCABULARY, CLASSES, **config)
 
 
 # Each pooling once, both directions for "last" (final states): few eager JAX calls, as each compiles its scans.
@@ -116,7 +116,7 @@ def test_bad_arguments_are_quoted(kwargs, message):
 
 def test_bad_num_classes_is_quoted():
     with pytest.raises(ValueError, match="num_classes=0"):
-        LSTMClassifier(VOCABULARY, 0, embedding_dim=4, hidden_dim=4)
+        LSTMClassifier(LSTMBackbone(VOCABULARY, embedding_dim=4, hidden_dim=4), 0)
 
 
 def test_a_classifier_starts_from_a_causal_lm_with_its_embedding_and_first_layer():
@@ -124,8 +124,8 @@ def test_a_classifier_starts_from_a_causal_lm_with_its_embedding_and_first_layer
     from zoo.models.lstm.backbone import load_pretrained_layers
 
     dims = {"vocabulary_size": 50, "embedding_dim": 8, "hidden_dim": 16, "num_layers": 2}
-    lm = LSTMCausalLM(**dims)
-    classifier = LSTMClassifier(num_classes=2, **dims)
+    lm = LSTMCausalLM.from_backbone_arguments(**dims)
+    classifier = LSTMClassifier.from_backbone_arguments(num_classes=2, **dims)
     backward_before = [w.copy() for w in classifier.backbone.lstm_layers[0].backward_layer.get_weights()]
     second_before = [w.copy() for w in classifier.backbone.lstm_layers[1].get_weights()]
 
@@ -143,6 +143,6 @@ def test_a_classifier_starts_from_a_causal_lm_with_its_embedding_and_first_layer
     for got, want in zip(classifier.backbone.lstm_layers[1].get_weights(), second_before):
         np.testing.assert_array_equal(got, want)
 
-    other = LSTMClassifier(num_classes=2, **{**dims, "vocabulary_size": 60})
+    other = LSTMClassifier.from_backbone_arguments(num_classes=2, **{**dims, "vocabulary_size": 60})
     with pytest.raises(ValueError, match=r"pretrained token embedding is \(50, 8\); this model's is \(60, 8\)"):
         load_pretrained_layers(other.backbone, lm.backbone)

@@ -40,16 +40,19 @@ SMALL_CONFIGS = [
 
 @pytest.mark.parametrize("model_cls, config", SMALL_CONFIGS)
 def test_parameter_counts_match_the_built_model(model_cls, config):
-    assert total_parameters(config) == model_cls(**config).count_params()
+    model = getattr(model_cls, "from_backbone_arguments", model_cls)(**config)
+    assert total_parameters(config) == model.count_params() == total_parameters(model.get_config())
     assert 0 < non_embedding_parameters(config) < total_parameters(config)
 
 
 def test_presets_build_classifier_and_seq2seq():
     assert set(PRESETS) == {"tiny", "small", "base"}
     classifier_kwargs = classifier_config("tiny", vocabulary_size=100, num_classes=4)
-    assert LSTMClassifier(**classifier_kwargs).count_params() == total_parameters(classifier_kwargs)
+    classifier = LSTMClassifier.from_backbone_arguments(**classifier_kwargs)
+    assert classifier.count_params() == total_parameters(classifier_kwargs) == total_parameters(classifier.get_config())
     seq2seq_kwargs = seq2seq_config("tiny", vocabulary_size=100)
-    assert LSTMSeq2Seq(**seq2seq_kwargs).count_params() == total_parameters(seq2seq_kwargs)
+    seq2seq = LSTMSeq2Seq.from_backbone_arguments(**seq2seq_kwargs)
+    assert seq2seq.count_params() == total_parameters(seq2seq_kwargs) == total_parameters(seq2seq.get_config())
     sizes = [total_parameters(seq2seq_config(size, 8192)) for size in ("tiny", "small", "base")]
     assert sizes == sorted(sizes)
 

@@ -29,7 +29,7 @@ def model_inputs(decoder_ids=TARGET_IDS, decoder_mask=None):
 
 
 def seeded_model(attention, num_layers=2, embedding_dim=5, hidden_dim=4, **kwargs):
-    model = LSTMSeq2Seq(
+    model = LSTMSeq2Seq.from_backbone_arguments(
         SOURCE_VOCABULARY,
         embedding_dim=embedding_dim,
         hidden_dim=hidden_dim,
@@ -224,7 +224,7 @@ def test_state_bridge_layer_contract(tmp_path):
 )
 def test_bad_arguments_are_quoted(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        LSTMSeq2Seq(SOURCE_VOCABULARY, embedding_dim=4, hidden_dim=4, **kwargs)
+        LSTMSeq2Seq.from_backbone_arguments(SOURCE_VOCABULARY, embedding_dim=4, hidden_dim=4, **kwargs)
 
 
 def test_batch_size_must_match_the_source():

@@ -20,7 +20,7 @@ def build_copy_lm(vocabulary_size=VOCABULARY, copy_attention=True, **backbone_kw
 
 
 def build_copy_lstm(vocabulary_size=VOCABULARY, copy_attention=True, attention="luong"):
-    return LSTMSeq2Seq(
+    return LSTMSeq2Seq.from_backbone_arguments(
         vocabulary_size, embedding_dim=16, hidden_dim=16, attention=attention, copy_attention=copy_attention
     )
 
@@ -107,6 +107,6 @@ def test_copy_attention_needs_one_vocabulary_and_the_source():
     with pytest.raises(ValueError, match="encoder_vocabulary_size=40 and decoder_vocabulary_size=30"):
         Seq2SeqLM(backbone, copy_attention=True)
     with pytest.raises(ValueError, match="vocabulary_size=40, target_vocabulary_size=30"):
-        LSTMSeq2Seq(VOCABULARY, 8, 8, target_vocabulary_size=30, copy_attention=True)
+        LSTMSeq2Seq.from_backbone_arguments(VOCABULARY, 8, 8, target_vocabulary_size=30, copy_attention=True)
     with pytest.raises(ValueError, match='attention="none"'):
         build_copy_lstm(attention="none")

@@ -5,6 +5,7 @@ from keras import ops
 
 from zoo.layers.hashed_bigrams import MAX_TOKEN_ID, HashedBigrams
 from zoo.layers.pooling import masked_pooling
+from zoo.models.functional_model import token_inputs
 from zoo.models.text_classifier import TextClassifier
 from zoo.validation import require_non_negative_int, require_positive_int, require_rate
 
@@ -69,8 +70,8 @@ class FastTextClassifier(TextClassifier):
         head = keras.layers.Dense(num_classes, dtype=dtype, name="head")
 
         # === Functional Model ===
-        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-        padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
+        inputs = token_inputs()
+        token_ids, padding_mask = inputs["token_ids"], inputs["padding_mask"]
         vectors, mask = token_embedding(token_ids), ops.cast(padding_mask, "bool")
         if bigrams is not None:  # one bag: the tokens and the bigrams side by side
             buckets, bigram_mask = bigrams(token_ids, padding_mask)
@@ -78,7 +79,6 @@ class FastTextClassifier(TextClassifier):
             mask = ops.concatenate([mask, bigram_mask], axis=1)
         pooled = masked_pooling(vectors, mask, "mean")
         logits = ops.cast(head(head_dropout(ops.cast(pooled, head.compute_dtype))), "float32")
-        inputs = {"token_ids": token_ids, "padding_mask": padding_mask}
         super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
 
         # === Config ===

@@ -5,7 +5,7 @@ import keras
 from zoo.layers import LearnedPositionEmbedding, TokenEmbedding, TransformerDecoderBlock, build_norm
 from zoo.layers.feed_forward import ACTIVATIONS
 from zoo.layers.norms import NORM_KINDS
-from zoo.models.functional_model import FunctionalModel
+from zoo.models.functional_model import FunctionalModel, token_inputs
 from zoo.validation import require_choice, require_positive_int, require_positive_number, require_rate
 
 POSITION_ENCODINGS = ("learned", "rotary")
@@ -127,8 +127,8 @@ class GPTBackbone(FunctionalModel):
         final_norm = build_norm(norm, norm_epsilon, name="final_norm", dtype=dtype)
 
         # === Functional Model ===
-        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-        padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
+        inputs = token_inputs()
+        token_ids, padding_mask = inputs["token_ids"], inputs["padding_mask"]
         x = token_embedding(token_ids)
         if position_embedding is not None:
             x = keras.layers.Add(dtype=dtype, name="embeddings_add")([x, position_embedding(x)])
@@ -137,7 +137,7 @@ class GPTBackbone(FunctionalModel):
             x = block(x, decoder_padding_mask=padding_mask)
         sequence_output = final_norm(x)
         super().__init__(
-            inputs={"token_ids": token_ids, "padding_mask": padding_mask},
+            inputs=inputs,
             outputs=sequence_output,
             dtype=dtype,
             **kwargs,

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from zoo.models.gpt.task import GPTTask, backbone_inputs
+from zoo.models.functional_model import token_inputs
+from zoo.models.gpt.task import GPTTask
 from zoo.models.kv_cache import cache_key, empty_self_attention_caches
 
 
@@ -51,7 +52,7 @@ class GPTCausalLM(GPTTask):
 
     def __init__(self, backbone, **kwargs):
         # === Functional Model ===
-        inputs = backbone_inputs()
+        inputs = token_inputs()
         hidden = backbone(inputs)
         logits = ops.cast(backbone.token_embedding(hidden, reverse=True), "float32")
         super().__init__(backbone, inputs=inputs, outputs=logits, **kwargs)

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from zoo.models.gpt.task import GPTTask, backbone_inputs
+from zoo.models.functional_model import token_inputs
+from zoo.models.gpt.task import GPTTask
 from zoo.validation import require_positive_int, require_rate
 
 
@@ -71,7 +72,7 @@ class GPTClassifier(GPTTask):
         )
 
         # === Functional Model ===
-        inputs = backbone_inputs()
+        inputs = token_inputs()
         pooled = pooling(backbone(inputs), inputs["padding_mask"])
         logits = ops.cast(head(head_dropout(pooled)), "float32")
         super().__init__(backbone, inputs=inputs, outputs=logits, **kwargs)

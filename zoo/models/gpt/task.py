@@ -1,7 +1,5 @@
 """What every GPT task shares: the backbone it holds, its config, and `compile()` defaults."""
 
-import keras
-
 from zoo.models.functional_model import BackboneTask
 
 
@@ -13,11 +11,3 @@ class GPTTask(BackboneTask):
     """
 
     default_learning_rate = 3e-4
-
-
-def backbone_inputs():
-    """Fresh `{"token_ids", "padding_mask"}` inputs for a task's functional graph."""
-    return {
-        "token_ids": keras.Input(shape=(None,), dtype="int32", name="token_ids"),
-        "padding_mask": keras.Input(shape=(None,), dtype="int32", name="padding_mask"),
-    }

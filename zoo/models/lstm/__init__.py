@@ -1,9 +1,9 @@
-"""LSTM baselines: a (bi)LSTM text classifier, a causal LM and an attention seq2seq (both with the decoding protocol).
+"""LSTM baselines on one `LSTMBackbone`: a (bi)LSTM text classifier, a causal LM and an attention seq2seq.
 
 Example:
 
     from zoo.models.lstm import LSTMSeq2Seq, seq2seq_config
-    model = LSTMSeq2Seq(**seq2seq_config("small", vocabulary_size=8000))
+    model = LSTMSeq2Seq.from_backbone_arguments(**seq2seq_config("small", vocabulary_size=8000))
 """
 
 from zoo.models.lstm.backbone import LSTMBackbone

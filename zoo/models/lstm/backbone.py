@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from zoo.layers.token_embedding import TokenEmbedding
-from zoo.models.functional_model import FunctionalModel
+from zoo.models.functional_model import FunctionalModel, token_inputs
 from zoo.validation import require_positive_int, require_rate
 
 
@@ -78,8 +78,8 @@ class LSTMBackbone(FunctionalModel):
         lstm_layers = [lstm_layer(hidden_dim, bidirectional, dtype, name=f"lstm_{i}") for i in range(num_layers)]
 
         # === Functional Model ===
-        token_ids = keras.Input(shape=(None,), dtype="int32", name="token_ids")
-        padding_mask = keras.Input(shape=(None,), dtype="int32", name="padding_mask")
+        inputs = token_inputs()
+        token_ids, padding_mask = inputs["token_ids"], inputs["padding_mask"]
         mask = ops.cast(padding_mask, "bool")
         x = token_embedding(token_ids)
         for dropout_layer, lstm in zip(dropouts, lstm_layers):
@@ -90,9 +90,7 @@ class LSTMBackbone(FunctionalModel):
             "final_hidden": ops.concatenate(hidden_states, axis=-1) if bidirectional else hidden_states[0],
             "final_cell": ops.concatenate(cell_states, axis=-1) if bidirectional else cell_states[0],
         }
-        super().__init__(
-            inputs={"token_ids": token_ids, "padding_mask": padding_mask}, outputs=outputs, dtype=dtype, **kwargs
-        )
+        super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
 
         # === Config ===
         self.vocabulary_size = vocabulary_size
@@ -113,6 +111,19 @@ class LSTMBackbone(FunctionalModel):
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
         }
+
+
+def from_flat_config(cls, config):
+    """An `LSTMClassifier` or `LSTMCausalLM` from a config saved before the backbone was an argument.
+
+    Such a config holds the backbone's and the task's arguments side by side (one `dropout` for
+    both), which are `cls.from_backbone_arguments`'s; the weights load as they are (a `.keras` file
+    stores the backbone under its class name either way).
+    """
+    config = dict(config)
+    if isinstance(config.get("dtype"), dict):
+        config["dtype"] = keras.dtype_policies.get(config["dtype"])
+    return cls.from_backbone_arguments(**config)
 
 
 def load_pretrained_layers(backbone, pretrained):

@@ -3,9 +3,8 @@
 import keras
 from keras import ops
 
-from zoo.models.functional_model import sparse_cross_entropy
-from zoo.models.lstm.backbone import LSTMBackbone
-from zoo.models.lstm.task import LSTMGenerativeTask
+from zoo.models.functional_model import BackboneTask, sparse_cross_entropy, token_inputs
+from zoo.models.lstm.backbone import LSTMBackbone, from_flat_config
 from zoo.validation import require_rate
 
 
@@ -29,18 +28,19 @@ def vocabulary_logits(sequence, token_embedding, output_projection, lm_head):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class LSTMCausalLM(LSTMGenerativeTask):
+class LSTMCausalLM(BackboneTask):
     """Next-token prediction with a unidirectional `LSTMBackbone` (Zaremba et al., 2014; tied as Press & Wolf, 2016).
 
     Inputs are `{"token_ids": (batch, T) int32, "padding_mask": (batch, T)}`; the output is
     float32 logits `(batch, T, vocabulary_size)`: position `t` predicts token `t + 1`. Padding
     is masked out of every LSTM layer (a padded step leaves the state unchanged), so logits at
-    real positions do not depend on it. Dropout acts on the input of every LSTM layer and on the
-    top layer's outputs. With `tie_embeddings` the logits go through the token embedding
-    (`h @ E^T`), after a linear projection to `embedding_dim` (no bias) when `hidden_dim` differs;
-    otherwise through a separate dense layer `lm_head`. Train with `fit(x, y, sample_weight)`
+    real positions do not depend on it. Dropout acts on the top layer's outputs (the backbone's
+    own on the input of every LSTM layer). With `tie_embeddings` the logits go through the token
+    embedding (`h @ E^T`), after a linear projection to `embedding_dim` (no bias) when `hidden_dim`
+    differs; otherwise through a separate dense layer `lm_head`. Train with `fit(x, y, sample_weight)`
     from `zoo.models.gpt.next_token_batch`; `compile()` with no arguments uses AdamW (1e-3),
     cross-entropy on the logits averaged over the sample weights, and weighted accuracy.
+    `from_backbone_arguments` builds the backbone and the model in one call.
 
     Decoding (the protocol of `zoo.generation`): `init_decoding_state(batch_size, max_length)`
     returns zero `{"hidden", "cell"}` states `(batch, num_layers, hidden_dim)` (batch first).
@@ -52,24 +52,56 @@ class LSTMCausalLM(LSTMGenerativeTask):
     logits there are exact, later columns are not meant to be read. A single token always advances.
 
     Args:
-        vocabulary_size: number of token ids (largest id + 1).
-        embedding_dim: width of the token embeddings.
-        hidden_dim: units of each LSTM.
-        num_layers: number of stacked LSTM layers.
-        dropout: dropout rate on the input of every LSTM layer and on the top layer's outputs.
+        backbone: a unidirectional `LSTMBackbone` (`bidirectional=False`).
+        dropout: dropout rate on the top layer's outputs.
         tie_embeddings: whether the output layer reuses the token embedding table.
-        dtype: dtype policy of the layers (e.g. "mixed_bfloat16"); the logits stay float32.
 
     Example:
 
-        lm = LSTMCausalLM(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
+        backbone = LSTMBackbone(vocabulary_size=100, embedding_dim=16, hidden_dim=32, bidirectional=False)
+        lm = LSTMCausalLM(backbone)
         lm({"token_ids": np.array([[5, 6, 7]]), "padding_mask": np.array([[1, 1, 1]])}).shape  # (1, 3, 100)
         logits, state = lm.decode_step(np.array([[5]]), lm.init_decoding_state(1, 8), 0)
         logits.shape, state["hidden"].shape  # ((1, 1, 100), (1, 1, 32))
     """
 
-    def __init__(
-        self,
+    def __init__(self, backbone, dropout=0.0, tie_embeddings=True, **kwargs):
+        require_rate("dropout", dropout)
+        if not isinstance(tie_embeddings, bool):
+            raise ValueError(f"`tie_embeddings` must be True or False. Received: tie_embeddings={tie_embeddings!r}")
+        if backbone.bidirectional:
+            raise ValueError(
+                "A causal LM reads left to right: its `LSTMBackbone` needs `bidirectional=False`. "
+                f"Received: a backbone with bidirectional={backbone.bidirectional}"
+            )
+        kwargs.setdefault("dtype", backbone.dtype_policy)
+
+        # === Layers ===
+        dtype = backbone.dtype_policy
+        output_dropout = keras.layers.Dropout(dropout, dtype=dtype, name="output_dropout")
+        output_projection = lm_head = None
+        if not tie_embeddings:
+            lm_head = keras.layers.Dense(backbone.vocabulary_size, dtype=dtype, name="lm_head")
+        elif backbone.hidden_dim != backbone.embedding_dim:
+            output_projection = keras.layers.Dense(
+                backbone.embedding_dim, use_bias=False, dtype=dtype, name="output_projection"
+            )
+
+        # === Functional Model ===
+        inputs = token_inputs()
+        sequence = output_dropout(backbone(inputs)["sequence_output"])
+        logits = vocabulary_logits(sequence, backbone.token_embedding, output_projection, lm_head)
+        super().__init__(backbone, inputs=inputs, outputs=logits, **kwargs)
+
+        # === Config ===
+        self.dropout = dropout
+        self.tie_embeddings = tie_embeddings
+        self.output_projection = output_projection
+        self.lm_head = lm_head
+
+    @classmethod
+    def from_backbone_arguments(
+        cls,
         vocabulary_size,
         embedding_dim,
         hidden_dim,
@@ -79,11 +111,10 @@ class LSTMCausalLM(LSTMGenerativeTask):
         dtype=None,
         **kwargs,
     ):
-        require_rate("dropout", dropout)
-        if not isinstance(tie_embeddings, bool):
-            raise ValueError(f"`tie_embeddings` must be True or False. Received: tie_embeddings={tie_embeddings!r}")
+        """A causal LM on a new unidirectional `LSTMBackbone`; `dropout` acts on every LSTM input and the top output.
 
-        # === Layers ===
+        Example: `LSTMCausalLM.from_backbone_arguments(**causal_lm_config("small", vocabulary_size=8000))`.
+        """
         backbone = LSTMBackbone(
             vocabulary_size,
             embedding_dim,
@@ -94,33 +125,11 @@ class LSTMCausalLM(LSTMGenerativeTask):
             dtype=dtype,
             name="backbone",
         )
-        output_dropout = keras.layers.Dropout(dropout, dtype=dtype, name="output_dropout")
-        output_projection = lm_head = None
-        if not tie_embeddings:
-            lm_head = keras.layers.Dense(vocabulary_size, dtype=dtype, name="lm_head")
-        elif hidden_dim != embedding_dim:
-            output_projection = keras.layers.Dense(embedding_dim, use_bias=False, dtype=dtype, name="output_projection")
-
-        # === Functional Model ===
-        inputs = backbone.input
-        sequence = output_dropout(backbone(inputs)["sequence_output"])
-        logits = vocabulary_logits(sequence, backbone.token_embedding, output_projection, lm_head)
-        super().__init__(inputs=inputs, outputs=logits, dtype=dtype, **kwargs)
-
-        # === Config ===
-        self.vocabulary_size = vocabulary_size
-        self.embedding_dim = embedding_dim
-        self.hidden_dim = hidden_dim
-        self.num_layers = num_layers
-        self.dropout = dropout
-        self.tie_embeddings = tie_embeddings
-        self.backbone = backbone
-        self.output_projection = output_projection
-        self.lm_head = lm_head
+        return cls(backbone, dropout=dropout, tie_embeddings=tie_embeddings, dtype=dtype, **kwargs)
 
     def init_decoding_state(self, batch_size, max_length):
         """Zero states; `max_length` is unused: the LSTM state has no per-position cache."""
-        shape = (batch_size, self.num_layers, self.hidden_dim)
+        shape = (batch_size, self.backbone.num_layers, self.backbone.hidden_dim)
         zeros = ops.zeros(shape, dtype=self.backbone.compute_dtype)
         return {"hidden": zeros, "cell": zeros}
 
@@ -142,11 +151,10 @@ class LSTMCausalLM(LSTMGenerativeTask):
         return sparse_cross_entropy()
 
     def get_config(self):
-        return super().get_config() | {
-            "vocabulary_size": self.vocabulary_size,
-            "embedding_dim": self.embedding_dim,
-            "hidden_dim": self.hidden_dim,
-            "num_layers": self.num_layers,
-            "dropout": self.dropout,
-            "tie_embeddings": self.tie_embeddings,
-        }
+        return super().get_config() | {"dropout": self.dropout, "tie_embeddings": self.tie_embeddings}
+
+    @classmethod
+    def from_config(cls, config):
+        if "backbone" not in config:
+            return from_flat_config(cls, config)
+        return super().from_config(config)

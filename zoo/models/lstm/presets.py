@@ -1,8 +1,9 @@
 """Named sizes of the LSTM family, and their parameter counts and training FLOPs per token.
 
 `PRESETS[size]` holds the `LSTMBackbone` arguments besides `vocabulary_size`; `classifier_config`,
-`seq2seq_config` and `causal_lm_config` turn a size into the arguments of `LSTMClassifier`,
-`LSTMSeq2Seq` (whose encoder and decoder both get `num_layers` layers) and `LSTMCausalLM`.
+`seq2seq_config` and `causal_lm_config` turn a size into the arguments of the `from_backbone_arguments`
+of `LSTMClassifier`, `LSTMSeq2Seq` (whose encoder and decoder both get `num_layers` layers) and
+`LSTMCausalLM`.
 """
 
 PRESETS = {
@@ -13,12 +14,12 @@ PRESETS = {
 
 
 def classifier_config(size, vocabulary_size, num_classes, pooling="max"):
-    """`LSTMClassifier` arguments of a named size (a bidirectional stack)."""
+    """`LSTMClassifier.from_backbone_arguments` arguments of a named size (a bidirectional stack)."""
     return {"vocabulary_size": vocabulary_size, "num_classes": num_classes, "pooling": pooling, **PRESETS[size]}
 
 
 def seq2seq_config(size, vocabulary_size, attention="luong"):
-    """`LSTMSeq2Seq` arguments of a named size: `num_layers` encoder and `num_layers` decoder layers."""
+    """`LSTMSeq2Seq.from_backbone_arguments` arguments of a named size: `num_layers` encoder and decoder layers."""
     preset = dict(PRESETS[size])
     num_layers = preset.pop("num_layers")
     return {
@@ -31,7 +32,10 @@ def seq2seq_config(size, vocabulary_size, attention="luong"):
 
 
 def causal_lm_config(size, vocabulary_size, tie_embeddings=True):
-    """`LSTMCausalLM` arguments of a named size (a unidirectional stack), e.g. `causal_lm_config("small", 8000)`."""
+    """`LSTMCausalLM.from_backbone_arguments` arguments of a named size (a unidirectional stack).
+
+    Example: `causal_lm_config("small", 8000)`.
+    """
     return {"vocabulary_size": vocabulary_size, "tie_embeddings": tie_embeddings, **PRESETS[size]}
 
 
@@ -64,8 +68,20 @@ def _causal_lm_head_parameters(config):
     return hidden_dim * embedding_dim if hidden_dim != embedding_dim else 0
 
 
+def _flat(config):
+    """A task's `get_config()` with its serialized `backbone`'s arguments beside its own."""
+    if "backbone" not in config:
+        return config
+    backbone = dict(config["backbone"]["config"])
+    task = {key: value for key, value in config.items() if key != "backbone"}
+    if "num_decoder_layers" in task:  # the encoder-decoder's backbone is its encoder
+        backbone["num_encoder_layers"] = backbone.pop("num_layers")
+    return {**backbone, **task}
+
+
 def _parameter_groups(config):
     """Parameters as {"embedding", "per_token", "per_sequence"}: looked up, touched by every token, once a sequence."""
+    config = _flat(config)
     embedding_dim, hidden_dim = config["embedding_dim"], config["hidden_dim"]
     if _is_causal_lm(config):
         stack = _stack_parameters(embedding_dim, hidden_dim, config.get("num_layers", 1), 1)
@@ -101,8 +117,8 @@ def _parameter_groups(config):
 def non_embedding_parameters(config):
     """Parameters of the model `config` describes, without its embedding tables.
 
-    `config`: the arguments (or `get_config()`) of an `LSTMBackbone`, `LSTMClassifier`,
-    `LSTMSeq2Seq` or `LSTMCausalLM` (recognised by its `tie_embeddings`), e.g.
+    `config`: the `get_config()` of an `LSTMBackbone`, `LSTMClassifier`, `LSTMSeq2Seq` or
+    `LSTMCausalLM` (recognised by its `tie_embeddings`), or the arguments of `from_backbone_arguments`, e.g.
     `non_embedding_parameters(seq2seq_config("base", vocabulary_size=8192))`.
     """
     groups = _parameter_groups(config)

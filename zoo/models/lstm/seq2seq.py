@@ -3,25 +3,27 @@
 import keras
 from keras import ops
 
-from zoo.models.lstm.backbone import LSTMBackbone
+from zoo.models.functional_model import BackboneTask
+from zoo.models.lstm.backbone import LSTMBackbone, from_flat_config
 from zoo.models.lstm.decoder import LSTMDecoder, LSTMStateBridge
-from zoo.models.lstm.task import LSTMGenerativeTask
 from zoo.validation import require_positive_int, require_rate
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class LSTMSeq2Seq(LSTMGenerativeTask):
+class LSTMSeq2Seq(BackboneTask):
     """BiLSTM encoder, state bridge and LSTM decoder with attention, trained with teacher forcing.
 
     Inputs are `{"encoder_token_ids", "encoder_padding_mask", "decoder_token_ids",
     "decoder_padding_mask"}` (int32, `(batch, T_s)` and `(batch, T)`); the output is float32
     logits `(batch, T, target vocabulary)`: position `t` predicts the token after
-    `decoder_token_ids[:, t]`. The encoder is an `LSTMBackbone` (bidirectional); `LSTMStateBridge`
-    turns its top layer's final states into the decoder's initial states; `LSTMDecoder` runs the
-    LSTMs and then attends (Luong-style global attention with a "luong" general or a "bahdanau"
-    additive score, queried by the decoder LSTM's own output; see `LSTMDecoder` for why), or
-    with `attention="none"` is the attention-free baseline. `compile()` with no arguments uses
-    AdamW (1e-3), cross-entropy on the logits and accuracy weighted by `sample_weight`.
+    `decoder_token_ids[:, t]`. The encoder is the `backbone`, a bidirectional `LSTMBackbone`;
+    `LSTMStateBridge` turns its top layer's final states into the decoder's initial states;
+    `LSTMDecoder` (embedding and LSTMs as wide as the encoder's) runs the LSTMs and then attends
+    (Luong-style global attention with a "luong" general or a "bahdanau" additive score, queried
+    by the decoder LSTM's own output; see `LSTMDecoder` for why), or with `attention="none"` is
+    the attention-free baseline. `compile()` with no arguments uses AdamW (1e-3), cross-entropy
+    on the logits and accuracy weighted by `sample_weight`. `from_backbone_arguments` builds the
+    encoder and the model in one call.
 
     Decoding (the protocol of `zoo.generation`): `init_decoding_state(batch_size, max_length,
     encoder_token_ids=..., encoder_padding_mask=...)` encodes the source once and returns
@@ -32,22 +34,19 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
     the same numbers as the teacher-forced forward pass.
 
     Args:
-        vocabulary_size: number of source token ids (and target ids unless `target_vocabulary_size`).
-        embedding_dim: width of the source and target token embeddings.
-        hidden_dim: units of every LSTM (per direction in the encoder, whose outputs are `2 * hidden_dim`).
-        num_encoder_layers: number of stacked biLSTM encoder layers.
+        backbone: the encoder, a bidirectional `LSTMBackbone` (whose outputs are `2 * hidden_dim`).
         num_decoder_layers: number of stacked decoder LSTM layers.
         attention: "luong", "bahdanau" or "none".
-        dropout: dropout rate on the input of every LSTM layer and before the output projection.
-        target_vocabulary_size: number of target token ids if the target has its own vocabulary.
+        dropout: dropout rate on the input of every decoder LSTM layer and before the output projection.
+        target_vocabulary_size: number of target token ids if the target has its own vocabulary
+            (else the encoder's).
         copy_attention: the decoder mixes in copying source tokens (pointer-generator, see
             `LSTMDecoder`); needs attention and one vocabulary. The decoding state adds
             `"copy_keys"` and `"encoder_token_ids"`.
-        dtype: dtype policy of the layers (e.g. "mixed_bfloat16"); the logits stay float32.
 
     Example:
 
-        model = LSTMSeq2Seq(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
+        model = LSTMSeq2Seq.from_backbone_arguments(vocabulary_size=100, embedding_dim=16, hidden_dim=32)
         state = model.init_decoding_state(1, 10, encoder_token_ids=np.array([[5, 6, 7, 0]]))
         logits, state = model.decode_step(np.array([[1]]), state, 0)
         logits.shape  # (1, 1, 100)
@@ -55,42 +54,36 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
 
     def __init__(
         self,
-        vocabulary_size,
-        embedding_dim,
-        hidden_dim,
-        num_encoder_layers=1,
+        backbone,
         num_decoder_layers=1,
         attention="luong",
         dropout=0.0,
         target_vocabulary_size=None,
         copy_attention=False,
-        dtype=None,
         **kwargs,
     ):
         require_rate("dropout", dropout)
         if target_vocabulary_size is not None:
             require_positive_int("target_vocabulary_size", target_vocabulary_size)
+        if not backbone.bidirectional:
+            raise ValueError(
+                "The encoder reads the source both ways: its `LSTMBackbone` needs `bidirectional=True`. "
+                f"Received: a backbone with bidirectional={backbone.bidirectional}"
+            )
+        vocabulary_size, hidden_dim = backbone.vocabulary_size, backbone.hidden_dim
         if copy_attention and target_vocabulary_size not in (None, vocabulary_size):
             raise ValueError(
                 "`copy_attention=True` copies source ids into the output, so both sides need one vocabulary. "
                 f"Received: vocabulary_size={vocabulary_size}, target_vocabulary_size={target_vocabulary_size}"
             )
+        kwargs.setdefault("dtype", backbone.dtype_policy)
+        dtype = backbone.dtype_policy
 
         # === Layers ===
-        encoder = LSTMBackbone(
-            vocabulary_size,
-            embedding_dim,
-            hidden_dim,
-            num_layers=num_encoder_layers,
-            bidirectional=True,
-            dropout=dropout,
-            dtype=dtype,
-            name="encoder",
-        )
         state_bridge = LSTMStateBridge(num_decoder_layers, hidden_dim, dtype=dtype, name="state_bridge")
         decoder = LSTMDecoder(
             target_vocabulary_size or vocabulary_size,
-            embedding_dim,
+            backbone.embedding_dim,
             hidden_dim,
             num_layers=num_decoder_layers,
             attention=attention,
@@ -105,7 +98,7 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
             name: keras.Input(shape=(None,), dtype="int32", name=name)
             for name in ("encoder_token_ids", "encoder_padding_mask", "decoder_token_ids", "decoder_padding_mask")
         }
-        encoded = encoder({"token_ids": inputs["encoder_token_ids"], "padding_mask": inputs["encoder_padding_mask"]})
+        encoded = backbone({"token_ids": inputs["encoder_token_ids"], "padding_mask": inputs["encoder_padding_mask"]})
         hidden_state, cell_state = state_bridge(encoded["final_hidden"], encoded["final_cell"])
         logits, _, _ = decoder(
             inputs["decoder_token_ids"],
@@ -116,21 +109,56 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
             padding_mask=inputs["decoder_padding_mask"],
             encoder_token_ids=inputs["encoder_token_ids"] if copy_attention else None,
         )
-        super().__init__(inputs=inputs, outputs=ops.cast(logits, "float32"), dtype=dtype, **kwargs)
+        super().__init__(backbone, inputs=inputs, outputs=ops.cast(logits, "float32"), **kwargs)
 
         # === Config ===
-        self.vocabulary_size = vocabulary_size
-        self.embedding_dim = embedding_dim
-        self.hidden_dim = hidden_dim
-        self.num_encoder_layers = num_encoder_layers
         self.num_decoder_layers = num_decoder_layers
         self.attention = attention
         self.dropout = dropout
         self.target_vocabulary_size = target_vocabulary_size
         self.copy_attention = copy_attention
-        self.encoder = encoder
         self.state_bridge = state_bridge
         self.decoder = decoder
+
+    @classmethod
+    def from_backbone_arguments(
+        cls,
+        vocabulary_size,
+        embedding_dim,
+        hidden_dim,
+        num_encoder_layers=1,
+        num_decoder_layers=1,
+        attention="luong",
+        dropout=0.0,
+        target_vocabulary_size=None,
+        copy_attention=False,
+        dtype=None,
+        **kwargs,
+    ):
+        """An encoder-decoder on a new bidirectional `LSTMBackbone` of `num_encoder_layers`; `dropout` on both sides.
+
+        Example: `LSTMSeq2Seq.from_backbone_arguments(**seq2seq_config("small", vocabulary_size=8000))`.
+        """
+        backbone = LSTMBackbone(
+            vocabulary_size,
+            embedding_dim,
+            hidden_dim,
+            num_layers=num_encoder_layers,
+            bidirectional=True,
+            dropout=dropout,
+            dtype=dtype,
+            name="encoder",
+        )
+        return cls(
+            backbone,
+            num_decoder_layers=num_decoder_layers,
+            attention=attention,
+            dropout=dropout,
+            target_vocabulary_size=target_vocabulary_size,
+            copy_attention=copy_attention,
+            dtype=dtype,
+            **kwargs,
+        )
 
     def init_decoding_state(self, batch_size, max_length, encoder_token_ids, encoder_padding_mask=None):
         """Encodes the source once. `max_length` is unused: the LSTM state has no per-position cache."""
@@ -143,7 +171,7 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
         if encoder_padding_mask is None:
             encoder_padding_mask = ops.not_equal(encoder_token_ids, 0)
         encoder_padding_mask = ops.cast(encoder_padding_mask, "int32")
-        encoded = self.encoder({"token_ids": encoder_token_ids, "padding_mask": encoder_padding_mask}, training=False)
+        encoded = self.backbone({"token_ids": encoder_token_ids, "padding_mask": encoder_padding_mask}, training=False)
         hidden_state, cell_state = self.state_bridge(encoded["final_hidden"], encoded["final_cell"])
         state = {"decoder_hidden": hidden_state, "decoder_cell": cell_state}
         if self.attention != "none":
@@ -173,13 +201,15 @@ class LSTMSeq2Seq(LSTMGenerativeTask):
 
     def get_config(self):
         return super().get_config() | {
-            "vocabulary_size": self.vocabulary_size,
-            "embedding_dim": self.embedding_dim,
-            "hidden_dim": self.hidden_dim,
-            "num_encoder_layers": self.num_encoder_layers,
             "num_decoder_layers": self.num_decoder_layers,
             "attention": self.attention,
             "dropout": self.dropout,
             "target_vocabulary_size": self.target_vocabulary_size,
             "copy_attention": self.copy_attention,
         }
+
+    @classmethod
+    def from_config(cls, config):
+        if "backbone" not in config:
+            return from_flat_config(cls, config)
+        return super().from_config(config)

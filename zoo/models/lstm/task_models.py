@@ -22,7 +22,7 @@ def build_classifier(config, tokenizer, info, init_model):
     settings = classifier_config(
         config.size, tokenizer.vocabulary_size, len(info["labels"]), pooling=config.pooling or POOLINGS[0]
     )
-    classifier = LSTMClassifier(**with_dropout(settings, config))
+    classifier = LSTMClassifier.from_backbone_arguments(**with_dropout(settings, config))
     if init_model is not None:  # e.g. a causal LM trained on in-domain text
         try:
             load_pretrained_layers(classifier.backbone, init_model.backbone)
@@ -33,13 +33,14 @@ def build_classifier(config, tokenizer, info, init_model):
 
 def build_seq2seq(config, tokenizer, info, init_model):
     settings = seq2seq_config(config.size, tokenizer.vocabulary_size, attention="luong")
-    return LSTMSeq2Seq(**with_dropout(settings, config), copy_attention=config.copy_attention)
+    return LSTMSeq2Seq.from_backbone_arguments(**with_dropout(settings, config), copy_attention=config.copy_attention)
 
 
 def build_causal_lm(config, tokenizer, info, init_model):
     if init_model is not None:  # a causal LM run goes on training
         return init_model
-    return LSTMCausalLM(**with_dropout(causal_lm_config(config.size, tokenizer.vocabulary_size), config))
+    settings = causal_lm_config(config.size, tokenizer.vocabulary_size)
+    return LSTMCausalLM.from_backbone_arguments(**with_dropout(settings, config))
 
 
 SEQ2SEQ = TaskModel(build_seq2seq, inputs="encoder_decoder", copy_attention=True)
