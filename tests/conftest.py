@@ -1,8 +1,18 @@
 """Shared pytest set-up: one backend per process, fixed seeds, fp32 by default."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# JAX keeps compiled programs in a disk cache for the session (and the `zoo` processes tests
+# start): tests build many models of the same tiny shapes, and each new model traces and compiles
+# its train and predict steps again; XLA keys the cache on the program, so the compile is shared.
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = tempfile.mkdtemp(prefix="zoo-tests-jax-cache-")
+    atexit.register(shutil.rmtree, os.environ["JAX_COMPILATION_CACHE_DIR"], ignore_errors=True)
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 if "KERAS_BACKEND" not in os.environ:
     raise RuntimeError(
         "Set KERAS_BACKEND (tensorflow, jax or torch) before running pytest; "

@@ -111,3 +111,25 @@ def test_zoo_predict_refuses_it_in_one_line_before_importing_a_framework(case, s
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("zoo: error: ") and message in lines[0], result.stderr
     assert result.stdout.strip() == "[]", "a framework was imported before the refusal"
+
+
+UNFINISHED_RUN_COMMANDS = [
+    ["evaluate", "--data", "x.tsv"],
+    ["predict", "a text"],
+    ["export", "--format", "keras", "--out", "x"],
+]
+
+
+@pytest.mark.parametrize("command", UNFINISHED_RUN_COMMANDS)
+def test_a_run_that_is_not_finished_is_refused_before_importing_a_framework(command, tmp_path):
+    unfinished = tmp_path / "run"
+    (unfinished / "checkpoint").mkdir(parents=True)  # trained partly: no model folder yet
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("ZOO_DEBUG", None)
+    argv = [command[0], str(unfinished), *command[1:]]
+    result = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == (
+        f"zoo: error: {unfinished}: not a finished run (no {unfinished}/model/config.json); train it first."
+    )
+    assert result.stdout.strip() == "[]", "a framework was imported before the refusal"

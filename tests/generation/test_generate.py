@@ -61,11 +61,16 @@ def test_batched_prompts_of_different_lengths_equal_each_prompt_alone(lm, strate
 
 
 def sequence_log_prob(lm, tokens, prompt_length, end_token_id):
-    """Sum of log P(token) over the generated tokens (up to the end token), by a full forward pass."""
+    """Sum of log P(token) over the generated tokens (up to the end token), by a full forward pass.
+
+    The forward reads the hypothesis right-padded to MAX_LENGTH (causal: padding changes no logit
+    before it), one shape for every hypothesis: eager JAX compiles each op once, not per length.
+    """
     generated = tokens[prompt_length:].tolist()
     length = generated.index(end_token_id) + 1 if end_token_id in generated else len(generated)
-    ids = np.array([tokens[: prompt_length + length]], "int32")
-    logits = to_numpy(lm({"token_ids": ids, "padding_mask": np.ones_like(ids)}))[0].astype("float64")
+    real = np.arange(MAX_LENGTH)[None] < prompt_length + length
+    ids = np.where(real, tokens[None, :MAX_LENGTH], 0).astype("int32")
+    logits = to_numpy(lm({"token_ids": ids, "padding_mask": real.astype("int32")}))[0].astype("float64")
     log_probs = (
         logits
         - np.log(np.exp(logits - logits.max(-1, keepdims=True)).sum(-1, keepdims=True))

@@ -42,7 +42,7 @@ def test_the_probe_timer_leaves_the_first_compilation_out(monkeypatch):
 
 TINY = [
     "--model",
-    "transformer",
+    "fasttext",
     "--size",
     "tiny",
     "--train-examples",
@@ -51,21 +51,15 @@ TINY = [
     "16",
     "--batch-size",
     "8",
-    "--eval-examples",
-    "4",
     "--seq-len",
     "24",
-    "--target-len",
-    "12",
     "--vocabulary-size",
     "400",
     "--eval-every",
     "10",
-    "--decoding",
-    "greedy",
     "--padding",
     "max_length",
-]  # one batch shape: JAX compiles each step function once
+]
 VALIDATION_S = 2.5
 
 
@@ -101,12 +95,12 @@ def simulated_clock(monkeypatch):
     return SimpleNamespace(pace=pace, on_batch=on_batch)
 
 
-# The schedule's arithmetic does not depend on the backend; JAX, which compiles its first steps,
-# is where a probe is easiest to misjudge.
-@pytest.mark.one_backend("jax")
+# The clock is simulated, so the schedule's arithmetic depends on neither the backend nor the model:
+# one suite, the cheapest model (a compile-time probe misjudged is the second test's case).
+@pytest.mark.one_backend
 def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path, capsys, simulated_clock):
     out = tmp_path / "run"
-    assert main(["train", "translation", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
+    assert main(["train", "classification", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
     assert "10 probe steps at 1.100 s a step, 2.5 s a validation" in capsys.readouterr().err
 
     summary = json.loads((out / "summary.json").read_text())
@@ -121,21 +115,21 @@ def test_a_budget_alone_sizes_the_schedule_so_the_decay_ends_within_it(tmp_path,
     assert (summary["xla_compilations"] is None) == (keras.backend.backend() != "jax")
 
     # The same command again finds the run finished; with --epochs the budget only stops training.
-    assert main(["train", "translation", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
+    assert main(["train", "classification", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
     assert "this run is finished" in capsys.readouterr().err
     epochs = tmp_path / "epochs"
-    assert main(["train", "translation", *TINY, "--time-budget", "1", "--epochs", "1", "--out", str(epochs)]) == 0
+    assert main(["train", "classification", *TINY, "--time-budget", "1", "--epochs", "1", "--out", str(epochs)]) == 0
     assert json.loads((epochs / "summary.json").read_text())["steps_sized_by_budget"] is None
 
 
-# The schedule's arithmetic does not depend on the backend; JAX, which compiles its first steps,
-# is where a probe is easiest to misjudge.
-@pytest.mark.one_backend("jax")
+# The clock is simulated, so the schedule's arithmetic depends on neither the backend nor the model:
+# one suite, the cheapest model (a compile-time probe misjudged is the second test's case).
+@pytest.mark.one_backend
 def test_a_probe_that_misjudged_the_pace_is_corrected_after_the_first_interval(tmp_path, capsys, simulated_clock):
     # Steps take twice as long after the probe (as when the probe met few long batches).
     simulated_clock.on_batch.append(lambda batch: simulated_clock.pace.__setitem__(0, 1.1 if batch <= 10 else 2.2))
     out = tmp_path / "run"
-    assert main(["train", "translation", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
+    assert main(["train", "classification", *TINY, "--time-budget", "2", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "the schedule spans 88 steps" in err, err
     # After step 20 (11 + 2.5 + 22 + 2.5 = 38 s), 82 s hold 33 steps of 2.2 s with 2.5 s of validation per 10.
