@@ -115,16 +115,8 @@ class LSTMCausalLM(BackboneTask):
 
         Example: `LSTMCausalLM.from_backbone_arguments(**causal_lm_config("small", vocabulary_size=8000))`.
         """
-        backbone = LSTMBackbone(
-            vocabulary_size,
-            embedding_dim,
-            hidden_dim,
-            num_layers=num_layers,
-            bidirectional=False,
-            dropout=dropout,
-            dtype=dtype,
-            name="backbone",
-        )
+        dims = (vocabulary_size, embedding_dim, hidden_dim, num_layers)
+        backbone = LSTMBackbone(*dims, bidirectional=False, dropout=dropout, dtype=dtype, name="backbone")
         return cls(backbone, dropout=dropout, tie_embeddings=tie_embeddings, dtype=dtype, **kwargs)
 
     def init_decoding_state(self, batch_size, max_length):

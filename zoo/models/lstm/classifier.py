@@ -86,16 +86,8 @@ class LSTMClassifier(BackboneTask):
 
         Example: `LSTMClassifier.from_backbone_arguments(**classifier_config("small", 8000, num_classes=2))`.
         """
-        backbone = LSTMBackbone(
-            vocabulary_size,
-            embedding_dim,
-            hidden_dim,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            dtype=dtype,
-            name="backbone",
-        )
+        dims = (vocabulary_size, embedding_dim, hidden_dim, num_layers)
+        backbone = LSTMBackbone(*dims, bidirectional=bidirectional, dropout=dropout, dtype=dtype, name="backbone")
         return cls(backbone, num_classes, pooling=pooling, dropout=dropout, dtype=dtype, **kwargs)
 
     def get_config(self):

@@ -139,16 +139,8 @@ class LSTMSeq2Seq(BackboneTask):
 
         Example: `LSTMSeq2Seq.from_backbone_arguments(**seq2seq_config("small", vocabulary_size=8000))`.
         """
-        backbone = LSTMBackbone(
-            vocabulary_size,
-            embedding_dim,
-            hidden_dim,
-            num_layers=num_encoder_layers,
-            bidirectional=True,
-            dropout=dropout,
-            dtype=dtype,
-            name="encoder",
-        )
+        dims = (vocabulary_size, embedding_dim, hidden_dim, num_encoder_layers)
+        backbone = LSTMBackbone(*dims, bidirectional=True, dropout=dropout, dtype=dtype, name="encoder")
         return cls(
             backbone,
             num_decoder_layers=num_decoder_layers,
