@@ -4,6 +4,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # JAX keeps compiled programs in a disk cache for the session (and the `zoo` processes tests
@@ -34,11 +35,27 @@ def _runs_here(item):
     return marker is None or (marker.args[0] if marker.args else ONE_BACKEND) == keras.backend.backend()
 
 
+# `make test` may run a backend's suite as two processes (tests/run_per_backend.py, `torch:runs` and
+# `torch:rest`): ZOO_TEST_PART keeps the folders whose tests train runs through the CLI (they share
+# one session cache of tiny runs, tests/tiny_runs_cache.py), or every other test.
+RUN_FOLDERS = ("export", "recipes")
+TESTS = Path(__file__).parent
+
+
+def in_part(path, part):
+    """Whether the test file at `path` belongs to `part` ("runs", "rest", or None: the whole suite)."""
+    if part is None:
+        return True
+    in_run_folders = Path(path).resolve().relative_to(TESTS.resolve()).parts[0] in RUN_FOLDERS
+    return in_run_folders == (part == "runs")
+
+
 def pytest_collection_modifyitems(config, items):
-    elsewhere = [item for item in items if not _runs_here(item)]
+    part = os.environ.get("ZOO_TEST_PART")
+    elsewhere = [item for item in items if not (_runs_here(item) and in_part(item.path, part))]
     if elsewhere:
         config.hook.pytest_deselected(items=elsewhere)
-        items[:] = [item for item in items if _runs_here(item)]
+        items[:] = [item for item in items if _runs_here(item) and in_part(item.path, part)]
 
 
 @pytest.fixture(autouse=True)

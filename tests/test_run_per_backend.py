@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from recipes.cli import BACKENDS as CLI_BACKENDS
+from tests.conftest import in_part
 from tests.run_per_backend import BACKENDS, main
 
 pytestmark = pytest.mark.one_backend  # backend-independent: runs in one suite (tests/conftest.py)
@@ -48,12 +49,18 @@ def test_bad_arguments_are_refused(capsys):
     with pytest.raises(SystemExit):
         main(["--jobs", "0", "jax"])
     assert "--jobs must be at least 1. Received: 0" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["theano"])
-    assert "invalid choice: 'theano'" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["jax", "torch", "jax"])
-    assert "each backend at most once. Received: jax torch jax" in capsys.readouterr().err
+    for job in ("theano", "torch:most"):
+        with pytest.raises(SystemExit):
+            main([job])
+        assert f"a job is a backend (jax, tensorflow, torch), or one with :runs or :rest. Received: {job}" in (
+            capsys.readouterr().err
+        )
+    for jobs in (["jax", "torch", "jax"], ["torch", "torch:runs"]):
+        with pytest.raises(SystemExit):
+            main(jobs)
+        assert f"each test at most once: a backend whole or in parts. Received: {' '.join(jobs)}" in (
+            capsys.readouterr().err
+        )
 
 
 def test_runs_as_a_script_the_way_make_test_calls_it():
@@ -63,6 +70,26 @@ def test_runs_as_a_script_the_way_make_test_calls_it():
     result = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "jax,tensorflow,torch" in result.stdout.replace(" ", "").replace("{", "").replace("}", "")
+
+
+def test_a_part_runs_with_its_backend_and_its_part(tmp_path, capsys):
+    (tmp_path / "test_probe.py").write_text(
+        "import os\n\ndef test_part():\n"
+        "    assert (os.environ['KERAS_BACKEND'], os.environ['ZOO_TEST_PART']) == ('torch', 'runs')\n"
+    )
+    pytest_args = ["-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path), "-c", "/dev/null", str(tmp_path)]
+    assert main(["torch:runs", "--", *pytest_args]) == 0, capsys.readouterr().out
+    assert "KERAS_BACKEND=torch:runs: passed" in capsys.readouterr().out
+
+
+def test_the_two_parts_hold_every_test_file_once():
+    root = Path(__file__).parent
+    for path in root.rglob("test_*.py"):
+        assert in_part(path, "runs") != in_part(path, "rest"), path
+        assert in_part(path, None)
+    assert in_part(root / "export" / "test_saved_model.py", "runs")
+    assert in_part(root / "recipes" / "test_resume.py", "runs")
+    assert in_part(root / "layers" / "test_attention.py", "rest")
 
 
 def test_backends_agree_with_the_cli():
