@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from zoo.layers.token_embedding import TokenEmbedding
-from zoo.models.functional_model import FunctionalModel, token_inputs
+from zoo.models.functional_model import BackboneTask, FunctionalModel, token_inputs
 from zoo.validation import require_positive_int, require_rate
 
 
@@ -113,17 +113,22 @@ class LSTMBackbone(FunctionalModel):
         }
 
 
-def from_flat_config(cls, config):
-    """An `LSTMClassifier` or `LSTMCausalLM` from a config saved before the backbone was an argument.
+class LSTMTask(BackboneTask):
+    """Base of the LSTM task models: a `BackboneTask` whose `from_config` also reads earlier flat configs.
 
-    Such a config holds the backbone's and the task's arguments side by side (one `dropout` for
-    both), which are `cls.from_backbone_arguments`'s; the weights load as they are (a `.keras` file
-    stores the backbone under its class name either way).
+    Runs saved before the backbone was an argument hold the backbone's and the task's arguments
+    side by side (one `dropout` for both): those of `from_backbone_arguments`, which rebuilds them.
+    The weights load as they are (a `.keras` file stores the backbone under its class name either way).
     """
-    config = dict(config)
-    if isinstance(config.get("dtype"), dict):
-        config["dtype"] = keras.dtype_policies.get(config["dtype"])
-    return cls.from_backbone_arguments(**config)
+
+    @classmethod
+    def from_config(cls, config):
+        if "backbone" in config:
+            return super().from_config(config)
+        config = dict(config)
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = keras.dtype_policies.get(config["dtype"])
+        return cls.from_backbone_arguments(**config)
 
 
 def load_pretrained_layers(backbone, pretrained):

@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from zoo.models.functional_model import BackboneTask, sparse_cross_entropy, token_inputs
-from zoo.models.lstm.backbone import LSTMBackbone, from_flat_config
+from zoo.models.functional_model import sparse_cross_entropy, token_inputs
+from zoo.models.lstm.backbone import LSTMBackbone, LSTMTask
 from zoo.validation import require_rate
 
 
@@ -28,7 +28,7 @@ def vocabulary_logits(sequence, token_embedding, output_projection, lm_head):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class LSTMCausalLM(BackboneTask):
+class LSTMCausalLM(LSTMTask):
     """Next-token prediction with a unidirectional `LSTMBackbone` (Zaremba et al., 2014; tied as Press & Wolf, 2016).
 
     Inputs are `{"token_ids": (batch, T) int32, "padding_mask": (batch, T)}`; the output is
@@ -144,9 +144,3 @@ class LSTMCausalLM(BackboneTask):
 
     def get_config(self):
         return super().get_config() | {"dropout": self.dropout, "tie_embeddings": self.tie_embeddings}
-
-    @classmethod
-    def from_config(cls, config):
-        if "backbone" not in config:
-            return from_flat_config(cls, config)
-        return super().from_config(config)

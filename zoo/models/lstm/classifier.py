@@ -5,8 +5,8 @@ from keras import ops
 
 from zoo.layers.pooling import POOLINGS as SEQUENCE_POOLINGS
 from zoo.layers.pooling import masked_pooling
-from zoo.models.functional_model import BackboneTask, token_inputs
-from zoo.models.lstm.backbone import LSTMBackbone, from_flat_config
+from zoo.models.functional_model import token_inputs
+from zoo.models.lstm.backbone import LSTMBackbone, LSTMTask
 from zoo.validation import require_choice, require_positive_int, require_rate
 
 POOLINGS = (*SEQUENCE_POOLINGS, "last")
@@ -21,7 +21,7 @@ def pool_lstm_outputs(backbone_outputs, padding_mask, pooling):
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class LSTMClassifier(BackboneTask):
+class LSTMClassifier(LSTMTask):
     """Sequence classifier: an `LSTMBackbone`, pooling over the real tokens, dropout and a dense head.
 
     Inputs are `{"token_ids": (batch, T) int32, "padding_mask": (batch, T)}`; the output is
@@ -93,9 +93,3 @@ class LSTMClassifier(BackboneTask):
     def get_config(self):
         config = {"num_classes": self.num_classes, "pooling": self.pooling, "dropout": self.dropout}
         return super().get_config() | config
-
-    @classmethod
-    def from_config(cls, config):
-        if "backbone" not in config:
-            return from_flat_config(cls, config)
-        return super().from_config(config)

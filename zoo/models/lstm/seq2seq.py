@@ -3,14 +3,13 @@
 import keras
 from keras import ops
 
-from zoo.models.functional_model import BackboneTask
-from zoo.models.lstm.backbone import LSTMBackbone, from_flat_config
+from zoo.models.lstm.backbone import LSTMBackbone, LSTMTask
 from zoo.models.lstm.decoder import LSTMDecoder, LSTMStateBridge
 from zoo.validation import require_positive_int, require_rate
 
 
 @keras.saving.register_keras_serializable(package="zoo")
-class LSTMSeq2Seq(BackboneTask):
+class LSTMSeq2Seq(LSTMTask):
     """BiLSTM encoder, state bridge and LSTM decoder with attention, trained with teacher forcing.
 
     Inputs are `{"encoder_token_ids", "encoder_padding_mask", "decoder_token_ids",
@@ -199,9 +198,3 @@ class LSTMSeq2Seq(BackboneTask):
             "target_vocabulary_size": self.target_vocabulary_size,
             "copy_attention": self.copy_attention,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        if "backbone" not in config:
-            return from_flat_config(cls, config)
-        return super().from_config(config)
