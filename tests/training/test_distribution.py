@@ -85,7 +85,7 @@ print(json.dumps({"max_difference": float(np.abs(logits - expected).max()),
 TOLERANCE = 1e-4
 
 
-EIGHT_DEVICES = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8"}
+EIGHT_DEVICES = {**os.environ, "XLA_FLAGS": f"{os.environ['XLA_FLAGS']} --xla_force_host_platform_device_count=8"}
 STRATEGIES = {"jax": ("data_parallel", "model_parallel"), "tensorflow": ("data_parallel",)}
 
 

@@ -1,4 +1,8 @@
-"""`plot_curves`: the training curves of a run's history as one PNG (matplotlib, no display)."""
+"""`plot_curves`: the training curves of a run's history as one PNG (matplotlib, no display).
+
+`TrainingCurves` redraws a run's PNG only when its history has grown (a run draws after each
+validation and again when it finishes; the second drawing is usually of the same history).
+"""
 
 import matplotlib
 
@@ -48,3 +52,19 @@ def plot_curves(history, path):
     finally:
         plt.close(figure)
     return path
+
+
+class TrainingCurves:
+    """A run's `curves.png`, drawn by `plot_curves` unless the same history was drawn last.
+
+    Example: `curves = TrainingCurves("runs/demo/curves.png"); curves.draw(state["history"])`.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self._rows_drawn = None
+
+    def draw(self, history):
+        if len(history) != self._rows_drawn:
+            plot_curves(history, self.path)
+            self._rows_drawn = len(history)

@@ -36,7 +36,7 @@ from zoo.training.budget import REPLAN_TOLERANCE, ProbeTimer, probe_steps, steps
 from zoo.training.callbacks import RunTracker
 from zoo.training.compilations import CompilationCounter
 from zoo.training.config import DEFAULT_EPOCHS, ConfigError
-from zoo.training.curves import plot_curves
+from zoo.training.curves import TrainingCurves
 from zoo.training.distribution import distribution_scope
 from zoo.training.model_card import model_card
 from zoo.training.optimizers import build_optimizer, exclude_from_decay, learning_rate_schedule
@@ -206,6 +206,7 @@ def train(recipe, config, command=None, verbose="auto"):
                 keras.config.set_dtype_policy("float32")
 
             monitor, mode = recipe.monitor
+            curves = TrainingCurves(run.file("curves.png"))
             tracker = RunTracker(
                 run,
                 state,
@@ -214,7 +215,7 @@ def train(recipe, config, command=None, verbose="auto"):
                 mode,
                 patience=config.patience,
                 time_budget_s=None if config.time_budget is None else 60 * config.time_budget,
-                on_validation=lambda state: plot_curves(state["history"], run.file("curves.png")),
+                on_validation=lambda state: curves.draw(state["history"]),
             )
             callbacks = [tracker, keras.callbacks.TensorBoard(str(run.file("logs")))]
             fit = functools.partial(
@@ -243,7 +244,18 @@ def train(recipe, config, command=None, verbose="auto"):
         if not placement.is_chief:
             return _finish_worker(run, model, state, placement)
         return _finish(
-            run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command, compilations.count
+            run,
+            recipe,
+            config,
+            model,
+            tokenizer,
+            info,
+            train_rows,
+            valid_rows,
+            state,
+            command,
+            compilations.count,
+            curves,
         )
     except BaseException:
         if run is not None:
@@ -372,10 +384,11 @@ def _finish_worker(run, model, state, placement):
     return None
 
 
-def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command, compilations):
+def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command, compilations, curves):
     """Evaluates the best weights and writes model/, metrics.json, the card and the curves.
 
-    `compilations`: the XLA programs JAX compiled while this process trained (None on other backends).
+    `compilations`: the XLA programs JAX compiled while this process trained (None on other backends);
+    `curves`: the run's `TrainingCurves`.
     """
     _load_best_weights(run, model)
     # A fresh copy without the optimizer, built outside any --strategy: the saved model holds weights
@@ -406,7 +419,7 @@ def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows,
     }
     run.write_metrics(metrics)
     write_json_atomically(run.file("summary.json"), summary)
-    plot_curves(state["history"], run.file("curves.png"))
+    curves.draw(state["history"])
     command = command or "zoo train " + shlex.join(sys.argv[1:])
     write_text_atomically(run.file("README.md"), model_card(config.to_dict(), metrics, state, parameters, command))
     state["finished"] = True
