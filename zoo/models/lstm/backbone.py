@@ -114,12 +114,36 @@ class LSTMBackbone(FunctionalModel):
 
 
 class LSTMTask(BackboneTask):
-    """Base of the LSTM task models: a `BackboneTask` whose `from_config` also reads earlier flat configs.
+    """Base of the LSTM task models: builds one on a new backbone, and reads earlier flat configs.
 
-    Runs saved before the backbone was an argument hold the backbone's and the task's arguments
-    side by side (one `dropout` for both): those of `from_backbone_arguments`, which rebuilds them.
-    The weights load as they are (a `.keras` file stores the backbone under its class name either way).
+    `from_backbone_arguments` takes the backbone's and the task's arguments side by side (one
+    `dropout` for both). Runs saved before the backbone was an argument hold exactly those:
+    `from_config` rebuilds them. The weights load as they are (a `.keras` file stores the backbone
+    under its class name either way). Subclasses set `backbone_name` and `bidirectional_backbone`.
     """
+
+    backbone_name = "backbone"
+    bidirectional_backbone = True
+
+    @classmethod
+    def from_backbone_arguments(
+        cls, vocabulary_size, embedding_dim, hidden_dim, num_layers=1, dropout=0.0, dtype=None, **task_arguments
+    ):
+        """The task on a new `LSTMBackbone` of `num_layers`; `dropout` acts in the backbone and the task.
+
+        Example: `LSTMCausalLM.from_backbone_arguments(**causal_lm_config("small", vocabulary_size=8000))`.
+        """
+        backbone = LSTMBackbone(
+            vocabulary_size,
+            embedding_dim,
+            hidden_dim,
+            num_layers,
+            bidirectional=cls.bidirectional_backbone,
+            dropout=dropout,
+            dtype=dtype,
+            name=cls.backbone_name,
+        )
+        return cls(backbone, dropout=dropout, dtype=dtype, **task_arguments)
 
     @classmethod
     def from_config(cls, config):

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from zoo.models.functional_model import sparse_cross_entropy, token_inputs
-from zoo.models.lstm.backbone import LSTMBackbone, LSTMTask
+from zoo.models.lstm.backbone import LSTMTask
 from zoo.validation import require_rate
 
 
@@ -65,6 +65,8 @@ class LSTMCausalLM(LSTMTask):
         logits.shape, state["hidden"].shape  # ((1, 1, 100), (1, 1, 32))
     """
 
+    bidirectional_backbone = False  # a causal LM reads left to right
+
     def __init__(self, backbone, dropout=0.0, tie_embeddings=True, **kwargs):
         require_rate("dropout", dropout)
         if not isinstance(tie_embeddings, bool):
@@ -98,26 +100,6 @@ class LSTMCausalLM(LSTMTask):
         self.tie_embeddings = tie_embeddings
         self.output_projection = output_projection
         self.lm_head = lm_head
-
-    @classmethod
-    def from_backbone_arguments(
-        cls,
-        vocabulary_size,
-        embedding_dim,
-        hidden_dim,
-        num_layers=1,
-        dropout=0.0,
-        tie_embeddings=True,
-        dtype=None,
-        **kwargs,
-    ):
-        """A causal LM on a new unidirectional `LSTMBackbone`; `dropout` acts on every LSTM input and the top output.
-
-        Example: `LSTMCausalLM.from_backbone_arguments(**causal_lm_config("small", vocabulary_size=8000))`.
-        """
-        dims = (vocabulary_size, embedding_dim, hidden_dim, num_layers)
-        backbone = LSTMBackbone(*dims, bidirectional=False, dropout=dropout, dtype=dtype, name="backbone")
-        return cls(backbone, dropout=dropout, tie_embeddings=tie_embeddings, dtype=dtype, **kwargs)
 
     def init_decoding_state(self, batch_size, max_length):
         """Zero states; `max_length` is unused: the LSTM state has no per-position cache."""

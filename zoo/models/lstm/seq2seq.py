@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from zoo.models.lstm.backbone import LSTMBackbone, LSTMTask
+from zoo.models.lstm.backbone import LSTMTask
 from zoo.models.lstm.decoder import LSTMDecoder, LSTMStateBridge
 from zoo.validation import require_positive_int, require_rate
 
@@ -50,6 +50,8 @@ class LSTMSeq2Seq(LSTMTask):
         logits, state = model.decode_step(np.array([[1]]), state, 0)
         logits.shape  # (1, 1, 100)
     """
+
+    backbone_name = "encoder"
 
     def __init__(
         self,
@@ -120,36 +122,13 @@ class LSTMSeq2Seq(LSTMTask):
         self.decoder = decoder
 
     @classmethod
-    def from_backbone_arguments(
-        cls,
-        vocabulary_size,
-        embedding_dim,
-        hidden_dim,
-        num_encoder_layers=1,
-        num_decoder_layers=1,
-        attention="luong",
-        dropout=0.0,
-        target_vocabulary_size=None,
-        copy_attention=False,
-        dtype=None,
-        **kwargs,
-    ):
-        """An encoder-decoder on a new bidirectional `LSTMBackbone` of `num_encoder_layers`; `dropout` on both sides.
+    def from_backbone_arguments(cls, vocabulary_size, embedding_dim, hidden_dim, num_encoder_layers=1, **arguments):
+        """An encoder-decoder on a new bidirectional encoder of `num_encoder_layers`; `dropout` on both sides.
 
         Example: `LSTMSeq2Seq.from_backbone_arguments(**seq2seq_config("small", vocabulary_size=8000))`.
         """
         dims = (vocabulary_size, embedding_dim, hidden_dim, num_encoder_layers)
-        backbone = LSTMBackbone(*dims, bidirectional=True, dropout=dropout, dtype=dtype, name="encoder")
-        return cls(
-            backbone,
-            num_decoder_layers=num_decoder_layers,
-            attention=attention,
-            dropout=dropout,
-            target_vocabulary_size=target_vocabulary_size,
-            copy_attention=copy_attention,
-            dtype=dtype,
-            **kwargs,
-        )
+        return super().from_backbone_arguments(*dims, **arguments)
 
     def init_decoding_state(self, batch_size, max_length, encoder_token_ids, encoder_padding_mask=None):
         """Encodes the source once. `max_length` is unused: the LSTM state has no per-position cache."""
