@@ -12,8 +12,8 @@ Random-init models of a zoo GPT preset's shape (`--configs tiny,small`, vocabula
 - `saved-model`: the zoo model saved as a clm run (a WordPiece vocabulary of one word per id) and
   exported by `zoo.export`; its `greedy` and `beam` signatures are called with 1 and 8 texts of 15
   words (`bos` + 15 tokens: the same 16-token prompt), tokenization and detokenization included.
-  Serving decodes 8 texts at a time (`zoo.export.servables.GENERATION_CHUNK`), so 1 text costs a
-  chunk of 8. Measured with the tensorflow rows only (`--backends` must name tensorflow).
+  Serving decodes 8 texts at a time (`zoo.export.servables.GENERATION_CHUNK`; a request of one
+  text alone, a batch-1 program). Measured with the tensorflow rows only (`--backends` must name tensorflow).
 
 `new_tokens_per_s` is batch x new tokens over the median of `--repeats` calls, after one untimed
 call that compiles (`first_call_s`). `first_token_ms` is the median of `--repeats` calls that make

@@ -47,6 +47,9 @@ def _predict(run, texts, capsys, *flags):
 EXPORTED = None if keras.backend.backend() == "tensorflow" else ("classification-lstm", "translation-gpt")
 
 
+ONE_TEXT_REQUESTS = (0, 5)  # indices in TEXTS: a short text, and one longer than the runs' --seq-len
+
+
 @pytest.fixture(scope="module")
 def served(trained_runs, tmp_path_factory):
     """`{name: (run folder, served outputs)}`: each run exported, then served by a process without zoo."""
@@ -59,6 +62,10 @@ def served(trained_runs, tmp_path_factory):
     # Several chunks of each kind (32 texts a classification chunk, 8 a generation chunk), the last one partial.
     request["classification-lstm-many"] = (request["classification-lstm"][0], "serving_default", TEXTS * 8)
     request["translation-gpt-many"] = (request["translation-gpt"][0], "serving_default", TEXTS * 2)
+    # One-text requests, which decode in a program of batch 1 instead of a chunk of 8.
+    for name in ("translation-gpt", "summarization-transformer-beam"):
+        for index in ONE_TEXT_REQUESTS if name in request else ():
+            request[f"{name}-one-{index}"] = (*request[name][:2], TEXTS[index : index + 1])
     result = subprocess.run(
         [sys.executable, "-c", SERVE],
         input=json.dumps(request),
@@ -70,7 +77,7 @@ def served(trained_runs, tmp_path_factory):
     answers = json.loads(result.stdout.strip().splitlines()[-1])
     assert answers.pop("imported") == [], "the serving process imported zoo code"
     return {
-        name: (trained_runs[name.removesuffix("-beam").removesuffix("-many")], answer)
+        name: (trained_runs[name.split("-one-")[0].removesuffix("-beam").removesuffix("-many")], answer)
         for name, answer in answers.items()
     }
 
@@ -149,6 +156,13 @@ def test_a_request_of_several_chunks_gives_what_each_text_gives_alone(served, na
         assert many == one * repeats
     else:
         np.testing.assert_allclose(np.array(many), np.array(one * repeats), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["translation-gpt", "summarization-transformer-beam"])
+def test_a_one_text_request_gives_what_the_text_gives_in_a_chunk(served, name):
+    _, answer = _served(served, name)
+    for index in ONE_TEXT_REQUESTS:
+        assert served[f"{name}-one-{index}"][1]["output"] == [answer["output"][index]], TEXTS[index]
 
 
 def test_beam_signature_matches_the_run_with_beam_decoding(served, capsys):

@@ -7,8 +7,10 @@ beam search, XLA-compiled) and detokenization. The packing is the run's preproce
 served prediction equals `zoo predict` on the same run. Needs the TensorFlow backend.
 
 A request runs in chunks of a fixed batch, one chunk at a time (`CLASSIFICATION_CHUNK` texts,
-`GENERATION_CHUNK` for generation, whose decoding loop then has static shapes: one XLA program),
-so its memory stays that of one chunk whatever its size; the last chunk is padded.
+`GENERATION_CHUNK` for generation, whose decoding loop then has static shapes), so its memory
+stays that of one chunk whatever its size; the last chunk is padded. A generation request of one
+text decodes it alone (a second XLA program, of batch 1): padded into a chunk it cost the work
+of eight (greedy, gpt-small: 252 new tokens/s in a chunk, measured in benchmarks/RESULTS.md).
 
 Example (`zoo.export.saved_model` does this):
 
@@ -111,20 +113,23 @@ def _generation(model, config, strategy):
         tokens, _ = sample(decoder, sampler, prompt_ids, prompt_mask, [], conditioning)
         return tokens
 
-    def generate_chunk(texts):
-        prompts = tf.nest.map_structure(_static_batch, preprocessor(texts))
+    def generate_batch(texts, size):
+        prompts = tf.nest.map_structure(lambda x: _static_batch(x, size), preprocessor(texts))
         tokens = decoding_loop(prompts.prompt_ids, prompts.prompt_mask, prompts.conditioning)
         return preprocessor.outputs(tokens, prompts.prompt_mask)
 
+    def generate_in_chunks(texts):
+        chunk = functools.partial(generate_batch, size=GENERATION_CHUNK)
+        return _in_chunks(chunk, texts, GENERATION_CHUNK, tf.TensorSpec([GENERATION_CHUNK], tf.string))
+
     @tf.function(input_signature=[TEXTS], autograph=False)
     def generate(texts):
-        return {
-            "output": _in_chunks(generate_chunk, texts, GENERATION_CHUNK, tf.TensorSpec([GENERATION_CHUNK], tf.string))
-        }
+        one_text = tf.equal(tf.shape(texts)[0], 1)
+        return {"output": tf.cond(one_text, lambda: generate_batch(texts, 1), lambda: generate_in_chunks(texts))}
 
     return generate
 
 
-def _static_batch(x):
-    """`x` with its batch dimension fixed to `GENERATION_CHUNK` (the decoding loop allocates its cache by it)."""
-    return tf.ensure_shape(x, [GENERATION_CHUNK, *x.shape[1:]])
+def _static_batch(x, size):
+    """`x` with its batch dimension fixed to `size` (the decoding loop allocates its cache by it)."""
+    return tf.ensure_shape(x, [size, *x.shape[1:]])
