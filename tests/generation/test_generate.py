@@ -138,6 +138,19 @@ def test_invalid_requests_are_rejected(lm, kwargs, message):
         generate(lm, arguments.pop("prompt_ids"), arguments.pop("max_length"), **arguments)
 
 
+# A step that torch.export cannot capture decodes eagerly with this warning: here that is a failure.
+@pytest.mark.filterwarnings("error:torch.export could not capture")
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="the exported, compiled step is PyTorch's")
+def test_torch_compiles_one_step_per_batch_and_length_whatever_the_prompt_length(lm):
+    short = [prompt[:2] for prompt in PROMPTS]
+    for prompts in (PROMPTS, short):  # prompt widths 5, then 2: the same batch and cache shapes
+        compiled = generate(lm, padded(prompts), MAX_LENGTH, jit_compile=True)["token_ids"]
+        eager = generate(lm, padded(prompts), MAX_LENGTH, jit_compile=False)["token_ids"]
+        np.testing.assert_array_equal(compiled, eager)
+    step = lm.__dict__["_zoo_generation_cache"][("decode_step", True)]
+    assert len(step.programs) == 1
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("strategy", ["greedy", "beam"])
 def test_compiled_loop_equals_eager_loop(lm, strategy):

@@ -127,10 +127,19 @@ class LSTMTask(BackboneTask):
 
     @classmethod
     def from_backbone_arguments(
-        cls, vocabulary_size, embedding_dim, hidden_dim, num_layers=1, dropout=0.0, dtype=None, **task_arguments
+        cls,
+        vocabulary_size,
+        embedding_dim,
+        hidden_dim,
+        num_layers=1,
+        bidirectional=None,
+        dropout=0.0,
+        dtype=None,
+        **task_arguments,
     ):
         """The task on a new `LSTMBackbone` of `num_layers`; `dropout` acts in the backbone and the task.
 
+        `bidirectional` None is the task's `bidirectional_backbone`.
         Example: `LSTMCausalLM.from_backbone_arguments(**causal_lm_config("small", vocabulary_size=8000))`.
         """
         backbone = LSTMBackbone(
@@ -138,7 +147,7 @@ class LSTMTask(BackboneTask):
             embedding_dim,
             hidden_dim,
             num_layers,
-            bidirectional=cls.bidirectional_backbone,
+            bidirectional=cls.bidirectional_backbone if bidirectional is None else bidirectional,
             dropout=dropout,
             dtype=dtype,
             name=cls.backbone_name,

@@ -6,7 +6,7 @@ from keras import ops
 from zoo.layers.pooling import POOLINGS as SEQUENCE_POOLINGS
 from zoo.layers.pooling import masked_pooling
 from zoo.models.functional_model import token_inputs
-from zoo.models.lstm.backbone import LSTMBackbone, LSTMTask
+from zoo.models.lstm.backbone import LSTMTask
 from zoo.validation import require_choice, require_positive_int, require_rate
 
 POOLINGS = (*SEQUENCE_POOLINGS, "last")
@@ -69,26 +69,13 @@ class LSTMClassifier(LSTMTask):
         self.head = head
 
     @classmethod
-    def from_backbone_arguments(
-        cls,
-        vocabulary_size,
-        num_classes,
-        embedding_dim,
-        hidden_dim,
-        num_layers=1,
-        bidirectional=True,
-        pooling="max",
-        dropout=0.0,
-        dtype=None,
-        **kwargs,
-    ):
+    def from_backbone_arguments(cls, vocabulary_size, num_classes, embedding_dim, hidden_dim, **arguments):
         """A classifier on a new `LSTMBackbone`; `dropout` acts on every LSTM layer's input and on the pooled vector.
 
         Example: `LSTMClassifier.from_backbone_arguments(**classifier_config("small", 8000, num_classes=2))`.
         """
-        dims = (vocabulary_size, embedding_dim, hidden_dim, num_layers)
-        backbone = LSTMBackbone(*dims, bidirectional=bidirectional, dropout=dropout, dtype=dtype, name="backbone")
-        return cls(backbone, num_classes, pooling=pooling, dropout=dropout, dtype=dtype, **kwargs)
+        dims = (vocabulary_size, embedding_dim, hidden_dim)
+        return super().from_backbone_arguments(*dims, num_classes=num_classes, **arguments)
 
     def get_config(self):
         config = {"num_classes": self.num_classes, "pooling": self.pooling, "dropout": self.dropout}
