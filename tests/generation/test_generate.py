@@ -9,7 +9,7 @@ from zoo.generation import generate, length_penalty
 from zoo.models.gpt import GPTBackbone, GPTCausalLM
 from zoo.testing import to_numpy
 
-# PyTorch compiles its exported step per shape (~20 s): the fast tests run it eagerly, one slow test compiled.
+# PyTorch compiles its exported loop per shape (~20 s): the fast tests run it eagerly, one test compiled.
 JIT = keras.backend.backend() != "torch"
 MAX_LENGTH = 12
 PROMPTS = [[5, 9, 12], [4, 17, 8, 21, 3]]
@@ -138,17 +138,25 @@ def test_invalid_requests_are_rejected(lm, kwargs, message):
         generate(lm, arguments.pop("prompt_ids"), arguments.pop("max_length"), **arguments)
 
 
-# A step that torch.export cannot capture decodes eagerly with this warning: here that is a failure.
+# An iteration that torch.export cannot capture decodes eagerly with this warning: here that is a failure.
 @pytest.mark.filterwarnings("error:torch.export could not capture")
-@pytest.mark.skipif(keras.backend.backend() != "torch", reason="the exported, compiled step is PyTorch's")
-def test_torch_compiles_one_step_per_batch_and_length_whatever_the_prompt_length(lm):
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="the exported, compiled loop is PyTorch's")
+def test_torch_compiles_one_loop_per_batch_and_length_whatever_the_prompts(lm, monkeypatch):
+    from zoo.generation import torch_programs
+
+    compiled_programs = []
+    compile_package = torch_programs._compiled_package
+    monkeypatch.setattr(torch_programs, "_compiled_package", lambda e: compiled_programs.append(e) or compile_package(e))
     short = [prompt[:2] for prompt in PROMPTS]
-    for prompts in (PROMPTS, short):  # prompt widths 5, then 2: the same batch and cache shapes
-        compiled = generate(lm, padded(prompts), MAX_LENGTH, jit_compile=True)["token_ids"]
-        eager = generate(lm, padded(prompts), MAX_LENGTH, jit_compile=False)["token_ids"]
-        np.testing.assert_array_equal(compiled, eager)
-    step = lm.__dict__["_zoo_generation_cache"][("decode_step", True)]
-    assert len(step.programs) == 1
+    other = [[p % 20 + 3 for p in prompt[::-1]] for prompt in short]
+    # Prompt widths 5, then 2, and other tokens: one program a strategy serves them (no tensor of a call is
+    # frozen into it). Beam search's first iteration reads a broadcast view, its later ones do not.
+    for options in ({"strategy": "greedy"}, {"strategy": "beam", "end_token_id": 7}):
+        for prompts in (PROMPTS, short, other):
+            compiled = generate(lm, padded(prompts), MAX_LENGTH, jit_compile=True, **options)["token_ids"]
+            eager = generate(lm, padded(prompts), MAX_LENGTH, jit_compile=False, **options)["token_ids"]
+            np.testing.assert_array_equal(compiled, eager)
+    assert len(compiled_programs) == 2
 
 
 @pytest.mark.slow

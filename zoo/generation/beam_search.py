@@ -33,11 +33,15 @@ def _gather_beams(state, beam_indices):
     return {name: ops.take(tensor, flat, axis=0) for name, tensor in state.items()}
 
 
-def beam_search(decoder, prompt_ids, prompt_mask, conditioning, beam_size, alpha, num_return_sequences):
+def beam_search(
+    decoder, prompt_ids, prompt_mask, conditioning, beam_size, alpha, num_return_sequences, while_loop=ops.while_loop
+):
     """Returns `(tokens (batch, n, max_length), scores (batch, n))`, best first; `n = num_return_sequences`.
 
     A score is the sum of the generated tokens' log-probabilities divided by
     `length_penalty(number of generated tokens, alpha)`; prompt tokens are forced and cost nothing.
+    `while_loop` is `keras.ops.while_loop` or a compiled stand-in (`compiled.while_loop_function`):
+    the loop reads this call's tensors through its loop variables only.
     """
     prompt_tokens, forced, prompt_lengths, start, logits, state = decoder.start(prompt_ids, prompt_mask, conditioning)
     max_length, end_token_id = decoder.max_length, decoder.end_token_id
@@ -51,18 +55,20 @@ def beam_search(decoder, prompt_ids, prompt_mask, conditioning, beam_size, alpha
     finished_tokens = ops.zeros_like(alive_tokens)
     finished_scores = ops.full((batch_size, beam_size), DEAD_SCORE)
     vocabulary = ops.arange(vocabulary_size, dtype="int32")[None, :]
-    longest = length_penalty(ops.maximum(max_length - prompt_lengths, 1), alpha)
-    beam_prompt_lengths = ops.repeat(prompt_lengths, beam_size, axis=0)
 
-    def cond(alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits, index):
+    def cond(alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits, index, prompt):
+        prompt_tokens, forced, prompt_lengths = prompt
         # Log-probabilities only fall as a beam grows, so its best possible score is at the larger penalty.
+        longest = length_penalty(ops.maximum(max_length - prompt_lengths, 1), alpha)
         shortest = length_penalty(ops.maximum(index + 1 - prompt_lengths, 1), alpha)
         best_alive = alive_scores[:, 0] / ops.maximum(shortest, longest)
         worst_finished = finished_scores[:, -1]
         done = ops.logical_and(worst_finished > DEAD_SCORE / 2, worst_finished >= best_alive)
         return ops.logical_and(ops.less(index, max_length), ops.logical_not(ops.all(done)))
 
-    def body(alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits, index):
+    def body(alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits, index, prompt):
+        prompt_tokens, forced, prompt_lengths = prompt
+        beam_prompt_lengths = ops.repeat(prompt_lengths, beam_size, axis=0)
         flat_tokens = ops.reshape(alive_tokens, (batch_size * beam_size, max_length))
         logits = decoder.ban_repeats(logits, flat_tokens, index, beam_prompt_lengths)
         log_probs = ops.reshape(ops.log_softmax(logits, axis=-1), (batch_size, beam_size, vocabulary_size))
@@ -93,10 +99,11 @@ def beam_search(decoder, prompt_ids, prompt_mask, conditioning, beam_size, alpha
 
         step_tokens = column(ops.reshape(alive_tokens, (batch_size * beam_size, max_length)), index)
         logits, state = decoder.decode_step(step_tokens[:, None], state, index)
-        return alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits[:, 0], index + 1
+        return alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits[:, 0], index + 1, prompt
 
-    alive_tokens, alive_scores, finished_tokens, finished_scores, _, _, index = ops.while_loop(
-        cond, body, (alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits, start)
+    loop_vars = (alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits, start)
+    alive_tokens, alive_scores, finished_tokens, finished_scores, _, _, index, _ = while_loop(
+        cond, body, loop_vars + ((prompt_tokens, forced, prompt_lengths),)
     )
     # Beams still alive at the end are hypotheses too (cut at max_length), as in Hugging Face's finalize.
     final_penalties = length_penalty(ops.maximum(index - prompt_lengths, 1), alpha)[:, None]

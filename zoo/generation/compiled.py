@@ -4,20 +4,34 @@
   `StatelessScope`), as keras-hub's `CausalLM.make_generate_function` does; the loop is a
   `lax.while_loop` inside it.
 - TensorFlow: `tf.function(jit_compile=True)`: the loop is an XLA while loop.
-- PyTorch: the loop runs in Python under `no_grad`; its one-token step is an exported and
-  compiled program (`zoo/generation/torch_step.py`).
+- PyTorch: the loop runs in Python under `no_grad`; each iteration is one exported and compiled
+  program (`zoo/generation/torch_programs.py`).
 """
 
 import keras
+from keras import ops
 
 
 def decode_step_function(model, jit_compile):
     """`model.decode_step`, or on PyTorch with `jit_compile` its exported and compiled version."""
     if jit_compile and keras.backend.backend() == "torch":
-        from zoo.generation.torch_step import CompiledDecodeStep
+        from zoo.generation.torch_programs import CompiledDecodeStep
 
         return CompiledDecodeStep(model)
     return model.decode_step
+
+
+def while_loop_function(model, jit_compile):
+    """`keras.ops.while_loop`, or on PyTorch with `jit_compile` one whose iteration is compiled.
+
+    The loop's `cond` and `body` must read per-call tensors through the loop variables only
+    (see `CompiledWhileLoop`): one is built per loop and its settings.
+    """
+    if jit_compile and keras.backend.backend() == "torch":
+        from zoo.generation.torch_programs import CompiledWhileLoop
+
+        return CompiledWhileLoop(model)
+    return ops.while_loop
 
 
 def compile_decoding(function, model, jit_compile):

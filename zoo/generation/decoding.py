@@ -17,9 +17,8 @@ DEAD_SCORE = -1e9
 
 
 def column(x, index):
-    """`x[:, index]` for a tensor `index` (a dynamic slice every backend compiles)."""
-    start = (0, index) + (0,) * (len(x.shape) - 2)
-    return ops.squeeze(ops.slice(x, start, (x.shape[0], 1) + tuple(x.shape[2:])), 1)
+    """`x[:, index]` for a tensor `index` (a gather every backend compiles, and `torch.export` captures)."""
+    return ops.take(x, index, axis=1)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from zoo.generation.beam_search import beam_search
-from zoo.generation.compiled import compile_decoding, decode_step_function
+from zoo.generation.compiled import compile_decoding, decode_step_function, while_loop_function
 from zoo.generation.decoding import Decoder
 from zoo.generation.outputs import output_padding_mask
 from zoo.generation.samplers import build_sampler
@@ -138,8 +138,10 @@ def _sample(decoder, jit_compile, inputs, conditioning, sampler, seed):
     key = ("sample", decoder.settings, jit_compile, type(sampler), repr(sampler.get_config()))
 
     def build():
+        while_loop = while_loop_function(decoder.model, jit_compile)
+
         def loop(prompt_ids, prompt_mask, seed_values, conditioning):
-            return sample(decoder, sampler, prompt_ids, prompt_mask, seed_values, conditioning)
+            return sample(decoder, sampler, prompt_ids, prompt_mask, seed_values, conditioning, while_loop)
 
         initial_seeds = [keras.ops.copy(variable.value) for variable in sampler.variables]
         return sampler, initial_seeds, compile_decoding(loop, decoder.model, jit_compile)
@@ -166,8 +168,12 @@ def _beam_search(decoder, jit_compile, inputs, conditioning, beam_size, alpha, n
     key = ("beam", decoder.settings, jit_compile, beam_size, float(alpha), num_return_sequences)
 
     def build():
+        while_loop = while_loop_function(decoder.model, jit_compile)
+
         def loop(prompt_ids, prompt_mask, conditioning):
-            return beam_search(decoder, prompt_ids, prompt_mask, conditioning, beam_size, alpha, num_return_sequences)
+            return beam_search(
+                decoder, prompt_ids, prompt_mask, conditioning, beam_size, alpha, num_return_sequences, while_loop
+            )
 
         return compile_decoding(loop, decoder.model, jit_compile)
 

@@ -51,6 +51,23 @@ def _padding_and_attention_mask(query_mask, value_mask, attention_mask):
     return mask
 
 
+def _write_cache(cache, index, update):
+    """`cache` with `update` written at position `index` of its length axis (2).
+
+    While `torch.export` captures a decoding step or loop the write is in place: the exported
+    program owns its cache, and a functional update would copy every block's whole cache each
+    step (gpt-small at batch 1: ~90 us a block). Everywhere else it is `slice_update`.
+    """
+    update = ops.cast(update, cache.dtype)
+    if keras.backend.backend() == "torch":
+        import torch
+
+        if torch.compiler.is_exporting():
+            positions = torch.as_tensor(index, device=cache.device).reshape(1).long()
+            return cache.index_copy_(2, positions + torch.arange(update.shape[2], device=cache.device), update)
+    return ops.slice_update(cache, (0, 0, index, 0, 0), update)
+
+
 def _causal_mask(query_length, key_length, start_index):
     """(T, S) boolean: query token i (absolute position start_index + i) sees key positions <= its own."""
     query_positions = ops.expand_dims(ops.arange(query_length) + start_index, -1)
@@ -234,7 +251,7 @@ class MultiHeadAttention(keras.layers.Layer):
             else:
                 if cache_update_index is not None:
                     update = ops.stack(self._keys_and_values(key, value, start_index), axis=1)
-                    cache = ops.slice_update(cache, (0, 0, cache_update_index, 0, 0), ops.cast(update, cache.dtype))
+                    cache = _write_cache(cache, cache_update_index, update)
                 keys = ops.cast(cache[:, 0], self.compute_dtype)
                 values = ops.cast(cache[:, 1], self.compute_dtype)
 

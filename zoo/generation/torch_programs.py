@@ -1,0 +1,164 @@
+"""PyTorch: decoding captured with `torch.export` and compiled by `torch.compile`, one program per shape.
+
+Measured on a 2-layer model (2 CPU threads shared): the Keras layers called eagerly spend ~20 ms
+of Python per step; `torch.compile` applied to that Keras code graph-breaks on Keras internals
+and stays at ~24 ms after minutes of compiling; exporting first gives a plain ATen graph that
+inductor compiles into ~1.2 ms per step. The model's variables are inputs of the exported graph
+(mapped in with a `StatelessScope`), so later training is never served stale weights.
+
+- `CompiledWhileLoop` compiles a decoding loop's whole iteration (token choice, bookkeeping, the
+  one-token `decode_step` and the loop condition): the Python loop around it only calls it.
+  On gpt-small at batch 1 the Keras ops of the iteration cost as much as the compiled step did.
+- `CompiledDecodeStep` compiles the one-token step alone: it serves an iteration that
+  `torch.export` cannot capture (which then runs eagerly around it).
+One program is compiled per input signature (batch, cache and token shapes); the prompt prefill,
+called once per generation, stays eager.
+"""
+
+import hashlib
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import keras
+import torch
+
+
+def _signature(tree):
+    """Shapes and dtypes of a pytree's tensors (other leaves by value): what a compiled program is specific to."""
+    leaves, spec = torch.utils._pytree.tree_flatten(tree)
+    return str(spec), tuple((tuple(x.shape), x.dtype) if torch.is_tensor(x) else x for x in leaves)
+
+
+def _program_key(exported):
+    """What an AOTInductor package depends on: torch, the CPU's vector ISA, the graph (with shapes) and its constants."""
+    from torch._inductor.cpu_vec_isa import pick_vec_isa
+
+    digest = hashlib.sha256(f"{torch.__version__}\n{pick_vec_isa()}\n{exported}".encode())
+    for name, constant in sorted(exported.constants.items()):
+        digest.update(name.encode())
+        if torch.is_tensor(constant):
+            digest.update(constant.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:32]
+
+
+def _compiled_package(exported):
+    """`exported` compiled ahead of time by AOTInductor, through a package cache on disk.
+
+    AOTInductor rather than `torch.compile`: its program runs without Dynamo's guards or a
+    Python wrapper around each kernel (gpt-small greedy at batch 1: 0.67-0.71x the plain PyTorch
+    loop with `torch.compile`, 1.00-1.09x with AOTInductor; benchmarks/RESULTS.md). It has no cache
+    of its own (20-25 s a compile), so packages are kept in inductor's cache folder (per user
+    and machine), keyed by `_program_key`, and written to a temporary name then renamed.
+    """
+    from torch._inductor.runtime.cache_dir_utils import cache_dir
+
+    folder = Path(cache_dir()) / "zoo-aoti"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{_program_key(exported)}.pt2"
+    if not path.exists():
+        with tempfile.TemporaryDirectory(dir=folder) as scratch:
+            with warnings.catch_warnings():  # torch's own pytree deprecation, raised while packaging
+                warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)
+                built = torch._inductor.aoti_compile_and_package(exported, package_path=str(Path(scratch) / path.name))
+            os.replace(built, path)
+    return torch._inductor.aoti_load_package(str(path))
+
+
+def _contiguous(tree):
+    """Every tensor of `tree` contiguous: a compiled program reads its inputs with the strides it was compiled for
+    (a beam search's first tokens are a broadcast view, its later ones are not)."""
+    return torch.utils._pytree.tree_map(lambda x: x.contiguous() if torch.is_tensor(x) else x, tree)
+
+
+class _ExportedPrograms:
+    """`function(*args)`, with the model's variables as inputs, exported and compiled once per signature of `args`."""
+
+    def __init__(self, model, function_name):
+        self.model = model
+        self.function_name = function_name
+        self.variables = list(model.trainable_variables) + list(model.non_trainable_variables)
+        self.programs = {}
+
+    def program(self, function, args):
+        """`run(args)` computing `function(*args)` with the variables' current values, or None where
+        `torch.export` could not capture `function`. It serves any `args` of the same signature."""
+        values = [variable.value for variable in self.variables]
+        args = _contiguous(args)
+        signature = _signature(args)
+        if signature not in self.programs:
+            self.programs[signature] = self._compile(function, values, args)
+        program = self.programs[signature]
+        return None if program is None else lambda args: program(values, _contiguous(args))
+
+    def _compile(self, function, values, args):
+        variables = self.variables
+
+        class Program(torch.nn.Module):
+            def forward(self, values, args):
+                with keras.StatelessScope(state_mapping=list(zip(variables, values))):
+                    return function(*args)
+
+        try:
+            exported = torch.export.export(Program(), (values, args), strict=False)
+        except Exception as error:  # export is best effort: what it cannot capture still decodes, eagerly
+            warnings.warn(
+                f"torch.export could not capture {type(self.model).__name__}'s {self.function_name}; "
+                f"it runs eagerly. {type(error).__name__}: {str(error)[:200]}",
+                stacklevel=3,
+            )
+            return None
+        return _compiled_package(exported)
+
+
+class CompiledDecodeStep:
+    """Drop-in for `model.decode_step` that runs one-token steps through a compiled program.
+
+    Inside a program being exported (a `CompiledWhileLoop` iteration) it is `model.decode_step` itself.
+
+    Example: `step = CompiledDecodeStep(lm); logits, state = step(token_ids, state, index)`.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.exported = _ExportedPrograms(model, "decode_step")
+
+    def __call__(self, token_ids, state, index):
+        if token_ids.shape[1] != 1 or torch.compiler.is_exporting():
+            return self.model.decode_step(token_ids, state, index)
+        args = (token_ids, state, torch.as_tensor(index, dtype=torch.int32))
+        run = self.exported.program(self.model.decode_step, args)
+        return self.model.decode_step(*args) if run is None else run(args)
+
+
+class CompiledWhileLoop:
+    """`keras.ops.while_loop(cond, body, loop_vars)` whose iteration (`body`, then `cond`) is one compiled program.
+
+    The program compiled for a signature of `loop_vars` serves every later call with that
+    signature, whatever `cond` and `body` are passed then: they must read the call's tensors
+    through `loop_vars` only (a tensor they close over would be frozen into the program), and
+    the settings they close over must be the same on every call (one instance per settings).
+
+    Example: `tokens, index = CompiledWhileLoop(lm)(cond, body, (tokens, index))`.
+    """
+
+    def __init__(self, model):
+        self.exported = _ExportedPrograms(model, "decoding loop")
+
+    def __call__(self, cond, body, loop_vars):
+        loop_vars = tuple(loop_vars)
+        if not bool(cond(*loop_vars)):
+            return loop_vars
+
+        def iteration(*loop_vars):
+            loop_vars = tuple(body(*loop_vars))
+            return loop_vars, cond(*loop_vars)
+
+        run = self.exported.program(iteration, loop_vars)
+        if run is None:
+            return keras.ops.while_loop(cond, body, loop_vars)
+        keep_going = True
+        while bool(keep_going):
+            loop_vars, keep_going = run(loop_vars)
+        return loop_vars
