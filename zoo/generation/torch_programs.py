@@ -32,7 +32,7 @@ def _signature(tree):
 
 
 def _program_key(exported):
-    """What an AOTInductor package depends on: torch, the CPU's vector ISA, the graph (with shapes) and its constants."""
+    """What an AOTInductor package depends on: torch, the CPU's vector ISA, the graph (shapes too), its constants."""
     from torch._inductor.cpu_vec_isa import pick_vec_isa
 
     digest = hashlib.sha256(f"{torch.__version__}\n{pick_vec_isa()}\n{exported}".encode())
