@@ -144,8 +144,8 @@ def test_invalid_requests_are_rejected(lm, kwargs, message):
 def test_torch_compiles_one_loop_per_batch_and_length_whatever_the_prompts(lm, monkeypatch):
     from zoo.generation import torch_programs
 
-    compiled_programs, compile_package = [], torch_programs._compiled_package
-    monkeypatch.setattr(torch_programs, "_compiled_package", lambda p: compiled_programs.append(p) or compile_package(p))
+    compiled_programs, package = [], torch_programs._compiled_package
+    monkeypatch.setattr(torch_programs, "_compiled_package", lambda p: compiled_programs.append(p) or package(p))
     short = [prompt[:2] for prompt in PROMPTS]
     other = [[p % 20 + 3 for p in prompt[::-1]] for prompt in short]
     # Prompt widths 5, then 2, and other tokens: one program a strategy serves them (no tensor of a call is
