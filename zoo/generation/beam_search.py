@@ -54,7 +54,7 @@ def beam_search(
     alive_scores = ops.tile(ops.convert_to_tensor([[0.0] + [DEAD_SCORE] * (beam_size - 1)]), (batch_size, 1))
     finished_tokens = ops.zeros_like(alive_tokens)
     finished_scores = ops.full((batch_size, beam_size), DEAD_SCORE)
-    vocabulary = ops.arange(vocabulary_size, dtype="int32")[None, :]
+    forced_beams = ops.concatenate([ops.arange(beam_size), ops.zeros((beam_size,), "int32")])[None, :]
 
     def cond(alive_tokens, alive_scores, finished_tokens, finished_scores, state, logits, index, prompt):
         prompt_tokens, forced, prompt_lengths = prompt
@@ -72,14 +72,18 @@ def beam_search(
         flat_tokens = ops.reshape(alive_tokens, (batch_size * beam_size, max_length))
         logits = decoder.ban_repeats(logits, flat_tokens, index, beam_prompt_lengths)
         log_probs = ops.reshape(ops.log_softmax(logits, axis=-1), (batch_size, beam_size, vocabulary_size))
-        is_forced = column(forced, index)
-        prompt_token = column(prompt_tokens, index)
-        forced_log_probs = ops.where(ops.equal(vocabulary, prompt_token[:, None]), 0.0, DEAD_SCORE)
-        log_probs = ops.where(is_forced[:, None, None], forced_log_probs[:, None, :], log_probs)
         candidates = ops.reshape(alive_scores[..., None] + log_probs, (batch_size, beam_size * vocabulary_size))
         scores, flat_indices = ops.top_k(candidates, 2 * beam_size)
         source_beams = flat_indices // vocabulary_size
         new_tokens = ops.cast(flat_indices % vocabulary_size, "int32")
+        # At a prompt position each beam takes the prompt token at no cost, in beam order (the alive
+        # scores are sorted); the other `beam_size` candidates are dead. Chosen on these few candidates,
+        # not by masking every (beam, vocabulary) log-probability.
+        is_forced = column(forced, index)
+        forced_scores = ops.concatenate([alive_scores, ops.full((batch_size, beam_size), DEAD_SCORE)], axis=1)
+        scores = ops.where(is_forced[:, None], forced_scores, scores)
+        source_beams = ops.where(is_forced[:, None], ops.cast(forced_beams, source_beams.dtype), source_beams)
+        new_tokens = ops.where(is_forced[:, None], column(prompt_tokens, index)[:, None], new_tokens)
         candidate_tokens = ops.slice_update(
             _take_rows(alive_tokens, source_beams), (0, 0, index), new_tokens[..., None]
         )
