@@ -18,7 +18,7 @@ Random-init models of a zoo GPT preset's shape (`--configs tiny,small`, vocabula
 `new_tokens_per_s` is batch x new tokens over the median of `--repeats` calls, after one untimed
 call that compiles (`first_call_s`). `first_token_ms` is the median of `--repeats` calls that make
 one new token, after an untimed call of their own (a new length compiles again: another XLA
-program on TensorFlow and JAX, another exported step on torch). Every (impl, backend, config)
+program on TensorFlow and JAX, another exported loop on torch). Every (impl, backend, config)
 runs in its own subprocess with KERAS_BACKEND set; torch ones use one thread per core
 (`torch.set_num_threads`, or `--threads`).
 

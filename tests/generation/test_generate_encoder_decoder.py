@@ -9,7 +9,7 @@ from zoo.models.lstm import LSTMSeq2Seq, seq2seq_config
 from zoo.models.seq2seq import PRESETS, Seq2SeqBackbone, Seq2SeqLM
 from zoo.testing import to_numpy
 
-JIT = keras.backend.backend() != "torch"  # torch compiles its exported step per shape (~20 s): eager here
+JIT = keras.backend.backend() != "torch"  # torch compiles its exported loop per shape (~20 s): eager here
 VOCABULARY, BOS, MAX_LENGTH = 40, 2, 8
 SOURCE = np.array([[7, 8, 9, 10, 11], [12, 13, 14, 0, 0]], "int32")
 

@@ -97,8 +97,9 @@ def generate(
         no_repeat_ngram_size: n > 0 never generates an n-gram twice in one sequence (every strategy);
             n-grams that touch the prompt do not count. 0 turns it off.
         conditioning: keyword arguments of `init_decoding_state`, e.g. `{"encoder_token_ids": ...}`.
-        jit_compile: compile the loop (XLA on JAX/TensorFlow; on PyTorch an exported, compiled
-            step, which pays a compile per new batch/length shape). False runs eagerly.
+        jit_compile: compile the loop (XLA on JAX/TensorFlow; on PyTorch each iteration is an
+            exported, AOTInductor-compiled program, compiled per new batch/length shape and kept
+            in inductor's cache folder for later processes). False runs eagerly.
 
     Returns:
         A dict of NumPy arrays: `token_ids` (batch, max_length) (the best beam for "beam") and its
