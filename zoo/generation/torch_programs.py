@@ -3,8 +3,9 @@
 Measured on a 2-layer model (2 CPU threads shared): the Keras layers called eagerly spend ~20 ms
 of Python per step; `torch.compile` applied to that Keras code graph-breaks on Keras internals
 and stays at ~24 ms after minutes of compiling; exporting first gives a plain ATen graph that
-inductor compiles into ~1.2 ms per step (see `_compiled_package` for why ahead of time). The model's variables are inputs of the exported graph
-(mapped in with a `StatelessScope`), so later training is never served stale weights.
+inductor compiles into ~1.2 ms per step (see `_compiled_package` for why ahead of time). The
+model's variables are inputs of the exported graph (mapped in with a `StatelessScope`), so later
+training is never served stale weights.
 
 - `CompiledWhileLoop` compiles a decoding loop's whole iteration (token choice, bookkeeping, the
   one-token `decode_step` and the loop condition): the Python loop around it only calls it.
