@@ -138,8 +138,9 @@ def test_invalid_requests_are_rejected(lm, kwargs, message):
         generate(lm, arguments.pop("prompt_ids"), arguments.pop("max_length"), **arguments)
 
 
-# An iteration that torch.export cannot capture decodes eagerly with this warning: here that is a failure.
-@pytest.mark.filterwarnings("error:torch.export could not capture")
+# An iteration that torch.export cannot capture or AOTInductor cannot compile decodes eagerly with a warning:
+# here that is a failure.
+@pytest.mark.filterwarnings("error:(torch.export could not capture|AOTInductor could not compile)")
 @pytest.mark.skipif(keras.backend.backend() != "torch", reason="the exported, compiled loop is PyTorch's")
 def test_torch_compiles_one_loop_per_batch_and_length_whatever_the_prompts(lm, monkeypatch):
     from zoo.generation import torch_programs
@@ -156,6 +157,21 @@ def test_torch_compiles_one_loop_per_batch_and_length_whatever_the_prompts(lm, m
             eager = generate(lm, padded(prompts), MAX_LENGTH, jit_compile=False, **options)["token_ids"]
             np.testing.assert_array_equal(compiled, eager)
     assert len(compiled_programs) == 2
+
+
+@pytest.mark.skipif(keras.backend.backend() != "torch", reason="the exported, compiled loop is PyTorch's")
+def test_torch_decodes_eagerly_with_a_warning_where_the_loop_cannot_be_compiled(lm, monkeypatch):
+    from zoo.generation import torch_programs
+
+    def no_compiler(exported):
+        raise RuntimeError("no C++ compiler")
+
+    monkeypatch.setattr(torch_programs, "_compiled_package", no_compiler)
+    model = GPTCausalLM.from_config(lm.get_config())  # a model whose loops are not compiled yet
+    model.set_weights(lm.get_weights())
+    with pytest.warns(UserWarning, match="AOTInductor could not compile GPTCausalLM's decoding loop.*no C"):
+        compiled = generate(model, padded(PROMPTS), MAX_LENGTH, jit_compile=True)["token_ids"]
+    np.testing.assert_array_equal(compiled, generate(lm, padded(PROMPTS), MAX_LENGTH, jit_compile=False)["token_ids"])
 
 
 @pytest.mark.slow

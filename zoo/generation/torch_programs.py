@@ -104,13 +104,19 @@ class _ExportedPrograms:
         try:
             exported = torch.export.export(Program(), (values, args), strict=False)
         except Exception as error:  # export is best effort: what it cannot capture still decodes, eagerly
-            warnings.warn(
-                f"torch.export could not capture {type(self.model).__name__}'s {self.function_name}; "
-                f"it runs eagerly. {type(error).__name__}: {str(error)[:200]}",
-                stacklevel=3,
-            )
-            return None
-        return _compiled_package(exported)
+            return self._eagerly("torch.export could not capture", error)
+        try:
+            return _compiled_package(exported)
+        except Exception as error:  # so is compiling (e.g. no C++ compiler): decoding still works, eagerly
+            return self._eagerly("AOTInductor could not compile", error)
+
+    def _eagerly(self, what_failed, error):
+        warnings.warn(
+            f"{what_failed} {type(self.model).__name__}'s {self.function_name}; it runs eagerly. "
+            f"{type(error).__name__}: {str(error)[:200]}",
+            stacklevel=4,
+        )
+        return None
 
 
 class CompiledDecodeStep:

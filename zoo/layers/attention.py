@@ -92,7 +92,8 @@ class MultiHeadAttention(keras.layers.Layer):
       index, the queries attend over the whole cache causally (query token i, at absolute position
       `cache_update_index + i`, sees cache positions up to its own) and `(output, cache)` is
       returned. Rotary positions are offset by `cache_update_index` too. Padding of cached
-      positions must come through `attention_mask` of shape `(batch, T, max_length)`.
+      positions must come through `attention_mask` of shape `(batch, T, max_length)`. Under
+      `torch.export` the cache is written in place (the exported program mutates its input).
     - `cache` without `cache_update_index`: cross-attention over precomputed encoder keys/values
       (see `compute_cross_attention_cache`); returns `(output, cache)`. Encoder padding must come
       through `attention_mask`.
