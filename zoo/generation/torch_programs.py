@@ -33,7 +33,10 @@ def _signature(tree):
 
 
 def _program_key(exported):
-    """What an AOTInductor package depends on: torch, the CPU's vector ISA, the graph (shapes too), its constants."""
+    """What an AOTInductor package depends on: torch, the CPU's vector ISA, the graph (shapes too), its constants.
+
+    The graph's text names the source lines it was traced from: an edited checkout compiles anew.
+    """
     from torch._inductor.cpu_vec_isa import pick_vec_isa
 
     digest = hashlib.sha256(f"{torch.__version__}\n{pick_vec_isa()}\n{exported}".encode())
@@ -84,7 +87,7 @@ class _ExportedPrograms:
 
     def program(self, function, args):
         """`run(args)` computing `function(*args)` with the variables' current values, or None where
-        `torch.export` could not capture `function`. It serves any `args` of the same signature."""
+        `function` could not be exported or compiled. It serves any `args` of the same signature."""
         values = [variable.value for variable in self.variables]
         args = _contiguous(args)
         signature = _signature(args)
