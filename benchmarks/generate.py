@@ -20,7 +20,8 @@ call that compiles (`first_call_s`). `first_token_ms` is the median of `--repeat
 one new token, after an untimed call of their own (a new length compiles again: another XLA
 program on TensorFlow and JAX, another exported loop on torch). Every (impl, backend, config)
 runs in its own subprocess with KERAS_BACKEND set; torch ones use one thread per core
-(`torch.set_num_threads`, or `--threads`).
+(`torch.set_num_threads`, or `--threads`). `--rounds N` runs every subprocess N times in turn and
+keeps each cell's fastest round (the host's load can move one measurement by 2x).
 
     python benchmarks/generate.py                      # tiny and small, every backend and impl
     python benchmarks/generate.py --backends jax --configs tiny --impls zoo,torch-kv --json
@@ -297,6 +298,24 @@ def run_worker(impl, backend, config, args):
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def best_of_rounds(results):
+    """One result per cell (impl, backend, config, batch, strategy): its round with the most new tokens/s.
+
+    The host's load moves a single measurement by up to 2x (RESULTS.md, 2026-12-07): rounds run
+    every subprocess in turn, so a busy spell slows one round of a cell, not the cell. The kept
+    result's `first_token_ms` is the cell's lowest, and `rounds` says how many it had.
+    """
+    cells = {}
+    for result in results:
+        cell = tuple(result[key] for key in ("impl", "backend", "config", "batch", "strategy"))
+        cells.setdefault(cell, []).append(result)
+    best = []
+    for rounds in cells.values():
+        fastest = max(rounds, key=lambda r: r["new_tokens_per_s"])
+        best.append({**fastest, "first_token_ms": min(r["first_token_ms"] for r in rounds), "rounds": len(rounds)})
+    return best
+
+
 def json_lines(results, machine, threads):
     """One JSON object per measurement, each with the machine's description, the threads and the date."""
     context = {**machine, "threads": threads, "date": datetime.date.today().isoformat()}
@@ -324,7 +343,8 @@ def print_table(machine, results, args):
     print(
         f"load average at start: {' '.join(f'{x:.2f}' for x in machine['load_average'])}; "
         f"threads: {args.threads or 'one per core'}; vocabulary {args.vocabulary_size:,}; "
-        f"prompt {PROMPT_LENGTH}, {args.new_tokens} new tokens; median of {args.repeats}\n"
+        f"prompt {PROMPT_LENGTH}, {args.new_tokens} new tokens; "
+        f"median of {args.repeats}, best of {args.rounds} round{'s' if args.rounds > 1 else ''}\n"
     )
     found = {(r["config"], r["backend"], r["batch"], r["strategy"], r["impl"]): r for r in results}
     ratios = [pair for pair in RATIOS if set(pair) <= set(args.impls)]
@@ -353,6 +373,9 @@ def parse_args(argv=None):
     parser.add_argument("--new-tokens", type=int, default=NEW_TOKENS)
     parser.add_argument("--vocabulary-size", type=int, default=VOCABULARY_SIZE)
     parser.add_argument("--repeats", type=int, default=3, help="timed calls per case (the median is reported)")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs of every subprocess in turn; each cell keeps its best round"
+    )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads per process (default: one per core)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per measurement")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
@@ -368,7 +391,7 @@ def parse_args(argv=None):
                 args, name, [require_choice(f"--{name}", value, choices) for value in getattr(args, name).split(",")]
             )
         args.batch_sizes = [require_positive_int("--batch-sizes", int(value)) for value in args.batch_sizes.split(",")]
-        for name in ("new_tokens", "vocabulary_size", "repeats"):
+        for name in ("new_tokens", "vocabulary_size", "repeats", "rounds"):
             require_positive_int(f"--{name.replace('_', '-')}", getattr(args, name))
         if args.vocabulary_size <= FIRST_TEXT_ID:
             raise ValueError(f"`--vocabulary-size` must exceed {FIRST_TEXT_ID}. Received: {args.vocabulary_size}")
@@ -388,7 +411,8 @@ def main(argv=None):
         print(json.dumps(measure(args.impls[0], args.configs[0], vocabulary_size=args.vocabulary_size, **settings)))
         return
     machine = cpu_description()
-    results = [result for unit in measurements(args) for result in run_worker(*unit, args)]
+    units = list(measurements(args))
+    results = best_of_rounds([r for _ in range(args.rounds) for unit in units for r in run_worker(*unit, args)])
     if args.json:
         print("\n".join(json_lines(results, machine, args.threads)))
     else:

@@ -128,6 +128,19 @@ def _result(impl, backend, tokens_per_s, strategy="greedy"):
 
 
 @pytest.mark.one_backend
+def test_each_cell_keeps_its_fastest_round_and_its_lowest_first_token_time():
+    slow_round = [_result("zoo", "jax", 300.0), _result("zoo", "jax", 90.0, "beam"), _result("torch-kv", None, 600.0)]
+    fast_round = [_result("zoo", "jax", 450.0), _result("zoo", "jax", 80.0, "beam"), _result("torch-kv", None, 500.0)]
+    fast_round[0]["first_token_ms"], slow_round[1]["first_token_ms"] = 4.0, 1.5
+    best = {(r["impl"], r["strategy"]): r for r in generate.best_of_rounds(slow_round + fast_round)}
+    assert len(best) == 3
+    assert (best["zoo", "greedy"]["new_tokens_per_s"], best["zoo", "greedy"]["first_token_ms"]) == (450.0, 2.5)
+    assert (best["zoo", "beam"]["new_tokens_per_s"], best["zoo", "beam"]["first_token_ms"]) == (90.0, 1.5)
+    assert best["torch-kv", "greedy"]["new_tokens_per_s"] == 600.0
+    assert {r["rounds"] for r in best.values()} == {2}
+
+
+@pytest.mark.one_backend
 def test_the_table_repeats_torch_kv_on_every_backend_and_divides_rates(capsys):
     results = [
         _result("zoo", "jax", 300.0),
