@@ -67,7 +67,23 @@ def _compiled_package(exported):
                 warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)
                 built = torch._inductor.aoti_compile_and_package(exported, package_path=str(Path(scratch) / path.name))
             os.replace(built, path)
-    return torch._inductor.aoti_load_package(str(path))
+    return _FlatCallPackage(torch._inductor.aoti_load_package(str(path)))
+
+
+class _FlatCallPackage:
+    """A loaded AOTInductor package, called as `package(values, args)` with its output spec parsed once.
+
+    `AOTICompiledModel.__call__` parses its input and output specs from JSON on every call, which
+    is per-token work in a decoding loop; this flattens the inputs and runs the program directly.
+    """
+
+    def __init__(self, compiled):
+        self.loader = compiled.loader
+        self.out_spec = torch.utils._pytree.treespec_loads(self.loader.get_call_spec()[1])
+
+    def __call__(self, values, args):
+        inputs = [x for x in torch.utils._pytree.tree_leaves(((values, args), {})) if torch.is_tensor(x)]
+        return torch.utils._pytree.tree_unflatten(self.loader.boxed_run(inputs), self.out_spec)
 
 
 def _contiguous(tree):
