@@ -82,7 +82,8 @@ class _FlatCallPackage:
         self.out_spec = torch.utils._pytree.treespec_loads(self.loader.get_call_spec()[1])
 
     def __call__(self, values, args):
-        inputs = [x for x in torch.utils._pytree.tree_leaves(((values, args), {})) if torch.is_tensor(x)]
+        """`values` is a flat list of tensors (the variables'): its leaves are itself, in order."""
+        inputs = list(values) + [x for x in torch.utils._pytree.tree_leaves(args) if torch.is_tensor(x)]
         return torch.utils._pytree.tree_unflatten(self.loader.boxed_run(inputs), self.out_spec)
 
 
