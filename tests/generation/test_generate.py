@@ -142,21 +142,22 @@ def test_invalid_requests_are_rejected(lm, kwargs, message):
 # here that is a failure.
 @pytest.mark.filterwarnings("error:(torch.export could not capture|AOTInductor could not compile)")
 @pytest.mark.skipif(keras.backend.backend() != "torch", reason="the exported, compiled loop is PyTorch's")
-def test_torch_compiles_one_loop_per_batch_and_length_whatever_the_prompts(lm, monkeypatch):
+def test_torch_compiles_one_loop_and_one_prefill_per_batch_and_length_whatever_the_prompts(lm, monkeypatch):
     from zoo.generation import torch_programs
 
     compiled_programs, package = [], torch_programs._compiled_package
     monkeypatch.setattr(torch_programs, "_compiled_package", lambda p: compiled_programs.append(p) or package(p))
     short = [prompt[:2] for prompt in PROMPTS]
     other = [[p % 20 + 3 for p in prompt[::-1]] for prompt in short]
-    # Prompt widths 5, then 2, and other tokens: one program a strategy serves them (no tensor of a call is
-    # frozen into it). Beam search's first iteration reads a broadcast view, its later ones do not.
+    # Prompt widths 5, then 2, and other tokens: one loop program a strategy serves them (no tensor of a call is
+    # frozen into it), and one prefill program (its prompt length dynamic) serves both strategies.
+    # Beam search's first iteration reads a broadcast view, its later ones do not.
     for options in ({"strategy": "greedy"}, {"strategy": "beam", "end_token_id": 7}):
         for prompts in (PROMPTS, short, other):
             compiled = generate(lm, padded(prompts), MAX_LENGTH, jit_compile=True, **options)["token_ids"]
             eager = generate(lm, padded(prompts), MAX_LENGTH, jit_compile=False, **options)["token_ids"]
             np.testing.assert_array_equal(compiled, eager)
-    assert len(compiled_programs) == 2
+    assert len(compiled_programs) == 3
 
 
 @pytest.mark.skipif(keras.backend.backend() != "torch", reason="the exported, compiled loop is PyTorch's")

@@ -70,8 +70,8 @@ def _write_cache(cache, index, update):
 
 def _causal_mask(query_length, key_length, start_index):
     """(T, S) boolean: query token i (absolute position start_index + i) sees key positions <= its own."""
-    query_positions = ops.expand_dims(ops.arange(query_length) + start_index, -1)
-    return ops.expand_dims(ops.arange(key_length), 0) <= query_positions
+    query_positions = ops.expand_dims(ops.arange(query_length, dtype="int32") + start_index, -1)
+    return ops.expand_dims(ops.arange(key_length, dtype="int32"), 0) <= query_positions
 
 
 @keras.saving.register_keras_serializable(package="zoo")

@@ -13,7 +13,7 @@ from zoo.validation import require_positive_int, require_positive_number
 
 def _positions(length, start_index):
     """float32 positions `start_index, ..., start_index + length - 1`."""
-    return ops.cast(ops.arange(length), "float32") + ops.cast(start_index, "float32")
+    return ops.cast(ops.arange(length, dtype="int32"), "float32") + ops.cast(start_index, "float32")
 
 
 @keras.saving.register_keras_serializable(package="zoo")
@@ -47,7 +47,7 @@ class LearnedPositionEmbedding(keras.layers.Layer):
 
     def call(self, inputs, start_index=0):
         # A gather, not a slice at `start_index`: torch.export can trace it with a tensor index.
-        positions = ops.arange(ops.shape(inputs)[1]) + ops.cast(start_index, "int32")
+        positions = ops.arange(ops.shape(inputs)[1], dtype="int32") + ops.cast(start_index, "int32")
         rows = ops.take(self.position_embeddings, positions, axis=0)
         return ops.broadcast_to(ops.cast(rows, self.compute_dtype), ops.shape(inputs))
 
