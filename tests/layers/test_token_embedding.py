@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from zoo.layers.token_embedding import SUPPRESSED_LOGIT, TokenEmbedding
+from zoo.layers.token_embedding import FEW_ROWS, SUPPRESSED_LOGIT, TokenEmbedding
 from zoo.testing import assert_allclose, run_layer_checks, to_numpy
 
 VOCABULARY_SIZE, HIDDEN_DIM = 11, 6
@@ -37,6 +37,17 @@ def test_reverse_projects_onto_the_vocabulary(tie_weights):
     assert kernel.shape == (HIDDEN_DIM, VOCABULARY_SIZE)
     assert len(layer.weights) == (1 if tie_weights else 2)
     assert_allclose(layer(hidden, reverse=True), hidden.astype("float64") @ kernel)
+
+
+# PyTorch projects up to FEW_ROWS rows as (table @ rows^T)^T (decoding), more as rows @ table^T: both equal NumPy.
+@pytest.mark.parametrize("shape", [(1, 1), (4, 4), (FEW_ROWS + 1, 1)], ids=["1-row", "16-rows", "17-rows"])
+def test_tied_reverse_equals_numpy_for_few_and_many_rows(shape):
+    layer = TokenEmbedding(VOCABULARY_SIZE, HIDDEN_DIM)
+    layer.build()
+    hidden = np.random.randn(*shape, HIDDEN_DIM).astype("float32")
+    logits = layer(hidden, reverse=True)
+    assert tuple(logits.shape) == (*shape, VOCABULARY_SIZE)
+    assert_allclose(logits, hidden.astype("float64") @ to_numpy(layer.embeddings).astype("float64").T)
 
 
 def test_default_initializer_is_gpt_normal():
