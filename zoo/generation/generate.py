@@ -98,8 +98,9 @@ def generate(
             n-grams that touch the prompt do not count. 0 turns it off.
         conditioning: keyword arguments of `init_decoding_state`, e.g. `{"encoder_token_ids": ...}`.
         jit_compile: compile the loop (XLA on JAX/TensorFlow; on PyTorch each iteration is an
-            exported, AOTInductor-compiled program, compiled per new batch/length shape and kept
-            in inductor's cache folder for later processes). False runs eagerly.
+            exported, AOTInductor-compiled program, and so is the prompt prefill (one for every
+            prompt length), compiled per new batch/length shape and kept in inductor's cache
+            folder for later processes). False runs eagerly.
 
     Returns:
         A dict of NumPy arrays: `token_ids` (batch, max_length) (the best beam for "beam") and its
