@@ -25,7 +25,8 @@ def repeated_ngram_tokens(tokens, index, prompt_lengths, ngram_size, vocabulary_
         return ops.zeros((rows, vocabulary_size), "bool")
     # The n-1 tokens the next one would follow; clamped in range (a row this early has nothing to ban).
     context_start = ops.maximum(index - (ngram_size - 1), 0)
-    context = ops.slice(tokens, (0, context_start), (rows, ngram_size - 1))
+    # A gather, not `ops.slice` at a tensor start: torch.export gives that slice a data-dependent size.
+    context = ops.take(tokens, context_start + ops.arange(ngram_size - 1, dtype="int32"), axis=1)
     window_starts = ops.arange(windows, dtype="int32")[None, :]
     # An earlier n-gram starting at j counts once it is whole (j + n - 1 < index) and all generated.
     matches = ops.logical_and(window_starts <= index - ngram_size, window_starts >= prompt_lengths[:, None])
