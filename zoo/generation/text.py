@@ -14,6 +14,9 @@ import tensorflow as tf
 
 from zoo.generation.generate import generate
 
+# PyTorch compiles decoding for more than this many batches of texts (see `compile_pays_off`).
+TORCH_COMPILE_BATCHES = 50
+
 
 def decoding_settings(config):
     """The `generate` keyword arguments of a run's decoding settings (`config`: its config dict).
@@ -32,9 +35,15 @@ def compile_pays_off(count, batch_size):
     JAX: always. Eager JAX compiles every op on its first shape, which costs more than the one
     compiled loop (a tiny summarizer, 9 texts: 4.5 s eager, 2.9 s compiled on the first call, then
     4.0 s vs 0.1 s). TensorFlow: over more than 4 batches (its eager ops cost nothing to start,
-    XLA costs seconds). PyTorch decodes eagerly (its exported loop compiles per shape, ~27 s cold).
+    XLA costs seconds). PyTorch: over more than `TORCH_COMPILE_BATCHES` batches. Its programs
+    (prefill and loop iteration) compile per batch shape: a small encoder-decoder, batch 8, 47 new
+    tokens, took 55 s the first time (4-6 s in a later process, from inductor's cache) and then
+    0.2 s a batch against 1.2 s eagerly (beam 4: 0.5 s against 1.8 s), so a first compile pays
+    for itself after about 50 batches.
     """
     backend = keras.backend.backend()
+    if backend == "torch":
+        return count > TORCH_COMPILE_BATCHES * batch_size
     return backend == "jax" or (backend == "tensorflow" and count > 4 * batch_size)
 
 
