@@ -4,6 +4,8 @@ The programs run as `torch.export` leaves them (`ExportedProgram.module()`), so 
 the export and the choice of program, fast; AOTInductor itself runs in test_generate.py.
 """
 
+import warnings
+
 import keras
 import numpy as np
 import pytest
@@ -118,3 +120,19 @@ def test_exported_decoding_equals_eager_decoding(exported_programs, build, strat
     np.testing.assert_array_equal(compiled, eager)
     assert len(exported) == 2  # the one-token prefill and the loop iteration
     assert len(set(eager[:, 1:].ravel().tolist())) > 2  # varied tokens: the comparison is not vacuous
+
+
+def test_a_function_that_cannot_be_exported_warns_once_and_runs_eagerly_at_every_length(exported_programs, dense):
+    import torch
+
+    def data_dependent(x):
+        return x * 2 if bool(x.sum() > 0) else x  # a branch on values: torch.export cannot capture it
+
+    make, exported = exported_programs
+    programs = make(dense)
+    with pytest.warns(UserWarning, match="torch.export could not capture Dense's test function"):
+        assert programs.program(data_dependent, (torch.ones((2, 3, 4)),), length_axis=1) is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no second warning, no second export
+        assert programs.program(data_dependent, (torch.ones((2, 5, 4)),), length_axis=1) is None
+    assert not exported

@@ -145,7 +145,8 @@ class _ExportedPrograms:
         else:
             dynamic_axis = length_axis if _has_dynamic_length(args, length_axis) else None
             program, dynamic = self._compile(function, values, args, dynamic_axis)
-            self.programs[any_length if dynamic else this_length] = program
+            # A failure serves every length too (eagerly): it warns once, not once per prompt length.
+            self.programs[any_length if dynamic or program is None else this_length] = program
         return None if program is None else lambda args: program(values, _contiguous(args))
 
     def _compile(self, function, values, args, dynamic_axis):
