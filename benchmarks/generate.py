@@ -77,6 +77,16 @@ def cpu_description():
     return {"cpu": model, "flags": flags, "cores": os.cpu_count(), "load_average": list(os.getloadavg())}
 
 
+def cpu_line(machine):
+    """ "CPU: model (n cores; flags: ...)" of a `cpu_description()`."""
+    return f"CPU: {machine['cpu']} ({machine['cores']} cores; flags: {' '.join(machine['flags']) or 'n/a'})"
+
+
+def load_averages(machine):
+    """The 1, 5 and 15-minute load averages of a `cpu_description()`, e.g. "0.43 1.75 2.10"."""
+    return " ".join(f"{x:.2f}" for x in machine["load_average"])
+
+
 @dataclasses.dataclass(frozen=True)
 class Generator:
     """One impl ready to time: `generate(inputs(prompt_ids), strategy, new_tokens)` continues the prompts."""
@@ -339,9 +349,9 @@ def print_table(machine, results, args):
 
     torch-kv does not depend on the backend: every row of a config repeats it. The ratios divide new tokens/s.
     """
-    print(f"CPU: {machine['cpu']} ({machine['cores']} cores; flags: {' '.join(machine['flags']) or 'n/a'})")
+    print(cpu_line(machine))
     print(
-        f"load average at start: {' '.join(f'{x:.2f}' for x in machine['load_average'])}; "
+        f"load average at start: {load_averages(machine)}; "
         f"threads: {args.threads or 'one per core'}; vocabulary {args.vocabulary_size:,}; "
         f"prompt {PROMPT_LENGTH}, {args.new_tokens} new tokens; "
         f"median of {args.repeats}, best of {args.rounds} round{'s' if args.rounds > 1 else ''}\n"

@@ -33,6 +33,8 @@ from benchmarks.generate import (  # noqa: E402
     STRATEGIES,
     VOCABULARY_SIZE,
     cpu_description,
+    cpu_line,
+    load_averages,
     prompt_ids,
 )
 from zoo.validation import require_choice, require_positive_int  # noqa: E402
@@ -139,8 +141,8 @@ def main(argv=None):
     if args.json:
         print("\n".join(json.dumps({**machine, **result}) for result in results))
         return
-    print(f"CPU: {machine['cpu']} ({machine['cores']} cores; flags: {' '.join(machine['flags'])})")
-    load = " ".join(f"{value:.2f}" for value in machine["load_average"])
+    print(cpu_line(machine))
+    load = load_averages(machine)
     print(f"load average at start: {load}; {args.pairs} pairs; prompt {PROMPT_LENGTH}, {args.new_tokens} new tokens")
     reference = args.reference
     print(f"| config | backend | batch | strategy | zoo | {reference} | zoo / {reference} (lowest-highest pair) |")

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: make `zoo` and `benchmarks` importable
 
-from benchmarks.generate import cpu_description  # noqa: E402
+from benchmarks.generate import cpu_description, load_averages  # noqa: E402
 from benchmarks.timing import time_blocks  # noqa: E402
 from zoo.validation import require_positive_int  # noqa: E402
 
@@ -93,7 +93,7 @@ def describe(machine, isa, peak):
     bf16 = peak["bf16_torch_gflops"]
     return [
         cpu_line(machine, isa),
-        f"load average at start: {' '.join(f'{x:.2f}' for x in machine['load_average'])}",
+        f"load average at start: {load_averages(machine)}",
         f"matmul peak: fp32 numpy {peak['fp32_numpy_gflops']:.1f} GFLOP/s, "
         f"bf16 torch {'n/a (no torch)' if bf16 is None else f'{bf16:.1f} GFLOP/s'}",
     ]
