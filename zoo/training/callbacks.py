@@ -10,6 +10,7 @@ Keras' own `BackupAndRestore` restores the epoch only, and `EarlyStopping`/`Mode
 forget their best score on restart; hence this callback.
 """
 
+import contextlib
 import math
 import time
 
@@ -28,6 +29,8 @@ class RunTracker(keras.callbacks.Callback):
         patience: validations without improvement before stopping; None never stops early.
         time_budget_s: seconds of training (over all resumed attempts) before stopping; None: no limit.
         on_validation: optional `f(state)` called after each validation (e.g. to redraw curves).
+        best_weights: optional context manager factory under which the model holds the weights to
+            keep as the best (`EMAWeights.in_model`); default: the weights as they are.
 
     Example:
 
@@ -35,7 +38,18 @@ class RunTracker(keras.callbacks.Callback):
         model.fit(train.skip(tracker.step), epochs=10, steps_per_epoch=100, callbacks=[tracker], ...)
     """
 
-    def __init__(self, run, state, total_steps, monitor, mode, patience=None, time_budget_s=None, on_validation=None):
+    def __init__(
+        self,
+        run,
+        state,
+        total_steps,
+        monitor,
+        mode,
+        patience=None,
+        time_budget_s=None,
+        on_validation=None,
+        best_weights=contextlib.nullcontext,
+    ):
         super().__init__()
         self.run = run
         self.state = state
@@ -45,6 +59,7 @@ class RunTracker(keras.callbacks.Callback):
         self.patience = patience
         self.time_budget_s = time_budget_s
         self.on_validation = on_validation
+        self.best_weights = best_weights
         self._epoch_start_step = state["step"]
         self._batches = 0
 
@@ -100,7 +115,8 @@ class RunTracker(keras.callbacks.Callback):
             state["wait"] += 1
         elif state["best"] is None or (value < state["best"] if self.mode == "min" else value > state["best"]):
             state["best"], state["best_epoch"], state["wait"] = value, row["epoch"], 0
-            self.run.save_best_weights(self.model)
+            with self.best_weights():
+                self.run.save_best_weights(self.model)
         else:
             state["wait"] += 1
         if self.patience is not None and state["wait"] >= self.patience and not self.model.stop_training:
@@ -110,3 +126,25 @@ class RunTracker(keras.callbacks.Callback):
         optimizer = self.model.optimizer
         learning_rate = optimizer.learning_rate
         return float(keras.ops.convert_to_numpy(learning_rate))
+
+
+class EMAWeights(keras.callbacks.SwapEMAWeights):
+    """Validates with the optimizer's moving average of the weights (`use_ema=True`), and lends it for saving.
+
+    Keras' `SwapEMAWeights` swaps the average in for each validation; `in_model()` does the same
+    for a block of code, such as saving the best weights, and swaps the training weights back.
+
+    Example:
+
+        ema = EMAWeights()
+        tracker = RunTracker(run, run.state(), 1000, "val_loss", "min", best_weights=ema.in_model)
+        model.fit(train, validation_data=valid, callbacks=[ema, tracker])
+    """
+
+    @contextlib.contextmanager
+    def in_model(self):
+        self._swap_variables()
+        try:
+            yield
+        finally:
+            self._swap_variables()

@@ -55,12 +55,14 @@ class TrainConfig:
     8 and length group), or always to the maximum length (`"max_length"`: one shape).
     Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as linear
     warm-up, then `schedule` decay; `clip_norm`, `accumulation_steps`, `label_smoothing`,
-    `precision`. Length: `epochs` passes over the data (default `DEFAULT_EPOCHS`), or
-    `max_steps` optimizer steps; `eval_every` steps between validations and checkpoints
-    (default: once per epoch); `patience` validations without improvement stop early;
-    `time_budget` minutes stop cleanly. A `time_budget` without `epochs` or `max_steps` sizes the
-    schedule to the budget instead: a short timed probe, then warm-up and decay end at the budget
-    (`zoo.training.budget`).
+    `precision`. `ema` (a momentum such as 0.999) validates, keeps and saves the exponential
+    moving average of the weights instead of the weights themselves (Polyak averaging); the
+    checkpoint keeps both, so a resumed run goes on with both.
+    Length: `epochs` passes over the data (default `DEFAULT_EPOCHS`), or `max_steps` optimizer
+    steps; `eval_every` steps between validations and checkpoints (default: once per epoch);
+    `patience` validations without improvement stop early; `time_budget` minutes stop cleanly. A
+    `time_budget` without `epochs` or `max_steps` sizes the schedule to the budget instead: a
+    short timed probe, then warm-up and decay end at the budget (`zoo.training.budget`).
     `jit_compile` compiles the train step: "on" is XLA on TensorFlow and JAX and `torch.compile`
     on torch, "off" runs it eagerly, "auto" is Keras' choice (XLA on JAX and on TensorFlow with a
     GPU, eager on torch and on TensorFlow on CPUs), except that single-device TensorFlow runs
@@ -103,6 +105,7 @@ class TrainConfig:
     schedule: str = "cosine"
     weight_decay: float = 0.01
     label_smoothing: float = 0.0
+    ema: float | None = None
     clip_norm: float | None = 1.0
     accumulation_steps: int = 1
     precision: str = "float32"
@@ -167,7 +170,9 @@ _CHECKS = {
     **dict.fromkeys(("learning_rate", "clip_norm", "time_budget"), require_positive_number),
     "no_repeat_ngram": require_non_negative_int,
     "length_penalty": require_non_negative_number,
-    **dict.fromkeys(("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay", "dropout"), require_rate),
+    **dict.fromkeys(
+        ("valid_fraction", "warmup_fraction", "label_smoothing", "weight_decay", "dropout", "ema"), require_rate
+    ),
 }
 _CHOICES = {
     "schedule": SCHEDULES,

@@ -16,6 +16,11 @@ def _data_line(config):
     return f"`{config['data']}`, validated on {valid}"
 
 
+def _averaging(config):
+    momentum = config.get("ema")  # absent from the config of a run made before the option
+    return "" if momentum is None else f"weights averaged (EMA, momentum {momentum}), "
+
+
 def model_card(config, metrics, state, parameters, command):
     """The Markdown model card of a finished run.
 
@@ -44,7 +49,7 @@ A keras-zoo run. Load it with `zoo.models.saving.load_model_folder("model")`, or
   {state["elapsed_s"]:.0f} s of training{best}; stopped by: {state.get("stop_reason") or "end of schedule"}.
 - AdamW, peak learning rate {config["learning_rate"]}, {config["schedule"]} decay, warm-up {config["warmup_fraction"]:.0%},
   weight decay {config["weight_decay"]}, clip norm {config["clip_norm"]}, label smoothing {config["label_smoothing"]},
-  precision {config["precision"]}, backend {config["backend"]}.
+  {_averaging(config)}precision {config["precision"]}, backend {config["backend"]}.
 
 ## Validation metrics
 | metric | value |

@@ -25,13 +25,16 @@ def build_optimizer(
     accumulation_steps=1,
     beta_2=0.999,
     epsilon=1e-8,
+    ema_momentum=None,
 ):
     """AdamW whose rate follows `WarmupDecay(learning_rate, total_steps, warmup_steps, schedule)`.
 
     `total_steps` and `warmup_steps` count updates (one per `accumulation_steps` batches).
     `clip_norm` clips the global gradient norm (of the averaged gradient when accumulating).
     Weight decay is decoupled (`variable -= lr * weight_decay * variable`) and applies to every
-    variable until `exclude_from_decay` is called.
+    variable until `exclude_from_decay` is called. `ema_momentum` keeps an exponential moving
+    average of the weights (`average = m * average + (1 - m) * weight` after each update; Keras'
+    `use_ema`) for `EMAWeights` to validate and save.
 
     Keras 3.15 with `gradient_accumulation_steps=k` counts `optimizer.iterations` in updates
     (`_iterations // k`, which Adam's bias correction uses) but calls the learning-rate schedule
@@ -47,14 +50,37 @@ def build_optimizer(
     accumulation_steps = require_positive_int("accumulation_steps", accumulation_steps)
     if clip_norm is not None:
         clip_norm = require_positive_number("clip_norm", clip_norm)
-    return keras.optimizers.AdamW(
+    if ema_momentum is not None:
+        ema_momentum = require_rate("ema_momentum", ema_momentum)
+    return AveragingAdamW(
         learning_rate=learning_rate_schedule(learning_rate, total_steps, warmup_steps, schedule, accumulation_steps),
         weight_decay=require_rate("weight_decay", weight_decay),
         beta_2=require_rate("beta_2", beta_2),
         epsilon=require_positive_number("epsilon", epsilon),
         global_clipnorm=clip_norm,
         gradient_accumulation_steps=accumulation_steps if accumulation_steps > 1 else None,
+        name="adamw",  # Keras' AdamW's name, which checkpoints and messages carry
+        use_ema=ema_momentum is not None,
+        ema_momentum=0.99 if ema_momentum is None else ema_momentum,
     )
+
+
+@keras.saving.register_keras_serializable(package="zoo")
+class AveragingAdamW(keras.optimizers.AdamW):
+    """Keras' AdamW, except that the end of a `fit` leaves the weights as trained where `use_ema` averages them.
+
+    Keras' `finalize_variable_values` overwrites the weights with their moving average at the end
+    of every `fit`; a run calls `fit` more than once (the budget probe, a lengthened schedule,
+    a resumed run), and each overwrite would restart training from weights up to ~1/(1 - momentum)
+    steps old. The run validates and keeps the average instead (`EMAWeights`).
+
+    Example:
+
+        optimizer = AveragingAdamW(1e-3, use_ema=True, ema_momentum=0.999)
+    """
+
+    def finalize_variable_values(self, var_list):
+        return None
 
 
 def learning_rate_schedule(learning_rate, total_steps, warmup_steps, schedule, accumulation_steps):

@@ -15,6 +15,7 @@ Example:
     metrics = train(get_recipe("classification"), config)
 """
 
+import contextlib
 import functools
 import math
 import shlex
@@ -33,7 +34,7 @@ from zoo.models.saving import load_model_folder, save_model_folder
 from zoo.preflight import MODEL_FOLDER, finished_model_folder
 from zoo.tokenizers import VocabularyTooSmall, load_tokenizer, train_tokenizer
 from zoo.training.budget import REPLAN_TOLERANCE, ProbeTimer, probe_steps, steps_within_budget
-from zoo.training.callbacks import RunTracker
+from zoo.training.callbacks import EMAWeights, RunTracker
 from zoo.training.compilations import CompilationCounter
 from zoo.training.config import DEFAULT_EPOCHS, ConfigError
 from zoo.training.curves import TrainingCurves
@@ -207,6 +208,7 @@ def train(recipe, config, command=None, verbose="auto"):
 
             monitor, mode = recipe.monitor
             curves = TrainingCurves(run.file("curves.png"))
+            averages = [EMAWeights()] if config.ema is not None else []
             tracker = RunTracker(
                 run,
                 state,
@@ -216,8 +218,9 @@ def train(recipe, config, command=None, verbose="auto"):
                 patience=config.patience,
                 time_budget_s=None if config.time_budget is None else 60 * config.time_budget,
                 on_validation=lambda state: curves.draw(state["history"]),
+                best_weights=averages[0].in_model if averages else contextlib.nullcontext,
             )
-            callbacks = [tracker, keras.callbacks.TensorBoard(str(run.file("logs")))]
+            callbacks = [*averages, tracker, keras.callbacks.TensorBoard(str(run.file("logs")))]
             fit = functools.partial(
                 model.fit, validation_data=valid_data, steps_per_epoch=per_fit_epoch, verbose=verbose, shuffle=False
             )
@@ -476,6 +479,7 @@ def compile_for_training(model, recipe, config, total_steps):
         weight_decay=config.weight_decay,
         clip_norm=config.clip_norm,
         accumulation_steps=config.accumulation_steps,
+        ema_momentum=config.ema,
     )
     # The models' compile() defaults add an accuracy metric; without it, no metrics at all.
     no_metrics = {} if recipe.training_accuracy else {"metrics": [], "weighted_metrics": []}
