@@ -136,3 +136,26 @@ def test_a_function_that_cannot_be_exported_warns_once_and_runs_eagerly_at_every
         warnings.simplefilter("error")  # no second warning, no second export
         assert programs.program(data_dependent, (torch.ones((2, 5, 4)),), length_axis=1) is None
     assert not exported
+
+
+def test_the_package_cache_sheds_the_packages_unused_the_longest_down_to_its_limit(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from zoo.generation.torch_programs import RECENTLY_USED_S, prune_packages
+
+    now = time.time()
+    ages = {"oldest": 3, "old": 2, "newer": 1, "kept": 5}  # hours since last use; "kept" was just written
+    for name, hours in ages.items():
+        (tmp_path / f"{name}.pt2").write_bytes(b"x" * 2**20)
+        os.utime(tmp_path / f"{name}.pt2", (now - 3600 * hours, now - 3600 * hours))
+    (tmp_path / "recent.pt2").write_bytes(b"x" * 2**20)
+    os.utime(tmp_path / "recent.pt2", (now - RECENTLY_USED_S / 2, now - RECENTLY_USED_S / 2))
+    (tmp_path / "notes.txt").write_bytes(b"x" * 2**20)  # not a package: never counted or removed
+
+    prune_packages(tmp_path, keep=tmp_path / "kept.pt2", limit_mb=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.pt2", "newer.pt2", "notes.txt", "recent.pt2"]
+
+    monkeypatch.setenv("ZOO_AOTI_CACHE_MB", "0")  # the limit from the environment; recent packages stay
+    prune_packages(tmp_path, keep=tmp_path / "kept.pt2")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.pt2", "notes.txt", "recent.pt2"]

@@ -20,11 +20,15 @@ One program is compiled per input signature (batch, cache and token shapes).
 import hashlib
 import os
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
 import keras
 import torch
+
+# A package used this recently is never pruned: another process may be about to load it.
+RECENTLY_USED_S = 600
 
 
 def _signature(args, length_axis=None):
@@ -76,13 +80,46 @@ def _compiled_package(exported):
     folder = Path(cache_dir()) / "zoo-aoti"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{_program_key(exported)}.pt2"
-    if not path.exists():
+    if path.exists():
+        os.utime(path)  # used now: the pruning below removes the packages unused the longest
+    else:
         with tempfile.TemporaryDirectory(dir=folder) as scratch:
             with warnings.catch_warnings():  # torch's own pytree deprecation, raised while packaging
                 warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)
                 built = torch._inductor.aoti_compile_and_package(exported, package_path=str(Path(scratch) / path.name))
             os.replace(built, path)
+        prune_packages(folder, keep=path)
     return _FlatCallPackage(torch._inductor.aoti_load_package(str(path)))
+
+
+def prune_packages(folder, keep, limit_mb=None):
+    """Removes the packages of `folder` unused the longest until they hold at most `limit_mb` MB.
+
+    Every new model shape, batch size or output length, and every edit of the traced source, gets
+    its own package (~2-3 MB for gpt-small): unpruned, the folder only grows (314 MB in a day of
+    tests and benchmarks here). The limit is
+    `ZOO_AOTI_CACHE_MB` (default 1,024). `keep` (the package just written) is never removed, nor is
+    one used in the last `RECENTLY_USED_S` seconds.
+
+    Example: `prune_packages(Path("~/.cache/zoo-aoti").expanduser(), keep=None, limit_mb=512)`.
+    """
+    limit = float(os.environ.get("ZOO_AOTI_CACHE_MB", 1024) if limit_mb is None else limit_mb) * 2**20
+    packages = []
+    for package in Path(folder).glob("*.pt2"):
+        try:
+            status = package.stat()
+        except FileNotFoundError:  # another process pruned it
+            continue
+        packages.append((status.st_mtime, status.st_size, package))
+    total = sum(size for _, size, _ in packages)
+    recent = time.time() - RECENTLY_USED_S
+    for used, size, package in sorted(packages, key=lambda entry: entry[0]):
+        if total <= limit:
+            break
+        if used >= recent or package == keep:
+            continue
+        package.unlink(missing_ok=True)
+        total -= size
 
 
 class _FlatCallPackage:
