@@ -17,6 +17,7 @@ training is never served stale weights.
 One program is compiled per input signature (batch, cache and token shapes).
 """
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -81,7 +82,8 @@ def _compiled_package(exported):
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{_program_key(exported)}.pt2"
     if path.exists():
-        os.utime(path)  # used now: the pruning below removes the packages unused the longest
+        with contextlib.suppress(OSError):  # a package of another user's: it stays as it is
+            os.utime(path)  # used now: `prune_packages` removes the packages unused the longest
     else:
         with tempfile.TemporaryDirectory(dir=folder) as scratch:
             with warnings.catch_warnings():  # torch's own pytree deprecation, raised while packaging
@@ -118,7 +120,10 @@ def prune_packages(folder, keep, limit_mb=None):
             break
         if used >= recent or package == keep:
             continue
-        package.unlink(missing_ok=True)
+        try:
+            package.unlink(missing_ok=True)
+        except OSError:  # not ours to remove
+            continue
         total -= size
 
 
