@@ -27,8 +27,8 @@ class Classification(Recipe):
     # Learning rates tuned on the embedded corpus's validation split; lengths fit its reviews.
     FAMILY_DEFAULTS = {
         # A recurrent step on a CPU is bound by overhead more than FLOPs: lstm small on SST-2 (JAX, 2-core
-        # AMD EPYC) took 0.26 s a batch of 32 and 0.38 s a batch of 64, so 64 reads 1.4x the examples in
-        # a budget (20 minutes: 3.1 passes instead of 2.1; benchmarks/RESULTS.md, 2026-12-07).
+        # AMD EPYC) took 0.26 s a batch of 32 and 0.33-0.38 s a batch of 64, so 64 reads 1.4-1.6x the
+        # examples in a budget (20 minutes: 3.1-3.4 passes instead of 2.1; benchmarks/RESULTS.md, 2026-12-07).
         "lstm": {"learning_rate": 3e-3, "batch_size": 64},
         "bert": {"learning_rate": 5e-4},
         "gpt": {"learning_rate": 5e-4},

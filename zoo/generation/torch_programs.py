@@ -99,9 +99,8 @@ def prune_packages(folder, keep, limit_mb=None):
 
     Every new model shape, batch size or output length, and every edit of the traced source, gets
     its own package (~2-3 MB for gpt-small): unpruned, the folder only grows (314 MB in a day of
-    tests and benchmarks here). The limit is
-    `ZOO_AOTI_CACHE_MB` (default 1,024). `keep` (the package just written) is never removed, nor is
-    one used in the last `RECENTLY_USED_S` seconds.
+    tests and benchmarks here). The limit is `ZOO_AOTI_CACHE_MB` (default 1,024). `keep` (the
+    package just written) is never removed, nor is one used in the last `RECENTLY_USED_S` seconds.
 
     Example: `prune_packages(Path("~/.cache/zoo-aoti").expanduser(), keep=None, limit_mb=512)`.
     """
