@@ -41,9 +41,10 @@ def _runs_here(item):
 
 
 # `make test` may run a backend's suite as two processes (tests/run_per_backend.py, `torch:runs` and
-# `torch:rest`): ZOO_TEST_PART keeps the folders whose tests train runs through the CLI (they share
-# one session cache of tiny runs, tests/tiny_runs_cache.py), or every other test.
-RUN_FOLDERS = ("export", "recipes")
+# `torch:rest`): ZOO_TEST_PART keeps the folders whose tests train (export and recipes share one
+# session cache of tiny runs, tests/tiny_runs_cache.py; tests/training joins them so that
+# the two parts take about as long), or every other test.
+RUN_FOLDERS = ("export", "recipes", "training")
 TESTS = Path(__file__).parent
 
 

@@ -6,8 +6,8 @@ process. Much of a suite is single-threaded (XLA compilation, Python between sma
 start in the order given: put the longest first. Exits 0 only if every backend passed.
 
 A job is a backend's whole suite (`torch`) or one of its two parts (`torch:runs`: tests/export
-and tests/recipes, whose tests train runs through the CLI and share one cache of tiny runs;
-`torch:rest`: every other test), so a short suite can fill the time two long ones leave.
+and tests/recipes, whose tests train runs through the CLI and share one cache of tiny runs, and
+tests/training; `torch:rest`: every other test), so a short suite can fill the time two long ones leave.
 
     python tests/run_per_backend.py --jobs 2 jax tensorflow torch:runs torch:rest -- -m "not slow"
 """
