@@ -159,3 +159,14 @@ def test_the_package_cache_sheds_the_packages_unused_the_longest_down_to_its_lim
     monkeypatch.setenv("ZOO_AOTI_CACHE_MB", "0")  # the limit from the environment; recent packages stay
     prune_packages(tmp_path, keep=tmp_path / "kept.pt2")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.pt2", "notes.txt", "recent.pt2"]
+
+
+@pytest.mark.parametrize("setting", ["1GB", "-5", "nan"])
+def test_a_cache_limit_that_is_not_megabytes_is_refused_naming_the_variable(tmp_path, monkeypatch, setting):
+    from zoo.generation.torch_programs import prune_packages
+
+    (tmp_path / "old.pt2").write_bytes(b"x" * 2**20)
+    monkeypatch.setenv("ZOO_AOTI_CACHE_MB", setting)
+    with pytest.raises(ValueError, match=f"ZOO_AOTI_CACHE_MB must be a number of megabytes >= 0.*{setting!r}"):
+        prune_packages(tmp_path, keep=None)
+    assert (tmp_path / "old.pt2").exists()

@@ -94,6 +94,18 @@ def _compiled_package(exported):
     return _FlatCallPackage(torch._inductor.aoti_load_package(str(path)))
 
 
+def cache_limit_mb():
+    """`ZOO_AOTI_CACHE_MB` as a number >= 0 (default 1,024); ValueError naming the variable otherwise."""
+    setting = os.environ.get("ZOO_AOTI_CACHE_MB", "1024")
+    try:
+        limit = float(setting)
+    except ValueError:
+        limit = float("nan")
+    if not limit >= 0:
+        raise ValueError(f"ZOO_AOTI_CACHE_MB must be a number of megabytes >= 0 (default 1024). Received: {setting!r}")
+    return limit
+
+
 def prune_packages(folder, keep, limit_mb=None):
     """Removes the packages of `folder` unused the longest until they hold at most `limit_mb` MB.
 
@@ -104,7 +116,7 @@ def prune_packages(folder, keep, limit_mb=None):
 
     Example: `prune_packages(Path("~/.cache/zoo-aoti").expanduser(), keep=None, limit_mb=512)`.
     """
-    limit = float(os.environ.get("ZOO_AOTI_CACHE_MB", 1024) if limit_mb is None else limit_mb) * 2**20
+    limit = (cache_limit_mb() if limit_mb is None else limit_mb) * 2**20
     packages = []
     for package in Path(folder).glob("*.pt2"):
         try:

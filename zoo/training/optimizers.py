@@ -68,7 +68,7 @@ def build_optimizer(
 
 @keras.saving.register_keras_serializable(package="zoo")
 class AveragingAdamW(keras.optimizers.AdamW):
-    """Keras' AdamW, except for its moving average of the weights (`use_ema`): warmed up, and never written over the weights.
+    """Keras' AdamW, but its moving average of the weights (`use_ema`) warms up and never overwrites the weights.
 
     Keras' `finalize_variable_values` overwrites the weights with their moving average at the end
     of every `fit`; a run calls `fit` more than once (the budget probe, a lengthened schedule,
