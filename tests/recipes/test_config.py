@@ -107,6 +107,14 @@ def test_a_run_folder_that_never_reached_a_checkpoint_takes_new_settings(tmp_pat
     assert json.loads(run.file("config.json").read_text())["epochs"] == 3
 
 
+def test_the_lstm_classifier_averages_its_weights_unless_ema_is_0():
+    recipe = get_recipe("classification")
+    assert resolve_config(recipe, {"model": "lstm"}).ema == 0.999
+    assert resolve_config(recipe, {"model": "bert"}).ema is None
+    args = build_parser().parse_args(["train", "classification", "--ema", "0"])
+    assert resolve_config(recipe, {"model": "lstm", "ema": args.ema}).ema == 0.0
+
+
 def test_summarization_transformers_copy_and_switches_turn_off_from_the_command_line():
     recipe = get_recipe("summarization")
     assert resolve_config(recipe, {"model": "transformer"}).copy_attention

@@ -117,9 +117,10 @@ def test_the_tracker_keeps_the_average_as_the_best_weights_and_checkpoints_the_w
 def test_a_run_trains_the_same_weights_with_or_without_the_average_and_keeps_the_average(tmp_path):
     tiny = ["--model", "fasttext", "--size", "tiny", "--train-examples", "96", "--valid-examples", "16"]
     settings = ["--batch-size", "8", "--seq-len", "16", "--vocabulary-size", "200", "--max-steps", "12"]
-    assert main(["train", "classification", *tiny, *settings, "--out", str(tmp_path / "plain")]) == 0
+    assert main(["train", "classification", *tiny, *settings, "--ema", "0", "--out", str(tmp_path / "plain")]) == 0
     assert main(["train", "classification", *tiny, *settings, "--ema", "0.5", "--out", str(tmp_path / "ema")]) == 0
     assert "weights averaged (EMA, momentum 0.5)" in (tmp_path / "ema" / "README.md").read_text()
+    assert "weights averaged" not in (tmp_path / "plain" / "README.md").read_text()  # 0 turns it off
     trained = layer_arrays(tmp_path / "plain" / "best.weights.h5")
     kept = layer_arrays(tmp_path / "ema" / "best.weights.h5")
     with h5py.File(tmp_path / "ema" / "best.weights.h5") as f:  # the weights trained sit in the average's slots

@@ -55,9 +55,9 @@ class TrainConfig:
     8 and length group), or always to the maximum length (`"max_length"`: one shape).
     Optimisation: AdamW at `learning_rate` with `warmup_fraction` of the steps as linear
     warm-up, then `schedule` decay; `clip_norm`, `accumulation_steps`, `label_smoothing`,
-    `precision`. `ema` (a momentum such as 0.999) validates, keeps and saves the exponential
-    moving average of the weights instead of the weights themselves (Polyak averaging); the
-    checkpoint keeps both, so a resumed run goes on with both.
+    `precision`. `ema` (a momentum such as 0.999; 0 or None: off) validates, keeps and saves the
+    exponential moving average of the weights instead of the weights themselves (Polyak
+    averaging); the checkpoint keeps both, so a resumed run goes on with both.
     Length: `epochs` passes over the data (default `DEFAULT_EPOCHS`), or `max_steps` optimizer
     steps; `eval_every` steps between validations and checkpoints (default: once per epoch);
     `patience` validations without improvement stop early; `time_budget` minutes stop cleanly. A

@@ -18,7 +18,7 @@ def _data_line(config):
 
 def _averaging(config):
     momentum = config.get("ema")  # absent from the config of a run made before the option
-    return "" if momentum is None else f"weights averaged (EMA, momentum {momentum}), "
+    return f"weights averaged (EMA, momentum {momentum}), " if momentum else ""
 
 
 def model_card(config, metrics, state, parameters, command):

@@ -208,7 +208,7 @@ def train(recipe, config, command=None, verbose="auto"):
 
             monitor, mode = recipe.monitor
             curves = TrainingCurves(run.file("curves.png"))
-            averages = [EMAWeights()] if config.ema is not None else []
+            averages = [EMAWeights()] if config.ema else []
             tracker = RunTracker(
                 run,
                 state,
@@ -248,17 +248,17 @@ def train(recipe, config, command=None, verbose="auto"):
             return _finish_worker(run, model, state, placement)
         return _finish(
             run,
-            recipe,
-            config,
             model,
-            tokenizer,
-            info,
-            train_rows,
-            valid_rows,
             state,
-            command,
-            compilations.count,
-            curves,
+            recipe=recipe,
+            config=config,
+            tokenizer=tokenizer,
+            info=info,
+            train_rows=train_rows,
+            valid_rows=valid_rows,
+            command=command,
+            compilations=compilations.count,
+            curves=curves,
         )
     except BaseException:
         if run is not None:
@@ -387,11 +387,13 @@ def _finish_worker(run, model, state, placement):
     return None
 
 
-def _finish(run, recipe, config, model, tokenizer, info, train_rows, valid_rows, state, command, compilations, curves):
-    """Evaluates the best weights and writes model/, metrics.json, the card and the curves.
+def _finish(
+    run, model, state, *, recipe, config, tokenizer, info, train_rows, valid_rows, command, compilations, curves
+):
+    """Evaluates the best weights of `model` and writes model/, metrics.json, the card and the curves in `run`.
 
     `compilations`: the XLA programs JAX compiled while this process trained (None on other backends);
-    `curves`: the run's `TrainingCurves`.
+    `curves`: the run's `TrainingCurves`; the others are the run's parts as `train` made them.
     """
     _load_best_weights(run, model)
     # A fresh copy without the optimizer, built outside any --strategy: the saved model holds weights
@@ -479,7 +481,7 @@ def compile_for_training(model, recipe, config, total_steps):
         weight_decay=config.weight_decay,
         clip_norm=config.clip_norm,
         accumulation_steps=config.accumulation_steps,
-        ema_momentum=config.ema,
+        ema_momentum=config.ema or None,  # 0 turns it off
     )
     # The models' compile() defaults add an accuracy metric; without it, no metrics at all.
     no_metrics = {} if recipe.training_accuracy else {"metrics": [], "weighted_metrics": []}
