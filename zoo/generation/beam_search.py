@@ -36,17 +36,17 @@ def top_k_in_blocks(x, k, block=BLOCK):
 
     Example: `top_k_in_blocks(ops.arange(1024.0)[None], 2)` gives `([[1023, 1022]], [[1023, 1022]])`.
     """
-    rows, n = x.shape
+    n = x.shape[-1]  # the rows may be unknown (a SavedModel's batch)
     if keras.backend.backend() == "torch" or n < k * block:
         return ops.top_k(x, k)
     padding = -n % block
     if padding:
         x = ops.pad(x, ((0, 0), (0, padding)), constant_values=float("-inf"))
-    blocks = ops.reshape(x, (rows, (n + padding) // block, block))
+    blocks = ops.reshape(x, (-1, (n + padding) // block, block))
     _, best_blocks = ops.top_k(ops.max(blocks, axis=-1), k)
     best_blocks = ops.sort(best_blocks, axis=-1)
     candidates = ops.take_along_axis(blocks, best_blocks[..., None], axis=1)
-    values, positions = ops.top_k(ops.reshape(candidates, (rows, k * block)), k)
+    values, positions = ops.top_k(ops.reshape(candidates, (-1, k * block)), k)
     return values, ops.take_along_axis(best_blocks, positions // block, axis=1) * block + positions % block
 
 
