@@ -92,6 +92,12 @@ def test_a_momentum_outside_0_to_1_is_rejected(momentum):
         build_optimizer(1e-3, total_steps=10, ema_momentum=momentum)
 
 
+def test_a_momentum_of_0_or_none_keeps_no_average():
+    for momentum in (0.0, None):
+        assert not build_optimizer(1e-3, total_steps=10, ema_momentum=momentum).use_ema
+    assert build_optimizer(1e-3, total_steps=10, ema_momentum=0.5).use_ema
+
+
 def layer_arrays(path):
     with h5py.File(path) as f:
         found = []

@@ -35,7 +35,8 @@ def build_optimizer(
     Weight decay is decoupled (`variable -= lr * weight_decay * variable`) and applies to every
     variable until `exclude_from_decay` is called. `ema_momentum` keeps an exponential moving
     average of the weights (`average = m * average + (1 - m) * weight` after update `t`, with
-    `m = min(ema_momentum, (1 + t) / (10 + t))`; Keras' `use_ema`) for `EMAWeights` to validate and save.
+    `m = min(ema_momentum, (1 + t) / (10 + t))`; Keras' `use_ema`) for `EMAWeights` to validate and save;
+    None or 0 keeps none.
 
     Keras 3.15 with `gradient_accumulation_steps=k` counts `optimizer.iterations` in updates
     (`_iterations // k`, which Adam's bias correction uses) but calls the learning-rate schedule
@@ -61,8 +62,8 @@ def build_optimizer(
         global_clipnorm=clip_norm,
         gradient_accumulation_steps=accumulation_steps if accumulation_steps > 1 else None,
         name="adamw",  # Keras' AdamW's name, which checkpoints and messages carry
-        use_ema=ema_momentum is not None,
-        ema_momentum=0.99 if ema_momentum is None else ema_momentum,
+        use_ema=bool(ema_momentum),
+        ema_momentum=ema_momentum or 0.99,  # Keras' default where no average is kept
     )
 
 

@@ -481,7 +481,7 @@ def compile_for_training(model, recipe, config, total_steps):
         weight_decay=config.weight_decay,
         clip_norm=config.clip_norm,
         accumulation_steps=config.accumulation_steps,
-        ema_momentum=config.ema or None,  # 0 turns it off
+        ema_momentum=config.ema,
     )
     # The models' compile() defaults add an accuracy metric; without it, no metrics at all.
     no_metrics = {} if recipe.training_accuracy else {"metrics": [], "weighted_metrics": []}
