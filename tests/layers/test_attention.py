@@ -176,6 +176,7 @@ def decode_in_chunks(layer, inputs, chunk_sizes, cache, tensor_index):
         pytest.param({"rotary_max_wavelength": 100}, id="rotary", marks=pytest.mark.slow),
         pytest.param({"num_key_value_heads": 2, "rotary_max_wavelength": 100}, id="gqa_rotary"),
         pytest.param({"num_key_value_heads": 1}, id="mqa"),
+        pytest.param({"num_key_value_heads": 2, "use_bias": False}, id="gqa_no_bias"),
     ],
 )
 @pytest.mark.parametrize("use_fused", [True, False], ids=["fused", "plain"])
@@ -197,6 +198,20 @@ def test_cached_decoding_matches_full_causal_call(layer_kwargs, use_fused, chunk
     assert cache.shape == (BATCH, 2, max_length, kv_heads, 4)
     assert_allclose(cache[:, :, :LENGTH], layer.compute_cross_attention_cache(inputs))
     np.testing.assert_array_equal(cache[:, :, LENGTH:], initial_cache[:, :, LENGTH:])
+
+
+def test_cached_decoding_with_lora_on_one_projection_matches_full_call():
+    # Decoding on JAX projects with the three kernels side by side; a LoRA kernel must still count.
+    layer = MultiHeadAttention(num_heads=4, head_dim=4, num_key_value_heads=2)
+    inputs = random_inputs(BATCH, LENGTH, HIDDEN)
+    without_lora = to_numpy(layer(inputs, use_causal_mask=True))
+    layer.key.enable_lora(2)
+    layer.key.lora_kernel_b.assign(random_inputs(*layer.key.lora_kernel_b.shape))
+    full = to_numpy(layer(inputs, use_causal_mask=True))
+    assert not np.allclose(full, without_lora, atol=1e-3)
+    assert_allclose(full, numpy_attention(layer, inputs, causal=True))
+    stepped, _ = decode_in_chunks(layer, inputs, [3, 1, 2], np.zeros((BATCH, 2, LENGTH, 2, 4), "float32"), True)
+    assert_allclose(stepped, full)
 
 
 @pytest.mark.parametrize("layer_kwargs", [{}, {"rotary_max_wavelength": 100, "num_key_value_heads": 2}])

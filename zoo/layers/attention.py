@@ -97,6 +97,9 @@ class MultiHeadAttention(keras.layers.Layer):
     - `cache` without `cache_update_index`: cross-attention over precomputed encoder keys/values
       (see `compute_cross_attention_cache`); returns `(output, cache)`. Encoder padding must come
       through `attention_mask`.
+    - On JAX a decoding step (`cache_update_index` given) of self-attention projects queries, keys
+      and values with one einsum over the three kernels side by side, and `use_fused="auto"`
+      attends through the plain path there: both faster in XLA's decoding loop, same numbers.
 
     Scores and softmax run in float32 under mixed precision. The fused path is
     `keras.ops.dot_product_attention` (flash attention where the backend and inputs allow it);
@@ -214,6 +217,31 @@ class MultiHeadAttention(keras.layers.Layer):
             keys = self.rotary_embedding(keys, start_index=start_index)
         return keys, values
 
+    def _projections_joinable(self):
+        """Whether the query, key and value kernels are plain weights that can be laid side by side."""
+        layers = (self.query, self.key, self.value)
+        return not any(layer.lora_enabled or getattr(layer, "quantization_mode", None) for layer in layers)
+
+    def _joint_projections(self, inputs, start_index):
+        """Self-attention's queries, keys and values through one einsum over the three kernels side by side.
+
+        A decoding step's few rows make each projection a small matmul whose cost is mostly its call.
+        Inside a jitted decoding loop XLA lays the kernels side by side once, before the loop.
+        """
+        layers = (self.query, self.key, self.value)
+        kernel = ops.concatenate([ops.cast(layer.kernel, self.compute_dtype) for layer in layers], axis=1)
+        projected = ops.einsum("btd,dnh->btnh", inputs, kernel)
+        if self.use_bias:
+            projected = projected + ops.concatenate([ops.cast(layer.bias, self.compute_dtype) for layer in layers])
+        heads, key_value_heads = self.num_heads, self.num_key_value_heads
+        queries = projected[:, :, :heads]
+        keys = projected[:, :, heads : heads + key_value_heads]
+        values = projected[:, :, heads + key_value_heads :]
+        if self.rotary_embedding is not None:
+            queries = self.rotary_embedding(queries, start_index=start_index)
+            keys = self.rotary_embedding(keys, start_index=start_index)
+        return queries, keys, values
+
     def compute_cross_attention_cache(self, value, key=None):
         """Encoder keys/values stacked as `(batch, 2, S, num_key_value_heads, head_dim)` for `call(cache=...)`."""
         if not self.built:
@@ -243,16 +271,22 @@ class MultiHeadAttention(keras.layers.Layer):
         value_mask = get_keras_mask(value) if cache is None else None
         start_index = 0 if cache_update_index is None else cache_update_index
 
+        # A cache write is a decoding step. On JAX it projects with one einsum and attends through the
+        # plain einsums (see `_joint_projections`, `fused` below): together 1.2x gpt-small's beam search
+        # tokens/s at batch 1 (2-core AMD EPYC). TensorFlow's XLA loop gained nothing (0.97-0.99x).
+        decoding = cache_update_index is not None and keras.backend.backend() == "jax"
         with _keras_masks_hidden(query, value, key):
-            queries = self.query(query)
-            if self.rotary_embedding is not None:
-                queries = self.rotary_embedding(queries, start_index=start_index)
-            if cache is None:
-                keys, values = self._keys_and_values(key, value, start_index)
+            if decoding and value is query and key is query and self._projections_joinable():
+                queries, keys, values = self._joint_projections(query, start_index)
             else:
+                queries = self.query(query)
+                if self.rotary_embedding is not None:
+                    queries = self.rotary_embedding(queries, start_index=start_index)
+                if cache is None or cache_update_index is not None:  # else the cache holds them all
+                    keys, values = self._keys_and_values(key, value, start_index)
+            if cache is not None:
                 if cache_update_index is not None:
-                    update = ops.stack(self._keys_and_values(key, value, start_index), axis=1)
-                    cache = _write_cache(cache, cache_update_index, update)
+                    cache = _write_cache(cache, cache_update_index, ops.stack([keys, values], axis=1))
                 keys = ops.cast(cache[:, 0], self.compute_dtype)
                 values = ops.cast(cache[:, 1], self.compute_dtype)
 
@@ -265,7 +299,9 @@ class MultiHeadAttention(keras.layers.Layer):
                 mask = _logical_and(mask, ops.expand_dims(causal_mask, 0))
 
             dropout_active = bool(training) and self.dropout > 0
-            fused = self.use_fused if self.use_fused != "auto" else not dropout_active
+            # JAX's decoding step ran 4-13% faster through the plain einsums than through
+            # `dot_product_attention`, whose XLA program transposed each block's cache every step.
+            fused = self.use_fused if self.use_fused != "auto" else not (dropout_active or decoding)
             if fused:
                 attended = self._fused_attention(queries, keys, values, None if causal_only else mask, causal_only)
             else:
