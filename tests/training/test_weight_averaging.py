@@ -47,6 +47,25 @@ def test_the_average_is_numpys_warmed_up_exponential_moving_average_of_the_weigh
     assert np.abs(averages(model)[0] - kernels[-1]).max() > 1e-3  # it is not the weights themselves
 
 
+def test_with_gradient_accumulation_the_average_moves_once_per_update():
+    keras.utils.set_random_seed(0)
+    model, (x, y) = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]), regression_data()
+    optimizer = build_optimizer(0.05, total_steps=100, ema_momentum=MOMENTUM, accumulation_steps=2)
+    model.compile(optimizer=optimizer, loss="mse")
+    kernels = []
+    for step in range(8):  # 4 updates of 2 micro-batches
+        model.train_on_batch(x[step * 4 : step * 4 + 4], y[step * 4 : step * 4 + 4])
+        kernels.append(to_numpy(model.layers[0].kernel))
+    assert_allclose(kernels[2], kernels[1])  # the weights move on an update's last micro-batch only
+    updated = kernels[1::2]
+    assert np.abs(updated[1] - updated[0]).max() > 1e-3
+    expected = updated[0]
+    for update, kernel in enumerate(updated[1:], start=1):
+        momentum = min(MOMENTUM, (1 + update) / (10 + update))
+        expected = momentum * expected + (1 - momentum) * kernel
+    assert_allclose(averages(model)[0], expected)
+
+
 def test_validation_uses_the_average_and_each_fit_goes_on_from_the_weights():
     model, (x, y) = compiled_model(), regression_data()
     judge = compiled_model(ema_momentum=None)

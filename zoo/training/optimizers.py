@@ -91,11 +91,16 @@ class AveragingAdamW(keras.optimizers.AdamW):
         `ema_momentum ** t` of the first weights: after the 313 updates of a short run, 0.999 still
         ships 73% of them. The warm-up of TensorFlow's `ExponentialMovingAverage(num_updates=t)`
         averages over about the last `t / 9` updates until that reaches `1 / (1 - ema_momentum)`.
+        With gradient accumulation Keras calls this after every micro-batch: the average moves on the
+        update's last micro-batch only (else `k` micro-batches would make it `ema_momentum ** k`).
         Overrides a private Keras method (no public hook exists); tests/training pins the numbers.
         """
-        step = ops.cast(self.iterations, "float32")
+        update = self.iterations  # counted from 0; Keras counts micro-batches in `_iterations`
+        step = ops.cast(update, "float32")
         warmed_up = ops.minimum(self.ema_momentum, (1.0 + step) / (10.0 + step))
-        momentum = ops.where(ops.equal(self.iterations, 0), 0.0, warmed_up)  # the first update copies the weights
+        updating = ops.equal(ops.mod(self._iterations + 1, self.gradient_accumulation_steps or 1), 0)
+        # Until the first update ends the average copies the weights; then it moves once per update.
+        momentum = ops.where(ops.equal(update, 0), 0.0, ops.where(updating, warmed_up, 1.0))
         for variable, average in zip(trainable_variables, self._model_variables_moving_average):
             if average is not None:
                 rate = ops.cast(momentum, variable.dtype)
