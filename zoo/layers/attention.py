@@ -211,11 +211,14 @@ class MultiHeadAttention(keras.layers.Layer):
         )
         self.attention_dropout = keras.layers.Dropout(self.dropout, dtype=self.dtype_policy)
 
+    def _rotated(self, heads, start_index):
+        """`heads` (queries or keys) with rotary positions from `start_index`, when the layer has them."""
+        if self.rotary_embedding is None:
+            return heads
+        return self.rotary_embedding(heads, start_index=start_index)
+
     def _keys_and_values(self, key, value, start_index):
-        keys, values = self.key(key), self.value(value)
-        if self.rotary_embedding is not None:
-            keys = self.rotary_embedding(keys, start_index=start_index)
-        return keys, values
+        return self._rotated(self.key(key), start_index), self.value(value)
 
     def _projections_joinable(self):
         """Whether the query, key and value kernels are plain weights that can be laid side by side."""
@@ -234,13 +237,9 @@ class MultiHeadAttention(keras.layers.Layer):
         if self.use_bias:
             projected = projected + ops.concatenate([ops.cast(layer.bias, self.compute_dtype) for layer in layers])
         heads, key_value_heads = self.num_heads, self.num_key_value_heads
-        queries = projected[:, :, :heads]
-        keys = projected[:, :, heads : heads + key_value_heads]
-        values = projected[:, :, heads + key_value_heads :]
-        if self.rotary_embedding is not None:
-            queries = self.rotary_embedding(queries, start_index=start_index)
-            keys = self.rotary_embedding(keys, start_index=start_index)
-        return queries, keys, values
+        queries = self._rotated(projected[:, :, :heads], start_index)
+        keys = self._rotated(projected[:, :, heads : heads + key_value_heads], start_index)
+        return queries, keys, projected[:, :, heads + key_value_heads :]
 
     def compute_cross_attention_cache(self, value, key=None):
         """Encoder keys/values stacked as `(batch, 2, S, num_key_value_heads, head_dim)` for `call(cache=...)`."""
@@ -279,9 +278,7 @@ class MultiHeadAttention(keras.layers.Layer):
             if decoding and value is query and key is query and self._projections_joinable():
                 queries, keys, values = self._joint_projections(query, start_index)
             else:
-                queries = self.query(query)
-                if self.rotary_embedding is not None:
-                    queries = self.rotary_embedding(queries, start_index=start_index)
+                queries = self._rotated(self.query(query), start_index)
                 if cache is None or cache_update_index is not None:  # else the cache holds them all
                     keys, values = self._keys_and_values(key, value, start_index)
             if cache is not None:
